@@ -1,0 +1,49 @@
+# Every target installs what it needs first, so each works on a fresh clone with only Python and make.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+MANIFEST := dbt_project/target/manifest.json
+DBT_SOURCES := $(shell find dbt_project \( -path dbt_project/target -o -path dbt_project/logs \) -prune -o -type f \( -name '*.sql' -o -name '*.yml' \) -print)
+
+export BANKING_DW_DATA_DIR ?= $(CURDIR)/data
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+# The window `make run` materialises: first day ... last day, both included (Dagster's range syntax).
+RUN_WINDOW ?= 2024-01-01...2024-01-07
+
+.PHONY: install run dev test benchmark clean
+
+install: $(INSTALLED) $(MANIFEST)
+
+$(INSTALLED): setup.py pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# The manifest dagster-dbt builds the asset graph from; dbt parse needs no warehouse or credentials.
+$(MANIFEST): $(INSTALLED) $(DBT_SOURCES)
+	cd dbt_project && $(BIN)/dbt parse --quiet --profiles-dir .
+	touch $@
+
+$(DAGSTER_HOME)/dagster.yaml: deploy/dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp $< $@
+
+run: install $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/dagster asset materialize -m banking_dw.definitions --select '*' --partition-range $(RUN_WINDOW)
+	$(BIN)/python -m banking_dw.reports
+
+dev: install $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/dagster dev -m banking_dw.definitions
+
+test: install
+	$(BIN)/pytest
+
+benchmark: install
+	$(BIN)/python scripts/benchmark_generate.py
+	$(BIN)/python scripts/benchmark_pipeline.py
+
+clean:
+	rm -rf data .dagster_home dbt_project/target dbt_project/logs

@@ -1,0 +1,64 @@
+"""Checks that the catalog exposes what landed: the contract's columns, the days, every row."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import dagster as dg
+
+from banking_dw.bronze.resources import CatalogTable, LocalCatalog
+from banking_dw.contracts import TableContract
+from banking_dw.landing.checks import count_csv_rows
+from banking_dw.landing.resources import object_key
+from banking_dw.raw.checks import CheckOutcome
+
+COLUMNS_MATCH = "columns_match_contract"
+PARTITIONS_VISIBLE = "partitions_visible"
+ROW_COUNT_MATCHES = "row_count_matches_landed"
+
+
+def bronze_check_specs(asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
+    return [
+        dg.AssetCheckSpec(COLUMNS_MATCH, asset=asset_key, description="Catalog columns equal the contract (plus `dt` when partitioned)."),
+        dg.AssetCheckSpec(PARTITIONS_VISIBLE, asset=asset_key, description="Every day of the window is visible in the table."),
+        dg.AssetCheckSpec(ROW_COUNT_MATCHES, asset=asset_key, description="Rows per day equal the landed object's rows."),
+    ]
+
+
+def expected_columns(table: TableContract) -> tuple[str, ...]:
+    return table.column_names + (("dt",) if table.partitioned else ())
+
+
+def verify_bronze(
+    table: TableContract, days: list[date | None], crawled: CatalogTable, catalog: LocalCatalog
+) -> list[CheckOutcome]:
+    outcomes = []
+    expected = expected_columns(table)
+    if crawled.columns == expected:
+        outcomes.append(CheckOutcome(COLUMNS_MATCH, True, f"{table.name}: columns match the contract"))
+    else:
+        outcomes.append(
+            CheckOutcome(
+                COLUMNS_MATCH, False,
+                f"{table.name}: catalog columns {list(crawled.columns)} != contract {list(expected)}",
+            )
+        )
+    visible = catalog.row_counts(table, days)
+    landed = {day: count_csv_rows(catalog.lake.local_path(object_key(table, day))) for day in days}
+    label = lambda day: day.isoformat() if day else "all"  # noqa: E731
+    invisible = [label(day) for day in days if table.partitioned and visible[day] == 0]
+    outcomes.append(
+        CheckOutcome(PARTITIONS_VISIBLE, not invisible,
+                     f"{table.name}: partitions not visible: {', '.join(invisible)}" if invisible
+                     else f"{table.name}: {len(days)} partition(s) visible")
+    )
+    differing = {label(d): {"bronze": visible[d], "landed": landed[d]} for d in days if visible[d] != landed[d]}
+    outcomes.append(
+        CheckOutcome(
+            ROW_COUNT_MATCHES, not differing,
+            f"{table.name}: rows differ from landed: " + "; ".join(f"{k}: bronze {v['bronze']} vs landed {v['landed']}" for k, v in differing.items())
+            if differing else f"{table.name}: row counts equal landed",
+            {"differences": differing} if differing else {"rows": {label(d): visible[d] for d in days}},
+        )
+    )
+    return outcomes

@@ -1,0 +1,312 @@
+"""One contract per source table: columns, types, key, partitioning and allowed values.
+
+The generator, the CSV checks, the bronze views (and the Glue schema), and the dbt sources all
+derive from, or are tested against, these definitions. There is no second hand-kept copy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class ColumnType(str, Enum):
+    """Logical column types, written to CSV as text in the formats noted."""
+
+    BIGINT = "bigint"  # decimal digits
+    INTEGER = "integer"  # decimal digits
+    DECIMAL = "decimal(18,2)"  # money: exactly two decimals, e.g. 1234.50
+    VARCHAR = "varchar"
+    DATE = "date"  # YYYY-MM-DD
+    TIMESTAMP = "timestamp"  # YYYY-MM-DD HH:MM:SS
+    BOOLEAN = "boolean"  # true / false
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColumnType
+    nullable: bool = False
+    allowed_values: tuple[str, ...] | None = None
+    # (table, column) this column must resolve to, in the same day's files.
+    references: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class TableContract:
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    # Daily-partitioned tables are written once per day; the others once, unpartitioned.
+    partitioned: bool
+    description: str
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+    @property
+    def is_fact(self) -> bool:
+        return self.name.startswith("fact_")
+
+
+C = ColumnType
+TRANSACTION_STATUSES = ("Completed", "Pending", "Failed", "Reversed")
+LOAN_STATUSES = ("Approved", "Rejected", "Pending")
+CURRENCY_CODES = ("USD", "EUR", "JPY")
+CHANNEL_NAMES = ("Online", "Mobile", "ATM", "Branch", "Phone")
+TRANSACTION_TYPE_NAMES = ("Deposit", "Withdrawal", "Transfer In", "Transfer Out", "Payment")
+TRANSACTION_DIRECTIONS = ("credit", "debit")
+INVESTMENT_TYPE_NAMES = ("Stocks", "Bonds", "Mutual Funds", "ETFs", "Real Estate")
+RISK_LEVELS = ("Low", "Medium", "High")
+LOAN_TYPES = ("Mortgage", "Auto", "Personal", "Student", "Business")
+CUSTOMER_SEGMENTS = ("Retail", "Premium", "Private")
+ACCOUNT_TYPES = ("Checking", "Savings", "Money Market")
+ACCOUNT_STATUSES = ("Active", "Dormant", "Frozen")
+INTERACTION_TYPES = ("Inquiry", "Complaint", "Support", "Feedback")
+RESOLUTION_STATUSES = ("Resolved", "Pending", "Escalated")
+SATISFACTION_SCORES = ("1", "2", "3", "4", "5")
+
+
+CONTRACTS: tuple[TableContract, ...] = (
+    TableContract(
+        name="dim_dates",
+        description="Calendar, one row per day from 2020-01-01 to 2030-12-31.",
+        partitioned=False,
+        key=("date_id",),
+        columns=(
+            Column("date_id", C.INTEGER),  # YYYYMMDD
+            Column("date", C.DATE),
+            Column("year", C.INTEGER),
+            Column("quarter", C.INTEGER),
+            Column("month", C.INTEGER),
+            Column("month_name", C.VARCHAR),
+            Column("day_of_month", C.INTEGER),
+            Column("day_of_week", C.INTEGER),  # ISO: Monday = 1
+            Column("day_name", C.VARCHAR),
+            Column("week_of_year", C.INTEGER),  # ISO week
+            Column("is_weekend", C.BOOLEAN),
+        ),
+    ),
+    TableContract(
+        name="dim_channels",
+        description="Channels a customer reaches the bank through.",
+        partitioned=False,
+        key=("channel_id",),
+        columns=(
+            Column("channel_id", C.INTEGER),
+            Column("channel_name", C.VARCHAR, allowed_values=CHANNEL_NAMES),
+            Column("is_digital", C.BOOLEAN),
+        ),
+    ),
+    TableContract(
+        name="dim_transaction_types",
+        description="Transaction categories and whether they credit or debit the account.",
+        partitioned=False,
+        key=("transaction_type_id",),
+        columns=(
+            Column("transaction_type_id", C.INTEGER),
+            Column("transaction_type_name", C.VARCHAR, allowed_values=TRANSACTION_TYPE_NAMES),
+            Column("direction", C.VARCHAR, allowed_values=TRANSACTION_DIRECTIONS),
+        ),
+    ),
+    TableContract(
+        name="dim_locations",
+        description="Branch and ATM locations.",
+        partitioned=False,
+        key=("location_id",),
+        columns=(
+            Column("location_id", C.INTEGER),
+            Column("city", C.VARCHAR),
+            Column("state", C.VARCHAR),
+            Column("country", C.VARCHAR),
+            Column("postal_code", C.VARCHAR),
+        ),
+    ),
+    TableContract(
+        name="dim_currencies",
+        description="Currencies accounts are held in.",
+        partitioned=False,
+        key=("currency_id",),
+        columns=(
+            Column("currency_id", C.INTEGER),
+            Column("currency_code", C.VARCHAR, allowed_values=CURRENCY_CODES),
+            Column("currency_name", C.VARCHAR),
+            Column("usd_exchange_rate", C.DECIMAL),
+        ),
+    ),
+    TableContract(
+        name="dim_investment_types",
+        description="Investment products.",
+        partitioned=False,
+        key=("investment_type_id",),
+        columns=(
+            Column("investment_type_id", C.INTEGER),
+            Column("investment_type_name", C.VARCHAR, allowed_values=INVESTMENT_TYPE_NAMES),
+            Column("risk_level", C.VARCHAR, allowed_values=RISK_LEVELS),
+        ),
+    ),
+    TableContract(
+        name="dim_loans",
+        description="Loan products and their terms.",
+        partitioned=False,
+        key=("loan_id",),
+        columns=(
+            Column("loan_id", C.INTEGER),
+            Column("loan_type", C.VARCHAR, allowed_values=LOAN_TYPES),
+            Column("loan_name", C.VARCHAR),
+            Column("interest_rate", C.DECIMAL),  # percent per year
+            Column("term_months", C.INTEGER),
+        ),
+    ),
+    TableContract(
+        name="dim_customers",
+        description=(
+            "Daily full extract: every customer that exists that day, attributes as of that day,"
+            " updated_at = when the customer last changed."
+        ),
+        partitioned=True,
+        key=("customer_id",),
+        columns=(
+            Column("customer_id", C.BIGINT),
+            Column("first_name", C.VARCHAR),
+            Column("last_name", C.VARCHAR),
+            Column("email", C.VARCHAR),
+            Column("phone", C.VARCHAR),
+            Column("date_of_birth", C.DATE),
+            Column("address", C.VARCHAR),
+            Column("city", C.VARCHAR),
+            Column("state", C.VARCHAR),
+            Column("country", C.VARCHAR),
+            Column("customer_segment", C.VARCHAR, allowed_values=CUSTOMER_SEGMENTS),
+            Column("join_date", C.DATE),
+            Column("updated_at", C.TIMESTAMP),
+        ),
+    ),
+    TableContract(
+        name="dim_accounts",
+        description=(
+            "Daily full extract: every account that exists that day, attributes as of that day,"
+            " updated_at = when the account last changed."
+        ),
+        partitioned=True,
+        key=("account_id",),
+        columns=(
+            Column("account_id", C.BIGINT),
+            Column("customer_id", C.BIGINT, references=("dim_customers", "customer_id")),
+            Column("account_type", C.VARCHAR, allowed_values=ACCOUNT_TYPES),
+            Column("currency_id", C.INTEGER, references=("dim_currencies", "currency_id")),
+            Column("account_status", C.VARCHAR, allowed_values=ACCOUNT_STATUSES),
+            Column("open_date", C.DATE),
+            Column("updated_at", C.TIMESTAMP),
+        ),
+    ),
+    TableContract(
+        name="fact_transactions",
+        description="One row per transaction attempt on an account.",
+        partitioned=True,
+        key=("transaction_id",),
+        columns=(
+            Column("transaction_id", C.BIGINT),
+            Column("account_id", C.BIGINT, references=("dim_accounts", "account_id")),
+            Column("date_id", C.INTEGER, references=("dim_dates", "date_id")),
+            Column("transaction_timestamp", C.TIMESTAMP),
+            Column("channel_id", C.INTEGER, references=("dim_channels", "channel_id")),
+            Column("location_id", C.INTEGER, references=("dim_locations", "location_id")),
+            Column("currency_id", C.INTEGER, references=("dim_currencies", "currency_id")),
+            Column(
+                "transaction_type_id",
+                C.INTEGER,
+                references=("dim_transaction_types", "transaction_type_id"),
+            ),
+            Column("transaction_amount", C.DECIMAL),
+            Column("transaction_status", C.VARCHAR, allowed_values=TRANSACTION_STATUSES),
+            Column("description", C.VARCHAR),
+        ),
+    ),
+    TableContract(
+        name="fact_investments",
+        description="One row per investment position opened, with its return to date.",
+        partitioned=True,
+        key=("investment_id",),
+        columns=(
+            Column("investment_id", C.BIGINT),
+            Column("customer_id", C.BIGINT, references=("dim_customers", "customer_id")),
+            Column("account_id", C.BIGINT, references=("dim_accounts", "account_id")),
+            Column(
+                "investment_type_id",
+                C.INTEGER,
+                references=("dim_investment_types", "investment_type_id"),
+            ),
+            Column("date_id", C.INTEGER, references=("dim_dates", "date_id")),
+            Column("investment_amount", C.DECIMAL),
+            Column("investment_return", C.DECIMAL),
+        ),
+    ),
+    TableContract(
+        name="fact_loans",
+        description="One row per loan application.",
+        partitioned=True,
+        key=("loan_fact_id",),
+        columns=(
+            Column("loan_fact_id", C.BIGINT),
+            Column("loan_id", C.INTEGER, references=("dim_loans", "loan_id")),
+            Column("customer_id", C.BIGINT, references=("dim_customers", "customer_id")),
+            Column("date_id", C.INTEGER, references=("dim_dates", "date_id")),
+            Column("loan_amount", C.DECIMAL),
+            Column("loan_status", C.VARCHAR, allowed_values=LOAN_STATUSES),
+        ),
+    ),
+    TableContract(
+        name="fact_customer_interactions",
+        description="One row per customer-service interaction.",
+        partitioned=True,
+        key=("interaction_id",),
+        columns=(
+            Column("interaction_id", C.BIGINT),
+            Column("customer_id", C.BIGINT, references=("dim_customers", "customer_id")),
+            Column("channel_id", C.INTEGER, references=("dim_channels", "channel_id")),
+            Column("date_id", C.INTEGER, references=("dim_dates", "date_id")),
+            Column("interaction_timestamp", C.TIMESTAMP),
+            Column("interaction_type", C.VARCHAR, allowed_values=INTERACTION_TYPES),
+            Column("resolution_status", C.VARCHAR, allowed_values=RESOLUTION_STATUSES),
+            Column("satisfaction_score", C.INTEGER, nullable=True, allowed_values=SATISFACTION_SCORES),
+        ),
+    ),
+    TableContract(
+        name="fact_daily_balances",
+        description=(
+            "One row per account and day: closing = opening + credits - debits, where credits and"
+            " debits are the day's Completed transactions."
+        ),
+        partitioned=True,
+        key=("account_id", "date_id"),
+        columns=(
+            Column("account_id", C.BIGINT, references=("dim_accounts", "account_id")),
+            Column("date_id", C.INTEGER, references=("dim_dates", "date_id")),
+            Column("currency_id", C.INTEGER, references=("dim_currencies", "currency_id")),
+            Column("opening_balance", C.DECIMAL),
+            Column("total_credits", C.DECIMAL),
+            Column("total_debits", C.DECIMAL),
+            Column("closing_balance", C.DECIMAL),
+        ),
+    ),
+)
+
+CONTRACTS_BY_NAME: dict[str, TableContract] = {c.name: c for c in CONTRACTS}
+TABLE_NAMES: tuple[str, ...] = tuple(c.name for c in CONTRACTS)
+PARTITIONED_TABLES: tuple[str, ...] = tuple(c.name for c in CONTRACTS if c.partitioned)
+REFERENCE_TABLES: tuple[str, ...] = tuple(c.name for c in CONTRACTS if not c.partitioned)
+
+
+def contract(name: str) -> TableContract:
+    try:
+        return CONTRACTS_BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"unknown table {name!r}; known: {', '.join(TABLE_NAMES)}") from None

@@ -1,0 +1,55 @@
+"""The code location: loads each layer and applies cross-cutting policy once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import dagster as dg
+
+from banking_dw.alerts.sensors import (
+    alert_on_failed_checks_after_failure,
+    alert_on_failed_checks_after_success,
+)
+from banking_dw.alerts.sinks import AlertSinks
+from banking_dw.bronze.assets import crawled_bronze_tables
+from banking_dw.bronze.resources import LocalCatalog
+from banking_dw.dbt.assets import dbt_daily_models, dbt_reference_models, dbt_resource
+from banking_dw.landing.assets import landed_objects
+from banking_dw.landing.resources import LocalLake
+from banking_dw.raw.assets import raw_csv_files
+from banking_dw.reports.assets import sample_reports
+from banking_dw.schedules import daily_warehouse_job, daily_warehouse_schedule
+from banking_dw.warehouse import DuckDBWarehouse
+
+# Daily data lands overnight; a day and a half without a new partition means the feed stopped.
+FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=36), warn_window=timedelta(hours=30))
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    warehouse = DuckDBWarehouse()
+    lake = LocalLake()
+    layers = dg.Definitions(
+        assets=[
+            raw_csv_files,
+            landed_objects,
+            crawled_bronze_tables,
+            dbt_reference_models,
+            dbt_daily_models,
+            sample_reports,
+        ],
+        jobs=[daily_warehouse_job],
+        schedules=[daily_warehouse_schedule],
+        sensors=[alert_on_failed_checks_after_success, alert_on_failed_checks_after_failure],
+        resources={
+            "warehouse": warehouse,
+            "lake": lake,
+            "catalog": LocalCatalog(warehouse=warehouse, lake=lake),
+            "dbt": dbt_resource(),
+            "alert_sinks": AlertSinks(),
+        },
+    )
+    return layers.map_resolved_asset_specs(
+        func=lambda spec: spec.replace_attributes(freshness_policy=FRESHNESS),
+        selection=dg.AssetSelection.groups("gold"),
+    )

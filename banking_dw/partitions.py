@@ -1,0 +1,71 @@
+"""The daily partitioning shared by every evolving table, and window arithmetic over it.
+
+Windows are half-open, [start, end), everywhere: in Python, in the bronze/landing paths and in the
+dbt vars, so a day is never counted twice at a boundary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Iterator
+
+import dagster as dg
+
+FIRST_DAY = date(2020, 1, 1)
+# The generator's calendar (dim_dates) covers 2020-2030; partitions must not outrun it.
+LAST_DAY = date(2030, 12, 31)
+
+daily_partitions = dg.DailyPartitionsDefinition(
+    start_date=FIRST_DAY.isoformat(), end_date=(LAST_DAY + timedelta(days=1)).isoformat()
+)
+
+
+@dataclass(frozen=True)
+class DayWindow:
+    """Days start <= day < end."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start:
+            raise ValueError(f"empty day window [{self.start}, {self.end})")
+
+    @classmethod
+    def single(cls, day: date) -> "DayWindow":
+        return cls(day, day + timedelta(days=1))
+
+    @classmethod
+    def from_time_window(cls, window: dg.TimeWindow) -> "DayWindow":
+        return cls(_as_date(window.start), _as_date(window.end))
+
+    def days(self) -> Iterator[date]:
+        day = self.start
+        while day < self.end:
+            yield day
+            day += timedelta(days=1)
+
+    def __len__(self) -> int:
+        return (self.end - self.start).days
+
+    def dbt_vars(self) -> dict[str, str]:
+        return {"min_date": self.start.isoformat(), "max_date": self.end.isoformat()}
+
+
+def _as_date(moment: datetime) -> date:
+    if (moment.hour, moment.minute, moment.second, moment.microsecond) != (0, 0, 0, 0):
+        raise ValueError(f"{moment} is not a day boundary")
+    return moment.date()
+
+
+def parse_partition_key(key: str) -> date:
+    try:
+        return date.fromisoformat(key)
+    except ValueError:
+        raise ValueError(f"partition key {key!r} is not a day (YYYY-MM-DD)") from None
+
+
+def window_for_context(context: dg.AssetExecutionContext) -> DayWindow:
+    """The whole window a (possibly multi-partition, single-run backfill) step covers."""
+    return DayWindow.from_time_window(context.partition_time_window)

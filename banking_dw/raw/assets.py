@@ -1,0 +1,148 @@
+"""Layer `raw`: the simulated bank's daily CSV files, one asset per table, one step per run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from functools import partial
+from pathlib import Path
+
+import dagster as dg
+import pyarrow as pa
+
+from banking_dw import settings
+from banking_dw.contracts import CONTRACTS, TableContract, contract
+from banking_dw.generator import (
+    Scale,
+    csv_path,
+    expected_row_range,
+    generate_day,
+    generate_reference_tables,
+    write_csv,
+)
+from banking_dw.partitions import daily_partitions, window_for_context
+from banking_dw.raw.checks import WindowFiles, check_specs, evaluate
+
+GROUP = "raw"
+PREVIEW_ROWS = 5
+
+
+def raw_key(table: str) -> dg.AssetKey:
+    return dg.AssetKey([GROUP, table])
+
+
+class GenerationConfig(dg.Config):
+    """Scale of the simulated bank; unset fields fall back to BANKING_DW_* environment variables."""
+
+    transactions_per_day: int | None = None
+    seed: int | None = None
+
+    def scale(self) -> Scale:
+        from_env = Scale.from_env()
+        return Scale(
+            transactions_per_day=self.transactions_per_day or from_env.transactions_per_day,
+            seed=from_env.seed if self.seed is None else self.seed,
+        )
+
+
+def _spec(table: TableContract) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        key=raw_key(table.name),
+        group_name=GROUP,
+        description=f"CSV export of `{table.name}`. {table.description}",
+        partitions_def=daily_partitions if table.partitioned else None,
+        kinds={"csv", "python"},
+        metadata={
+            "dagster/column_schema": dg.TableSchema(
+                columns=[dg.TableColumn(c.name, c.type.value) for c in table.columns]
+            )
+        },
+    )
+
+
+def _preview(table: pa.Table) -> dg.MarkdownMetadataValue:
+    return dg.MetadataValue.md(table.slice(0, PREVIEW_ROWS).to_pandas().to_markdown(index=False))
+
+
+def _window_files(data_dir: Path, name: str, days: list[date | None]) -> WindowFiles:
+    return WindowFiles(contract(name), {day: csv_path(data_dir, name, day) for day in days})
+
+
+@dg.multi_asset(
+    name="raw_csv_files",
+    specs=[_spec(t) for t in CONTRACTS],
+    check_specs=[s for t in CONTRACTS for s in check_specs(t, raw_key(t.name))],
+    can_subset=True,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+)
+def raw_csv_files(
+    context: dg.AssetExecutionContext, config: GenerationConfig
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    scale = config.scale()
+    data_dir = settings.data_dir()
+    selected = [contract(key.path[-1]) for key in context.selected_asset_keys]
+    reference = [t for t in selected if not t.partitioned]
+    evolving = [t for t in selected if t.partitioned]
+    days_by_table: dict[str, list[date | None]] = {t.name: [None] for t in reference}
+    written: dict[str, dict[str, object]] = {}
+
+    if reference:
+        tables = generate_reference_tables(scale)
+        for table in reference:
+            path = csv_path(data_dir, table.name, None)
+            size = write_csv(tables[table.name], path)
+            written[table.name] = {
+                "path": dg.MetadataValue.path(str(path)),
+                "dagster/row_count": tables[table.name].num_rows,
+                "byte_size": size,
+                "preview": _preview(tables[table.name]),
+            }
+
+    if evolving:
+        window = window_for_context(context)
+        days = list(window.days())
+        totals = {t.name: {"rows": 0, "bytes": 0} for t in evolving}
+        last_tables: dict[str, pa.Table] = {}
+        for day in days:
+            tables = generate_day(day, scale)
+            for table in evolving:
+                size = write_csv(tables[table.name], csv_path(data_dir, table.name, day))
+                totals[table.name]["rows"] += tables[table.name].num_rows
+                totals[table.name]["bytes"] += size
+                last_tables[table.name] = tables[table.name]
+        for table in evolving:
+            days_by_table[table.name] = list(days)
+            written[table.name] = {
+                "path": dg.MetadataValue.path(str(csv_path(data_dir, table.name, days[-1]).parent.parent)),
+                "partitions": f"{window.start.isoformat()} ... {days[-1].isoformat()} ({len(days)} days)",
+                "dagster/row_count": totals[table.name]["rows"],
+                "byte_size": totals[table.name]["bytes"],
+                "preview": _preview(last_tables[table.name]),
+            }
+        context.log.info(
+            f"generated {len(days)} day(s) {window.start}..{days[-1]} at {scale}"
+        )
+
+    for table in selected:
+        yield dg.MaterializeResult(asset_key=raw_key(table.name), metadata=written[table.name])
+
+    load = partial(_window_files, data_dir)
+    selected_checks = context.selected_asset_check_keys
+    for table in selected:
+        files = load(table.name, days_by_table[table.name])
+        outcomes = evaluate(
+            files,
+            expected_rows=lambda day, name=table.name: expected_row_range(name, day, scale),
+            load_references=load,
+        )
+        for outcome in outcomes:
+            check_key = dg.AssetCheckKey(raw_key(table.name), outcome.name)
+            if check_key not in selected_checks:
+                continue
+            yield dg.AssetCheckResult(
+                asset_key=raw_key(table.name),
+                check_name=outcome.name,
+                passed=outcome.passed,
+                description=outcome.description,
+                metadata=outcome.metadata,
+            )

@@ -1,0 +1,75 @@
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from banking_dw.dbt.args import build_args
+from banking_dw.partitions import DayWindow, daily_partitions, parse_partition_key
+
+
+def test_window_is_half_open_and_counts_days():
+    window = DayWindow(date(2024, 1, 1), date(2024, 1, 8))
+    days = list(window.days())
+    assert len(window) == 7
+    assert days[0] == date(2024, 1, 1)
+    assert days[-1] == date(2024, 1, 7)
+    assert date(2024, 1, 8) not in days
+
+
+def test_single_day_window_crosses_month_and_leap_day():
+    assert list(DayWindow.single(date(2024, 2, 29)).days()) == [date(2024, 2, 29)]
+    assert DayWindow.single(date(2024, 2, 29)).end == date(2024, 3, 1)
+
+
+def test_empty_or_reversed_window_is_rejected():
+    with pytest.raises(ValueError, match="empty day window"):
+        DayWindow(date(2024, 1, 2), date(2024, 1, 2))
+    with pytest.raises(ValueError):
+        DayWindow(date(2024, 1, 3), date(2024, 1, 2))
+
+
+def test_window_from_a_dagster_partition_range():
+    start, end = "2024-01-30", "2024-02-02"
+    keys = daily_partitions.get_partition_keys_in_range(dg.PartitionKeyRange(start, end))
+    time_window = dg.TimeWindow(
+        daily_partitions.time_window_for_partition_key(keys[0]).start,
+        daily_partitions.time_window_for_partition_key(keys[-1]).end,
+    )
+    window = DayWindow.from_time_window(time_window)
+    assert [d.isoformat() for d in window.days()] == keys
+    assert window.dbt_vars() == {"min_date": "2024-01-30", "max_date": "2024-02-03"}
+
+
+def test_time_window_must_fall_on_day_boundaries():
+    with pytest.raises(ValueError, match="not a day boundary"):
+        DayWindow.from_time_window(dg.TimeWindow(datetime(2024, 1, 1, 6), datetime(2024, 1, 2)))
+
+
+def test_partition_key_parsing_names_the_bad_key():
+    assert parse_partition_key("2024-01-05") == date(2024, 1, 5)
+    with pytest.raises(ValueError, match="'2024-13-01'"):
+        parse_partition_key("2024-13-01")
+
+
+def test_partitions_cover_the_generator_calendar_only():
+    assert daily_partitions.get_first_partition_key() == "2020-01-01"
+    # The last key is also capped by today; the definition itself must stop with the calendar.
+    assert daily_partitions.end.date() == date(2031, 1, 1)
+
+
+def test_dbt_build_args_carry_window_and_warehouse():
+    args = build_args("local", Path("/tmp/wh.duckdb"), DayWindow(date(2024, 1, 1), date(2024, 1, 3)))
+    assert args[:3] == ["build", "--target", "local"]
+    assert json.loads(args[args.index("--vars") + 1]) == {
+        "min_date": "2024-01-01",
+        "max_date": "2024-01-03",
+        "warehouse_path": "/tmp/wh.duckdb",
+    }
+
+
+def test_dbt_build_args_without_window_leave_dbt_defaults():
+    args = build_args("redshift", Path("/tmp/wh.duckdb"), None)
+    assert json.loads(args[-1]) == {"warehouse_path": "/tmp/wh.duckdb"}
+    assert args[2] == "redshift"

@@ -153,8 +153,9 @@ def _quote(identifier: str) -> str:
 
 
 def _samples(connection: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, object]]:
-    relation = connection.sql(sql + f" limit {SAMPLE_SIZE}")
-    return [dict(zip(relation.columns, row)) for row in relation.fetchall()]
+    cursor = connection.execute(sql + f" limit {SAMPLE_SIZE}")
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
 
 def _unreadable(name: str, files: WindowFiles) -> CheckOutcome:
@@ -213,7 +214,7 @@ def _contract(connection: duckdb.DuckDBPyConnection, files: WindowFiles) -> Chec
         predicate = invalid_value_predicate(column)
         if predicate == "false":
             continue
-        count = connection.sql(f"select count(*) from t where {predicate}").fetchone()[0]
+        count = connection.execute(f"select count(*) from t where {predicate}").fetchone()[0]
         if count:
             bad_by_column[column.name] = count
             total += count
@@ -248,7 +249,7 @@ def _key(connection: duckdb.DuckDBPyConnection, table: TableContract) -> CheckOu
         f"  select *, count(*) over (partition by {key_columns}) as copies from t"
         f") where {missing} or copies > 1 order by partition, row_number"
     )
-    total = connection.sql(f"select count(*) from ({sql})").fetchone()[0]
+    total = connection.execute(f"select count(*) from ({sql})").fetchone()[0]
     if total == 0:
         return CheckOutcome(KEY_UNIQUE_NOT_NULL, True, f"{table.name}: key unique and present")
     samples = _samples(connection, sql)
@@ -301,7 +302,7 @@ def _allowed_values(connection: duckdb.DuckDBPyConnection, table: TableContract)
             f" where {name} not in (select value from allowed){empty_ok}"
             " order by partition, row_number"
         )
-        count = connection.sql(f"select count(*) from ({sql})").fetchone()[0]
+        count = connection.execute(f"select count(*) from ({sql})").fetchone()[0]
         if count:
             by_column[column.name] = count
             total += count
@@ -334,10 +335,9 @@ def _foreign_keys(
         parent_files = load_references(parent_name, days)
         if parent_files.text is None or parent_files.header_problems:
             problem = "; ".join(parent_files.header_problems) or "no files"
-            return CheckOutcome(
-                FOREIGN_KEYS_RESOLVE, False,
-                f"{table.name}: cannot resolve {column.name} against {parent_name}: {problem}",
-            )
+            by_column[column.name] = -1
+            samples.append({"column": column.name, "problem": f"cannot read {parent_name}: {problem}"})
+            continue
         connection.register("parent", parent_files.text.select([parent_column, "partition"]))
         same_day = "and p.partition = t.partition" if parent.partitioned else ""
         name = _quote(column.name)
@@ -347,8 +347,7 @@ def _foreign_keys(
             f" where not exists (select 1 from parent p where p.{_quote(parent_column)} = t.{name} {same_day})"
             f"{nullable} order by t.partition, t.row_number"
         )
-        count = connection.sql(f"select count(*) from ({sql})").fetchone()[0]
-        connection.unregister("parent")
+        count = connection.execute(f"select count(*) from ({sql})").fetchone()[0]
         if count:
             by_column[column.name] = count
             total += count
@@ -356,7 +355,8 @@ def _foreign_keys(
                 {**s, "column": column.name, "references": f"{parent_name}.{parent_column}"}
                 for s in _samples(connection, sql)
             )
-    if total == 0:
+        connection.unregister("parent")
+    if not by_column:
         return CheckOutcome(FOREIGN_KEYS_RESOLVE, True, f"{table.name}: every foreign key resolves")
     return CheckOutcome(
         FOREIGN_KEYS_RESOLVE,
@@ -419,7 +419,7 @@ def _balance_identity(
         where problem is not null
         order by b.partition, b.row_number
     """
-    total = connection.sql(f"select count(*) from ({sql})").fetchone()[0]
+    total = connection.execute(f"select count(*) from ({sql})").fetchone()[0]
     if total == 0:
         return CheckOutcome(BALANCE_IDENTITY, True, "fact_daily_balances: balances reconcile")
     samples = _samples(connection, sql)

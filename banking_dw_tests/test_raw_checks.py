@@ -1,0 +1,168 @@
+"""The CSV checks catch what they claim to, and name the table, partition, column and row."""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from banking_dw.contracts import contract
+from banking_dw.raw import checks
+from banking_dw.raw.checks import WindowFiles, evaluate, invalid_value_predicate
+
+DAY = date(2024, 1, 2)
+TYPES = "transaction_type_id,transaction_type_name,direction\n1,Deposit,credit\n2,Withdrawal,debit\n"
+ACCOUNTS_HEADER = "account_id,customer_id,account_type,currency_id,account_status,open_date,updated_at\n"
+BALANCES_HEADER = "account_id,date_id,currency_id,opening_balance,total_credits,total_debits,closing_balance\n"
+TX_HEADER = (
+    "transaction_id,account_id,date_id,transaction_timestamp,channel_id,location_id,currency_id,"
+    "transaction_type_id,transaction_amount,transaction_status,description\n"
+)
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _outcomes(tmp_path: Path, name: str, text: str, references: dict[str, str] | None = None):
+    files = WindowFiles(contract(name), {DAY: _write(tmp_path / f"{name}.csv", text)})
+    refs = {k: _write(tmp_path / f"ref_{k}.csv", v) for k, v in (references or {}).items()}
+
+    def load(table: str, days):
+        if table not in refs:
+            return WindowFiles(contract(table), {})
+        return WindowFiles(contract(table), {day: refs[table] for day in days})
+
+    return {o.name: o for o in evaluate(files, lambda day: (1, 10), load)}
+
+
+def _transaction(tx_id="1", amount="10.00", status="Completed", description="Card payment"):
+    return f"{tx_id},7,20240102,2024-01-02 09:00:00,1,1,1,1,{amount},{status},\"{description}\"\n"
+
+
+def test_every_value_type_has_a_predicate_that_rejects_garbage():
+    import duckdb
+
+    for column in contract("fact_transactions").columns + contract("dim_dates").columns:
+        predicate = invalid_value_predicate(column)
+        bad = duckdb.execute(f"select {predicate} from (select 'garbage' as \"{column.name}\")").fetchone()[0]
+        assert bad is (column.type.value != "varchar"), column.name
+
+
+@pytest.mark.parametrize(
+    ("column", "good", "bad"),
+    [
+        ("transaction_amount", "12.50", "12.5"),
+        ("transaction_amount", "-3.00", "abc"),
+        ("transaction_timestamp", "2024-01-02 23:59:59", "2024-01-02T23:59:59"),
+        ("date_id", "20240102", "2024-01-02"),
+        ("transaction_id", "9000000001", ""),
+    ],
+)
+def test_predicates_accept_the_contract_format_only(column, good, bad):
+    import duckdb
+
+    predicate = invalid_value_predicate(contract("fact_transactions").column(column))
+    check = lambda value: duckdb.execute(f'select {predicate} from (select ? as "{column}")', [value]).fetchone()[0]  # noqa: E731
+    assert check(good) is False
+    assert check(bad) is True
+
+
+def test_impossible_dates_are_rejected_even_when_well_formed():
+    import duckdb
+
+    predicate = invalid_value_predicate(contract("dim_customers").column("date_of_birth"))
+    assert duckdb.execute(f"select {predicate} from (select '2023-02-30' as date_of_birth)").fetchone()[0]
+
+
+def test_clean_transactions_pass_and_a_bad_amount_fails_the_contract_naming_row_and_column(tmp_path):
+    references = {
+        "dim_accounts": ACCOUNTS_HEADER + "7,3,Checking,1,Active,2023-01-01,2023-01-01 00:10:00\n",
+        "dim_dates": "date_id,date,year,quarter,month,month_name,day_of_month,day_of_week,day_name,week_of_year,is_weekend\n"
+        "20240102,2024-01-02,2024,1,1,January,2,2,Tuesday,1,false\n",
+        "dim_channels": "channel_id,channel_name,is_digital\n1,Online,true\n",
+        "dim_locations": "location_id,city,state,country,postal_code\n1,Austin,TX,USA,73301\n",
+        "dim_currencies": "currency_id,currency_code,currency_name,usd_exchange_rate\n1,USD,US Dollar,1.00\n",
+        "dim_transaction_types": TYPES,
+    }
+    clean = _outcomes(tmp_path / "clean", "fact_transactions", TX_HEADER + _transaction("1") + _transaction("2"), references)
+    assert all(o.passed for o in clean.values()), {k: o.description for k, o in clean.items() if not o.passed}
+
+    hostile = 'Paid "Smith, O\'Brien"\nline two'
+    corrupted = TX_HEADER + _transaction("1", description=hostile.replace('"', '""')) + _transaction("2", amount="abc")
+    outcomes = _outcomes(tmp_path / "bad", "fact_transactions", corrupted, references)
+    contract_check = outcomes[checks.MATCHES_CONTRACT]
+    assert not contract_check.passed
+    assert "fact_transactions" in contract_check.description
+    assert contract_check.metadata["bad_values_by_column"] == {"transaction_amount": 1}
+    sample = contract_check.metadata["samples"][0]
+    assert sample == {"partition": "2024-01-02", "row": 2, "value": "abc", "column": "transaction_amount", "expected": "decimal(18,2)"}
+    # The hostile but well-quoted description is not a failure, and other checks are unaffected.
+    assert outcomes[checks.KEY_UNIQUE_NOT_NULL].passed
+
+
+def test_duplicate_and_missing_keys_fail_the_key_check(tmp_path):
+    text = TX_HEADER + _transaction("1") + _transaction("1") + _transaction("")
+    outcomes = _outcomes(tmp_path, "fact_transactions", text)
+    key = outcomes[checks.KEY_UNIQUE_NOT_NULL]
+    assert not key.passed
+    assert key.metadata["failing_rows"] == 3
+    problems = {(s["row"], s["problem"]) for s in key.metadata["samples"]}
+    assert problems == {(1, "duplicate key"), (2, "duplicate key"), (3, "missing key")}
+
+
+def test_unknown_status_fails_allowed_values(tmp_path):
+    outcomes = _outcomes(tmp_path, "fact_transactions", TX_HEADER + _transaction("1", status="Done"))
+    allowed = outcomes[checks.VALUES_ALLOWED]
+    assert not allowed.passed
+    assert allowed.metadata["bad_values_by_column"] == {"transaction_status": 1}
+
+
+def test_unknown_account_fails_foreign_keys_against_the_same_day(tmp_path):
+    accounts = ACCOUNTS_HEADER + "8,3,Checking,1,Active,2023-01-01,2023-01-01 00:10:00\n"
+    outcomes = _outcomes(tmp_path, "fact_transactions", TX_HEADER + _transaction("1"), {"dim_accounts": accounts})
+    fk = outcomes[checks.FOREIGN_KEYS_RESOLVE]
+    assert not fk.passed
+    assert fk.metadata["unresolved_by_column"]["account_id"] == 1
+    assert {"partition": "2024-01-02", "row": 1, "value": "7", "column": "account_id",
+            "references": "dim_accounts.account_id"} in fk.metadata["samples"]
+    # Reference tables that cannot be read are failures too, never silently skipped.
+    assert fk.metadata["unresolved_by_column"]["channel_id"] == -1
+
+
+def test_row_count_outside_volume_fails(tmp_path):
+    files = WindowFiles(contract("fact_transactions"), {DAY: _write(tmp_path / "t.csv", TX_HEADER + _transaction("1"))})
+    outcome = checks._row_count(files, lambda day: (5, 10))
+    assert not outcome.passed
+    assert "2024-01-02: 1 not in [5, 10]" in outcome.description
+
+
+def test_wrong_header_fails_every_check_with_the_reason(tmp_path):
+    outcomes = _outcomes(tmp_path, "dim_transaction_types", "id,name,direction\n1,Deposit,credit\n")
+    assert outcomes and all(not o.passed for o in outcomes.values())
+    assert "header" in outcomes[checks.MATCHES_CONTRACT].description
+
+
+def test_short_row_is_reported_not_lost(tmp_path):
+    outcomes = _outcomes(tmp_path, "dim_transaction_types", TYPES + "3,Payment\n")
+    contract_check = outcomes[checks.MATCHES_CONTRACT]
+    assert not contract_check.passed
+    assert contract_check.metadata["malformed_rows"] == 1
+
+
+def test_balance_identity_catches_a_broken_closing_balance(tmp_path):
+    tx = TX_HEADER + _transaction("1", amount="10.00")
+    references = {"fact_transactions": tx, "dim_transaction_types": TYPES}
+    good = BALANCES_HEADER + "7,20240102,1,100.00,10.00,0.00,110.00\n"
+    assert _outcomes(tmp_path / "ok", "fact_daily_balances", good, references)[checks.BALANCE_IDENTITY].passed
+
+    broken = BALANCES_HEADER + "7,20240102,1,100.00,10.00,0.00,111.00\n"
+    outcome = _outcomes(tmp_path / "bad", "fact_daily_balances", broken, references)[checks.BALANCE_IDENTITY]
+    assert not outcome.passed
+    assert "closing 111.00 != opening 100.00 + credits 10.00 - debits 0.00" in outcome.description
+
+    unbacked = BALANCES_HEADER + "7,20240102,1,100.00,20.00,0.00,120.00\n"
+    outcome = _outcomes(tmp_path / "tx", "fact_daily_balances", unbacked, references)[checks.BALANCE_IDENTITY]
+    assert not outcome.passed
+    assert "Completed transactions" in outcome.description

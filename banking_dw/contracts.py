@@ -55,6 +55,11 @@ class TableContract:
     def is_fact(self) -> bool:
         return self.name.startswith("fact_")
 
+    @property
+    def model_name(self) -> str:
+        """The seed's singular model name in silver (`stg_<model>`) and gold (`<model>`)."""
+        return MODEL_NAMES[self.name]
+
 
 C = ColumnType
 TRANSACTION_STATUSES = ("Completed", "Pending", "Failed", "Reversed")
@@ -298,6 +303,23 @@ CONTRACTS: tuple[TableContract, ...] = (
         ),
     ),
 )
+
+MODEL_NAMES: dict[str, str] = {
+    "dim_dates": "dim_date",
+    "dim_channels": "dim_channel",
+    "dim_transaction_types": "dim_transaction_type",
+    "dim_locations": "dim_location",
+    "dim_currencies": "dim_currency",
+    "dim_investment_types": "dim_investment_type",
+    "dim_loans": "dim_loan",
+    "dim_customers": "dim_customer",
+    "dim_accounts": "dim_account",
+    "fact_transactions": "fact_transaction",
+    "fact_investments": "fact_investment",
+    "fact_loans": "fact_loan",
+    "fact_customer_interactions": "fact_customer_interactions",
+    "fact_daily_balances": "fact_daily_balances",
+}
 
 CONTRACTS_BY_NAME: dict[str, TableContract] = {c.name: c for c in CONTRACTS}
 TABLE_NAMES: tuple[str, ...] = tuple(c.name for c in CONTRACTS)

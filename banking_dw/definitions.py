@@ -21,23 +21,31 @@ from banking_dw.reports.assets import sample_reports
 from banking_dw.schedules import daily_warehouse_job, daily_warehouse_schedule
 from banking_dw.warehouse import DuckDBWarehouse
 
-# Daily data lands overnight; a day and a half without a new partition means the feed stopped.
+# Daily data lands overnight; a day and a half without a new materialisation means the feed stopped.
 FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=36), warn_window=timedelta(hours=30))
+CONSUMER_FACING_GROUPS = ("gold", "reports")
+
+
+def _with_freshness(spec: dg.AssetSpec) -> dg.AssetSpec:
+    if spec.group_name in CONSUMER_FACING_GROUPS:
+        return spec.replace_attributes(freshness_policy=FRESHNESS)
+    return spec
 
 
 @dg.definitions
 def defs() -> dg.Definitions:
     warehouse = DuckDBWarehouse()
     lake = LocalLake()
-    layers = dg.Definitions(
-        assets=[
-            raw_csv_files,
-            landed_objects,
-            crawled_bronze_tables,
-            dbt_reference_models,
-            dbt_daily_models,
-            sample_reports,
-        ],
+    layers = [
+        raw_csv_files,
+        landed_objects,
+        crawled_bronze_tables,
+        dbt_reference_models,
+        dbt_daily_models,
+        sample_reports,
+    ]
+    return dg.Definitions(
+        assets=dg.map_asset_specs(_with_freshness, layers),
         jobs=[daily_warehouse_job],
         schedules=[daily_warehouse_schedule],
         sensors=[alert_on_failed_checks_after_success, alert_on_failed_checks_after_failure],
@@ -48,8 +56,4 @@ def defs() -> dg.Definitions:
             "dbt": dbt_resource(),
             "alert_sinks": AlertSinks(),
         },
-    )
-    return layers.map_resolved_asset_specs(
-        func=lambda spec: spec.replace_attributes(freshness_policy=FRESHNESS),
-        selection=dg.AssetSelection.groups("gold"),
     )

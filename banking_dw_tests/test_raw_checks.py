@@ -112,6 +112,29 @@ def test_duplicate_and_missing_keys_fail_the_key_check(tmp_path):
     assert problems == {(1, "duplicate key"), (2, "duplicate key"), (3, "missing key")}
 
 
+def test_extract_keys_repeat_across_days_but_not_within_a_day(tmp_path):
+    row = "7,3,Checking,1,Active,2023-01-01,2023-01-01 00:10:00\n"
+    first = _write(tmp_path / "d1.csv", ACCOUNTS_HEADER + row)
+    second = _write(tmp_path / "d2.csv", ACCOUNTS_HEADER + row)
+    two_days = WindowFiles(contract("dim_accounts"), {date(2024, 1, 1): first, DAY: second})
+    connection = __import__("duckdb").connect()
+    connection.register("t", two_days.text)
+    assert checks._key(connection, contract("dim_accounts")).passed
+
+    twice_a_day = WindowFiles(contract("dim_accounts"), {DAY: _write(tmp_path / "d3.csv", ACCOUNTS_HEADER + row + row)})
+    connection.register("t", twice_a_day.text)
+    assert not checks._key(connection, contract("dim_accounts")).passed
+
+
+def test_transaction_ids_must_not_repeat_across_days(tmp_path):
+    first = _write(tmp_path / "d1.csv", TX_HEADER + _transaction("1"))
+    second = _write(tmp_path / "d2.csv", TX_HEADER + _transaction("1"))
+    files = WindowFiles(contract("fact_transactions"), {date(2024, 1, 1): first, DAY: second})
+    connection = __import__("duckdb").connect()
+    connection.register("t", files.text)
+    assert not checks._key(connection, contract("fact_transactions")).passed
+
+
 def test_unknown_status_fails_allowed_values(tmp_path):
     outcomes = _outcomes(tmp_path, "fact_transactions", TX_HEADER + _transaction("1", status="Done"))
     allowed = outcomes[checks.VALUES_ALLOWED]

@@ -1,7 +1,6 @@
 """Open-source Dagster has no alert policies on checks: these sensors read each finished run's
 check evaluations and alert on the failed ones, once per run."""
 
-from __future__ import annotations
 
 import dagster as dg
 

@@ -1,6 +1,5 @@
 """Layer `bronze`: one crawl step registers every landed table as `dev_bronze.<table>`."""
 
-from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date

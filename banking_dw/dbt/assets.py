@@ -1,8 +1,9 @@
 """Layers `silver` and `gold`: the dbt project, split by partitioning over one manifest."""
 
-from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -53,4 +54,10 @@ def dbt_reference_models(
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project(), profiles_dir=str(settings.DBT_PROJECT_DIR))
+    # The dbt installed beside this interpreter, so an unactivated virtualenv still finds it.
+    executable = Path(sys.executable).parent / "dbt"
+    return DbtCliResource(
+        project_dir=dbt_project(),
+        profiles_dir=str(settings.DBT_PROJECT_DIR),
+        dbt_executable=str(executable),
+    )

@@ -1,6 +1,5 @@
 """Layer `landing`: each day's CSV copied to the lake under `<prefix>/<table>/dt=YYYY-MM-DD/`."""
 
-from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date

@@ -1,10 +1,9 @@
 """Layer `raw`: the simulated bank's daily CSV files, one asset per table, one step per run."""
 
-from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 
 import dagster as dg
@@ -64,7 +63,7 @@ def _preview(table: pa.Table) -> dg.MarkdownMetadataValue:
     return dg.MetadataValue.md(table.slice(0, PREVIEW_ROWS).to_pandas().to_markdown(index=False))
 
 
-def _window_files(data_dir: Path, name: str, days: list[date | None]) -> WindowFiles:
+def _window_files(data_dir: Path, name: str, days: tuple[date | None, ...]) -> WindowFiles:
     return WindowFiles(contract(name), {day: csv_path(data_dir, name, day) for day in days})
 
 
@@ -126,7 +125,12 @@ def raw_csv_files(
     for table in selected:
         yield dg.MaterializeResult(asset_key=raw_key(table.name), metadata=written[table.name])
 
-    load = partial(_window_files, data_dir)
+    # Foreign-key and balance checks read other tables' windows; read each one once.
+    cached = cache(partial(_window_files, data_dir))
+
+    def load(name: str, days: list[date | None]) -> WindowFiles:
+        return cached(name, tuple(days))
+
     selected_checks = context.selected_asset_check_keys
     for table in selected:
         files = load(table.name, days_by_table[table.name])

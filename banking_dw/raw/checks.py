@@ -243,10 +243,13 @@ def _contract(connection: duckdb.DuckDBPyConnection, files: WindowFiles) -> Chec
 def _key(connection: duckdb.DuckDBPyConnection, table: TableContract) -> CheckOutcome:
     key_columns = ", ".join(_quote(c) for c in table.key)
     missing = " or ".join(f"{_quote(c)} = ''" for c in table.key)
+    # An extract repeats every entity each day, so its key is unique within a day; an event's
+    # key is unique across all days.
+    scope = key_columns if table.is_fact else f"partition, {key_columns}"
     sql = (
         f"select partition, row_number as row, {key_columns},"
         f" case when {missing} then 'missing key' else 'duplicate key' end as problem from ("
-        f"  select *, count(*) over (partition by {key_columns}) as copies from t"
+        f"  select *, count(*) over (partition by {scope}) as copies from t"
         f") where {missing} or copies > 1 order by partition, row_number"
     )
     total = connection.execute(f"select count(*) from ({sql})").fetchone()[0]

@@ -1,6 +1,5 @@
 """Layer `reports`: the seed's six sample analyses, materialised as tables in `dev_reports`."""
 
-from __future__ import annotations
 
 import re
 from collections.abc import Iterator

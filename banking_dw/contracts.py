@@ -16,6 +16,7 @@ class ColumnType(str, Enum):
     BIGINT = "bigint"  # decimal digits
     INTEGER = "integer"  # decimal digits
     DECIMAL = "decimal(18,2)"  # money: exactly two decimals, e.g. 1234.50
+    RATE = "decimal(18,6)"  # exchange rates: exactly six decimals, e.g. 0.006700
     VARCHAR = "varchar"
     DATE = "date"  # YYYY-MM-DD
     TIMESTAMP = "timestamp"  # YYYY-MM-DD HH:MM:SS
@@ -143,7 +144,7 @@ CONTRACTS: tuple[TableContract, ...] = (
             Column("currency_id", C.INTEGER),
             Column("currency_code", C.VARCHAR, allowed_values=CURRENCY_CODES),
             Column("currency_name", C.VARCHAR),
-            Column("usd_exchange_rate", C.DECIMAL),
+            Column("usd_exchange_rate", C.RATE),
         ),
     ),
     TableContract(

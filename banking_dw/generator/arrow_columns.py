@@ -12,6 +12,7 @@ ARROW_TYPES: dict[ColumnType, pa.DataType] = {
     ColumnType.BIGINT: pa.int64(),
     ColumnType.INTEGER: pa.int32(),
     ColumnType.DECIMAL: pa.decimal128(18, 2),
+    ColumnType.RATE: pa.decimal128(18, 6),
     ColumnType.VARCHAR: pa.string(),
     ColumnType.DATE: pa.date32(),
     ColumnType.TIMESTAMP: pa.timestamp("s"),
@@ -38,20 +39,22 @@ def _as_arrow(values: pa.Array | np.ndarray, arrow_type: pa.DataType) -> pa.Arra
     if isinstance(values, (pa.Array, pa.ChunkedArray)):
         return values if values.type == arrow_type else values.cast(arrow_type)
     if pa.types.is_decimal(arrow_type):
-        return decimal_from_cents(values)
+        return decimal_from_units(values, arrow_type)
     if pa.types.is_timestamp(arrow_type):
         return pa.array(np.asarray(values, dtype=np.int64).astype("datetime64[s]"), type=arrow_type)
     return pa.array(values, type=arrow_type)
 
 
-def decimal_from_cents(cents: np.ndarray) -> pa.Array:
-    """int64 cents -> decimal128(18, 2) without Python objects: the 128-bit little-endian words
-    are the cents and their sign extension."""
-    cents = np.asarray(cents, dtype=np.int64)
-    words = np.empty((len(cents), 2), dtype=np.int64)
-    words[:, 0] = cents
-    words[:, 1] = cents >> 63
-    return pa.Array.from_buffers(pa.decimal128(18, 2), len(cents), [None, pa.py_buffer(words)])
+def decimal_from_units(
+    units: np.ndarray, arrow_type: pa.Decimal128Type = pa.decimal128(18, 2)
+) -> pa.Array:
+    """int64 counts of the smallest unit (cents for money) -> decimal128 without Python objects:
+    the 128-bit little-endian words are the units and their sign extension."""
+    units = np.asarray(units, dtype=np.int64)
+    words = np.empty((len(units), 2), dtype=np.int64)
+    words[:, 0] = units
+    words[:, 1] = units >> 63
+    return pa.Array.from_buffers(arrow_type, len(units), [None, pa.py_buffer(words)])
 
 
 def take(pool: pa.Array, indexes: np.ndarray) -> pa.Array:

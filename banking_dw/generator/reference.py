@@ -22,8 +22,8 @@ from .scale import Scale
 DIGITAL_CHANNELS = frozenset({"Online", "Mobile"})
 CREDIT_TYPES = frozenset({"Deposit", "Transfer In"})
 CURRENCY_NAMES = {"USD": "US Dollar", "EUR": "Euro", "JPY": "Japanese Yen"}
-# Constant rates; JPY rounds to 0.01 at the contract's two decimals.
-USD_RATE_CENTS = {"USD": 100, "EUR": 108, "JPY": 1}
+# Constant rates in millionths of a dollar per unit (the contract's six decimals).
+USD_RATE_MICROS = {"USD": 1_000_000, "EUR": 1_080_000, "JPY": 6_700}
 INVESTMENT_RISK = {
     "Stocks": "High", "Bonds": "Low", "Mutual Funds": "Medium", "ETFs": "Medium", "Real Estate": "Medium",
 }
@@ -91,7 +91,7 @@ def dim_currencies() -> pa.Table:
         "currency_id": _ids(len(CURRENCY_CODES)),
         "currency_code": pa.array(CURRENCY_CODES),
         "currency_name": pa.array([CURRENCY_NAMES[c] for c in CURRENCY_CODES]),
-        "usd_exchange_rate": np.array([USD_RATE_CENTS[c] for c in CURRENCY_CODES]),
+        "usd_exchange_rate": np.array([USD_RATE_MICROS[c] for c in CURRENCY_CODES]),
     })
 
 

@@ -6,6 +6,7 @@ with SQL in an in-memory DuckDB: vectorised, and independent of the warehouse fi
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -33,6 +34,7 @@ _TYPE_PATTERNS: dict[ColumnType, tuple[str, str]] = {
     ColumnType.BIGINT: (r"^-?[0-9]{1,18}$", "BIGINT"),
     ColumnType.INTEGER: (r"^-?[0-9]{1,9}$", "INTEGER"),
     ColumnType.DECIMAL: (r"^-?[0-9]{1,16}\.[0-9]{2}$", "DECIMAL(18,2)"),
+    ColumnType.RATE: (r"^-?[0-9]{1,12}\.[0-9]{6}$", "DECIMAL(18,6)"),
     ColumnType.DATE: (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "DATE"),
     ColumnType.TIMESTAMP: (r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$", "TIMESTAMP"),
     ColumnType.BOOLEAN: (r"^(true|false)$", "BOOLEAN"),
@@ -114,8 +116,7 @@ def read_text_table(path: Path, table: TableContract) -> tuple[pa.Table, list[st
 
 def _read_header(path: Path) -> list[str]:
     with path.open("r", encoding="utf-8", newline="") as handle:
-        first = handle.readline().rstrip("\r\n")
-    return first.split(",") if first else []
+        return next(csv.reader(handle), [])
 
 
 class WindowFiles:

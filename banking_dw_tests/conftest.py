@@ -7,6 +7,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+DAY_1, DAY_2 = "2024-01-01", "2024-01-02"
 # Small enough for a quick suite, big enough that every status, type and change path occurs.
 TEST_TRANSACTIONS_PER_DAY = 400
 
@@ -56,3 +57,23 @@ def failed_checks(result: dg.ExecuteInProcessResult) -> dict[str, str]:
 def query(data_dir: Path, sql: str, params: Iterable[object] = ()) -> pd.DataFrame:
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as connection:
         return connection.execute(sql, list(params)).df()
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Iterator[tuple[Path, dg.ExecuteInProcessResult]]:
+    """Both days in one run, as `make run` does for its window."""
+    data_dir = tmp_path_factory.mktemp("in_order")
+    with warehouse_environment(data_dir):
+        result = materialize("*", DAY_1, DAY_2)
+        yield data_dir, result
+
+
+@pytest.fixture(scope="session")
+def built_backwards(tmp_path_factory) -> Iterator[Path]:
+    """The same two days, loaded through the warehouse newest first, one run per day."""
+    data_dir = tmp_path_factory.mktemp("out_of_order")
+    with warehouse_environment(data_dir):
+        materialize("group:raw or group:landing or group:bronze", DAY_1, DAY_2)
+        materialize("group:silver or group:gold or group:reports", DAY_2)
+        materialize("group:silver or group:gold or group:reports", DAY_1)
+        yield data_dir

@@ -5,7 +5,7 @@ from collections import Counter
 import dagster as dg
 import pytest
 
-from banking_dw.contracts import CONTRACTS, PARTITIONED_TABLES
+from banking_dw.contracts import CONTRACTS
 from banking_dw.definitions import defs
 from banking_dw.partitions import daily_partitions
 

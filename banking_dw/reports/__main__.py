@@ -18,6 +18,8 @@ def main() -> int:
     with duckdb.connect(str(path), read_only=True) as connection:
         for report in reports():
             frame = connection.execute(f"select * from {REPORTS_SCHEMA}.{report.name}").df()
+            for column in frame.select_dtypes("datetime").columns:
+                frame[column] = frame[column].dt.date
             print(f"\n## {report.name}\n{report.description}\n")
             print(frame.to_markdown(index=False, floatfmt=",.2f"))
     return 0

@@ -2,10 +2,10 @@
 select
     dl.loan_type,
     count(fl.loan_fact_id) as total_applications,
-    sum(case when fl.loan_status = 'Approved' then 1 else 0 end) as approved,
-    sum(case when fl.loan_status = 'Rejected' then 1 else 0 end) as rejected,
+    count(case when fl.loan_status = 'Approved' then 1 end) as approved,
+    count(case when fl.loan_status = 'Rejected' then 1 end) as rejected,
     round(
-        100.0 * sum(case when fl.loan_status = 'Approved' then 1 else 0 end)
+        100.0 * count(case when fl.loan_status = 'Approved' then 1 end)
         / count(fl.loan_fact_id),
         2
     ) as approval_rate

@@ -1,0 +1,60 @@
+{#- Generic tests written here because the dbt hub (dbt_utils) cannot be reached. -#}
+
+{#- Rows for which `expression` is not true. -#}
+{% test expression_is_true(model, expression, column_name=none) %}
+    select *
+    from {{ model }}
+    where not ({{ expression }})
+{% endtest %}
+
+
+{#- SCD2 windows: for every natural key, versions are ordered, valid_from < valid_to, and each
+    version ends exactly where the next one starts (no overlap, no gap); the last ends at the
+    9999-12-31 sentinel. -#}
+{% test scd2_windows_do_not_overlap(model, key, valid_from='valid_from', valid_to='valid_to') %}
+    with versions as (
+        select
+            {{ key }} as natural_key,
+            {{ valid_from }} as valid_from,
+            {{ valid_to }} as valid_to,
+            lead({{ valid_from }}) over (partition by {{ key }} order by {{ valid_from }}) as next_valid_from
+        from {{ model }}
+    )
+    select *
+    from versions
+    where valid_from >= valid_to
+        or valid_to <> coalesce(next_valid_from, {{ scd2_end_of_time() }})
+{% endtest %}
+
+
+{#- SCD2: exactly one version per natural key is current, and it is the one ending at the sentinel. -#}
+{% test scd2_one_current_version(model, key, is_current='is_current', valid_to='valid_to') %}
+    select
+        {{ key }} as natural_key,
+        sum(case when {{ is_current }} then 1 else 0 end) as current_versions,
+        sum(case when {{ valid_to }} = {{ scd2_end_of_time() }} then 1 else 0 end) as open_versions
+    from {{ model }}
+    group by {{ key }}
+    having sum(case when {{ is_current }} then 1 else 0 end) <> 1
+        or sum(case when {{ is_current }} and {{ valid_to }} = {{ scd2_end_of_time() }} then 1 else 0 end) <> 1
+{% endtest %}
+
+
+{#- A quarantine relation is empty (for the run's window, through get_where_subquery). A
+    non-empty quarantine is a failing WARNING check: good rows still flow downstream. -#}
+{% test quarantine_is_empty(model) %}
+    {{ config(severity='warn') }}
+    select *
+    from {{ model }}
+{% endtest %}
+
+
+{#- No two rows share the same values of `combination_of_columns` (dbt_utils equivalent). -#}
+{% test unique_combination_of_columns(model, combination_of_columns) %}
+    select
+        {{ combination_of_columns | join(', ') }},
+        count(*) as copies
+    from {{ model }}
+    group by {{ combination_of_columns | join(', ') }}
+    having count(*) > 1
+{% endtest %}

@@ -1,0 +1,26 @@
+{#- The partition window Dagster passes on every run: HALF-OPEN, >= min_date and < max_date.
+    Applied on every run (not only inside is_incremental()); never `between`. -#}
+{% macro window_filter(column) -%}
+    {{ column }} >= cast('{{ var("min_date") }}' as date) and {{ column }} < cast('{{ var("max_date") }}' as date)
+{%- endmacro %}
+
+
+{#- Pre-hook of every daily incremental model: remove the window's rows before the run inserts
+    them again, so re-materialising a day replaces it and never duplicates it. -#}
+{% macro delete_window(column) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ window_filter(column) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- date_id (YYYYMMDD integer) of a date expression, portable. -#}
+{% macro date_id_of(date_expr) -%}
+    cast(extract(year from {{ date_expr }}) * 10000 + extract(month from {{ date_expr }}) * 100 + extract(day from {{ date_expr }}) as integer)
+{%- endmacro %}
+
+
+{#- The instant a daily snapshot is taken at: the start of the next day (exclusive end of the day). -#}
+{% macro end_of_day(date_expr) -%}
+    cast({{ dbt.dateadd('day', 1, date_expr) }} as timestamp)
+{%- endmacro %}

@@ -1,0 +1,21 @@
+{{ config(materialized='table') }}
+
+-- Grain: one row per bronze row of dim_currencies that breaks a rule: its raw text
+-- columns and quarantine_reason (the first failing rule, naming column and value).
+-- Together with stg_dim_currency it accounts for every bronze row exactly once.
+
+with
+
+{{ bronze_validation_ctes('dim_currencies') }},
+
+final as (
+
+    select
+        {{ bronze_column_list('dim_currencies') }},
+        quarantine_reason
+    from dim_currencies__validated
+    where quarantine_reason is not null
+
+)
+
+select * from final

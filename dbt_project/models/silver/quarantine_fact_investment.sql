@@ -1,0 +1,31 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ delete_window('dt') }}",
+        tags=['daily'],
+        meta={'window_column': 'dt'},
+    )
+}}
+
+-- Grain: one row per bronze row of fact_investments that breaks a rule (per day, dt): its raw text
+-- columns, dt and quarantine_reason (the first failing rule, naming column and value).
+-- Together with stg_fact_investment it accounts for every bronze row exactly once.
+
+with
+
+{{ bronze_validation_ctes('fact_investments') }},
+
+final as (
+
+    select
+        {{ bronze_column_list('fact_investments') }},
+        dt,
+        quarantine_reason
+    from fact_investments__validated
+    where quarantine_reason is not null
+
+)
+
+select * from final

@@ -1,0 +1,34 @@
+{{ config(materialized='table', dist='all') }}
+
+-- Grain: one row per currency (currency_id), typed. Reference data: rebuilt whole on every run.
+-- Rows breaking a rule are in quarantine_dim_currency instead, with the reason (macros/validation).
+
+with
+
+{{ bronze_validation_ctes('dim_currencies') }},
+
+valid as (
+
+    select * from dim_currencies__validated
+    where quarantine_reason is null
+
+),
+
+renamed as (
+
+    select
+        currency_id__typed as currency_id,
+        currency_code__typed as currency_code,
+        currency_name__typed as currency_name,
+        usd_exchange_rate__typed as usd_exchange_rate
+    from valid
+
+),
+
+final as (
+
+    select * from renamed
+
+)
+
+select * from final

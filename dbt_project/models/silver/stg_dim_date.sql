@@ -1,0 +1,41 @@
+{{ config(materialized='table', dist='all') }}
+
+-- Grain: one row per calendar day (date_id), typed. Reference data: rebuilt whole on every run.
+-- Rows breaking a rule are in quarantine_dim_date instead, with the reason (macros/validation).
+
+with
+
+{{ bronze_validation_ctes('dim_dates') }},
+
+valid as (
+
+    select * from dim_dates__validated
+    where quarantine_reason is null
+
+),
+
+renamed as (
+
+    select
+        date_id__typed as date_id,
+        date__typed as date,
+        year__typed as year,
+        quarter__typed as quarter,
+        month__typed as month,
+        month_name__typed as month_name,
+        day_of_month__typed as day_of_month,
+        day_of_week__typed as day_of_week,
+        day_name__typed as day_name,
+        week_of_year__typed as week_of_year,
+        is_weekend__typed as is_weekend
+    from valid
+
+),
+
+final as (
+
+    select * from renamed
+
+)
+
+select * from final

@@ -1,0 +1,23 @@
+-- Invariant: an account's opening_balance on a day in the window equals its closing_balance on the previous day, wherever the previous day is loaded.
+{{ config(tags=['daily']) }}
+
+with balances as (
+    select account_id, partition_date, opening_balance, closing_balance
+    from {{ ref('fact_daily_balances') }}
+),
+
+today as (
+    select * from balances
+    where {{ window_filter('partition_date') }}
+)
+
+select
+    today.account_id,
+    today.partition_date,
+    today.opening_balance,
+    yesterday.closing_balance as previous_closing_balance
+from today
+inner join balances as yesterday
+    on yesterday.account_id = today.account_id
+    and yesterday.partition_date = cast({{ dbt.dateadd('day', -1, 'today.partition_date') }} as date)
+where today.opening_balance <> yesterday.closing_balance

@@ -1,15 +1,47 @@
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
-DAY_1, DAY_2 = "2024-01-01", "2024-01-02"
+from banking_dw.generator import Scale, generate_day
+
 # Small enough for a quick suite, big enough that every status, type and change path occurs.
 TEST_TRANSACTIONS_PER_DAY = 400
+TEST_SEED = 7
+WINDOW_SEARCH_START = date(2024, 1, 1)
+WINDOW_SEARCH_DAYS = 180
+
+
+def _changed_versions(before: pa.Table, after: pa.Table, key: str) -> int:
+    joined = before.select([key, "updated_at"]).join(after.select([key, "updated_at"]), key, right_suffix="_after")
+    return pc.sum(pc.not_equal(joined["updated_at"], joined["updated_at_after"])).as_py() or 0
+
+
+@pytest.fixture(scope="session")
+def window() -> tuple[str, str]:
+    """Two consecutive days, the second changing at least one customer and one account.
+
+    Customers change every few years and accounts every few months, as in a real bank, so two
+    arbitrary days often change nothing; SCD2 needs real history to be tested.
+    """
+    scale = Scale(transactions_per_day=TEST_TRANSACTIONS_PER_DAY, seed=TEST_SEED)
+    day, previous = WINDOW_SEARCH_START, generate_day(WINDOW_SEARCH_START, scale)
+    for _ in range(WINDOW_SEARCH_DAYS):
+        following = day + timedelta(days=1)
+        current = generate_day(following, scale)
+        if _changed_versions(previous["dim_customers"], current["dim_customers"], "customer_id") and _changed_versions(
+            previous["dim_accounts"], current["dim_accounts"], "account_id"
+        ):
+            return day.isoformat(), following.isoformat()
+        day, previous = following, current
+    raise AssertionError(f"no customer and account change within {WINDOW_SEARCH_DAYS} days of {WINDOW_SEARCH_START}")
 
 
 @contextmanager
@@ -17,7 +49,7 @@ def warehouse_environment(data_dir: Path) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("BANKING_DW_DATA_DIR", str(data_dir))
         patch.setenv("BANKING_DW_TRANSACTIONS_PER_DAY", str(TEST_TRANSACTIONS_PER_DAY))
-        patch.setenv("BANKING_DW_SEED", "7")
+        patch.setenv("BANKING_DW_SEED", str(TEST_SEED))
         patch.delenv("BANKING_DW_TARGET", raising=False)
         yield data_dir
 
@@ -60,20 +92,21 @@ def query(data_dir: Path, sql: str, params: Iterable[object] = ()) -> pd.DataFra
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory) -> Iterator[tuple[Path, dg.ExecuteInProcessResult]]:
+def built(tmp_path_factory, window) -> Iterator[tuple[Path, dg.ExecuteInProcessResult]]:
     """Both days in one run, as `make run` does for its window."""
     data_dir = tmp_path_factory.mktemp("in_order")
     with warehouse_environment(data_dir):
-        result = materialize("*", DAY_1, DAY_2)
+        result = materialize("*", *window)
         yield data_dir, result
 
 
 @pytest.fixture(scope="session")
-def built_backwards(tmp_path_factory) -> Iterator[Path]:
+def built_backwards(tmp_path_factory, window) -> Iterator[Path]:
     """The same two days, loaded through the warehouse newest first, one run per day."""
+    first, second = window
     data_dir = tmp_path_factory.mktemp("out_of_order")
     with warehouse_environment(data_dir):
-        materialize("group:raw or group:landing or group:bronze", DAY_1, DAY_2)
-        materialize("group:silver or group:gold or group:reports", DAY_2)
-        materialize("group:silver or group:gold or group:reports", DAY_1)
+        materialize("group:raw or group:landing or group:bronze", first, second)
+        materialize("group:silver or group:gold or group:reports", second)
+        materialize("group:silver or group:gold or group:reports", first)
         yield data_dir

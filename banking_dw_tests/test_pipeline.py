@@ -11,7 +11,7 @@ import pytest
 from banking_dw.contracts import PARTITIONED_TABLES, contract
 from banking_dw.generator import csv_path
 
-from .conftest import DAY_1, DAY_2, failed_checks, materialize, query, warehouse_environment
+from .conftest import failed_checks, materialize, query, warehouse_environment
 FACTS = [t for t in PARTITIONED_TABLES if t.startswith("fact_")]
 GOLD_HISTORY_TABLES = ["dim_customer", "dim_account"] + [contract(t).model_name for t in FACTS]
 
@@ -29,10 +29,10 @@ def test_every_check_passes_on_a_clean_window(built):
 
 
 @pytest.mark.parametrize("table", FACTS)
-def test_fact_rows_reconcile_from_csv_to_gold(built, table):
+def test_fact_rows_reconcile_from_csv_to_gold(built, window, table):
     data_dir, _ = built
     model = contract(table).model_name
-    for day in (DAY_1, DAY_2):
+    for day in window:
         csv_rows = len(pd.read_csv(csv_path(data_dir, table, date.fromisoformat(day))))
         bronze = query(data_dir, f"select count(*) as n from dev_bronze.{table} where dt = ?", [day]).n[0]
         silver = query(data_dir, f"select count(*) as n from dev_silver.stg_{model} where partition_date = ?", [day]).n[0]
@@ -56,10 +56,11 @@ def test_scd2_versions_tile_time_with_one_current_row(built, table, key):
     assert history[f"{key.removesuffix('_id')}_sk"].is_unique
 
 
-def test_customers_really_change_so_scd2_has_history(built):
+@pytest.mark.parametrize("table", ["dim_customer", "dim_account"])
+def test_the_window_really_changes_entities_so_scd2_has_history(built, table):
     data_dir, _ = built
-    versions = query(data_dir, "select count(*) as n from dev_gold.dim_customer where not is_current").n[0]
-    assert versions > 0
+    closed_versions = query(data_dir, f"select count(*) as n from dev_gold.{table} where not is_current").n[0]
+    assert closed_versions > 0
 
 
 def test_facts_point_at_the_version_valid_at_the_event(built):
@@ -84,19 +85,20 @@ def test_gold_does_not_depend_on_the_order_days_were_loaded(built, built_backwar
     pdt.assert_frame_equal(_gold(in_order, table), _gold(built_backwards, table))
 
 
-def test_rematerialising_a_day_changes_nothing(built_backwards):
+def test_rematerialising_a_day_changes_nothing(built_backwards, window):
     data_dir = built_backwards
     before = {t: _gold(data_dir, t) for t in GOLD_HISTORY_TABLES}
     with warehouse_environment(data_dir):
-        materialize("*", DAY_1)
+        materialize("*", window[0])
     for table, frame in before.items():
         pdt.assert_frame_equal(_gold(data_dir, table), frame, obj=table)
 
 
-def test_a_bad_landed_row_is_quarantined_with_its_reason_and_the_good_rows_stay(tmp_path):
+def test_a_bad_landed_row_is_quarantined_with_its_reason_and_the_good_rows_stay(tmp_path, window):
+    day = window[0]
     with warehouse_environment(tmp_path):
-        materialize("group:raw or group:landing", DAY_1)
-        landed = tmp_path / "lake" / "banking-data" / "fact_transactions" / f"dt={DAY_1}" / "fact_transactions.csv"
+        materialize("group:raw or group:landing", day)
+        landed = tmp_path / "lake" / "banking-data" / "fact_transactions" / f"dt={day}" / "fact_transactions.csv"
         good_rows = len(pd.read_csv(landed))
         with landed.open(newline="") as handle:
             first = list(csv.reader(handle))[1]
@@ -106,7 +108,7 @@ def test_a_bad_landed_row_is_quarantined_with_its_reason_and_the_good_rows_stay(
         with landed.open("a", newline="") as handle:
             csv.writer(handle, quoting=csv.QUOTE_NONNUMERIC).writerows([bad_amount, negative, unknown_account])
 
-        result = materialize("group:bronze or group:silver or group:gold", DAY_1)
+        result = materialize("group:bronze or group:silver or group:gold", day)
 
     quarantine = query(tmp_path, "select transaction_id, quarantine_reason from dev_silver.quarantine_fact_transaction order by 1")
     reasons = dict(zip(quarantine.transaction_id, quarantine.quarantine_reason))

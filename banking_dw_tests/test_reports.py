@@ -9,18 +9,17 @@ import pytest
 from banking_dw.contracts import PARTITIONED_TABLES
 from banking_dw.generator import csv_path
 
-from .conftest import DAY_1, DAY_2, query
-
-DAYS = [date.fromisoformat(DAY_1), date.fromisoformat(DAY_2)]
+from .conftest import query
 
 
 @pytest.fixture(scope="module")
-def csvs(built):
+def csvs(built, window):
     data_dir, _ = built
+    days = [date.fromisoformat(day) for day in window]
 
     def read(table: str) -> pd.DataFrame:
         if table in PARTITIONED_TABLES:
-            frames = [pd.read_csv(csv_path(data_dir, table, day)).assign(day=day) for day in DAYS]
+            frames = [pd.read_csv(csv_path(data_dir, table, day)).assign(day=day) for day in days]
             return pd.concat(frames, ignore_index=True)
         return pd.read_csv(csv_path(data_dir, table, None))
 
@@ -56,7 +55,8 @@ def test_top_customers(built, csvs):
         total_transactions=("transaction_id", "count"), total_amount=("amount_usd", "sum")
     )
     totals = totals.reset_index().sort_values(["total_amount", "customer_id"], ascending=[False, True]).head(10)
-    latest = csvs("dim_customers").query("day == @DAYS[-1]").set_index("customer_id")
+    customers = csvs("dim_customers")
+    latest = customers[customers.day == customers.day.max()].set_index("customer_id")
     expected_names = (latest.first_name + " " + latest.last_name)[totals.customer_id].tolist()
 
     report = _report(built, "top_customers_by_transaction_volume")

@@ -122,3 +122,35 @@ def test_a_bad_landed_row_is_quarantined_with_its_reason_and_the_good_rows_stay(
     assert any("quarantine_fact_transaction" in name for name in failures), failures
     # Only the quarantine warning sees the edit: bronze still equals landed, silver reconciles.
     assert all("transaction" in name for name in failures), failures
+
+
+def test_a_corrupted_raw_file_fails_the_right_check(tmp_path, window):
+    from banking_dw.generator import Scale, expected_row_range
+    from banking_dw.raw.checks import BALANCE_IDENTITY, MATCHES_CONTRACT, WindowFiles, evaluate
+
+    day = date.fromisoformat(window[0])
+    with warehouse_environment(tmp_path):
+        materialize("group:raw", window[0])
+        scale = Scale.from_env()
+    balances = csv_path(tmp_path, "fact_daily_balances", day)
+    frame = pd.read_csv(balances, dtype=str, keep_default_na=False)
+    frame.loc[3, "closing_balance"] = "not money"
+    frame.to_csv(balances, index=False)
+
+    def load(name, days):
+        return WindowFiles(contract(name), {d: csv_path(tmp_path, name, d) for d in days})
+
+    outcomes = {
+        o.name: o
+        for o in evaluate(
+            load("fact_daily_balances", [day]),
+            lambda d: expected_row_range("fact_daily_balances", d, scale),
+            load,
+        )
+    }
+    failing = {name for name, outcome in outcomes.items() if not outcome.passed}
+    assert failing == {MATCHES_CONTRACT, BALANCE_IDENTITY}
+    sample = outcomes[MATCHES_CONTRACT].metadata["samples"][0]
+    assert (sample["partition"], sample["row"], sample["column"], sample["value"]) == (
+        window[0], 4, "closing_balance", "not money",
+    )

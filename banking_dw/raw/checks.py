@@ -409,6 +409,8 @@ def _balance_identity(
         )
         select b.partition, b.row_number as row, b.account_id,
             case
+                when b.opening is null or b.credits is null or b.debits is null or b.closing is null
+                    then 'a balance amount is missing or not a decimal'
                 when b.closing is distinct from b.opening + b.credits - b.debits
                     then 'closing ' || b.closing || ' != opening ' || b.opening || ' + credits ' || b.credits || ' - debits ' || b.debits
                 when b.previous_partition = strftime(cast(b.partition as date) - 1, '%Y-%m-%d')

@@ -59,6 +59,11 @@ def _as_date(moment: datetime) -> date:
     return moment.date()
 
 
+def partition_label(day: date | None) -> str:
+    """How checks name a file's partition: its day, or `all` for an unpartitioned table."""
+    return day.isoformat() if day else "all"
+
+
 def parse_partition_key(key: str) -> date:
     try:
         return date.fromisoformat(key)

@@ -10,6 +10,7 @@ from banking_dw.bronze.resources import CatalogTable, LocalCatalog
 from banking_dw.contracts import TableContract
 from banking_dw.landing.checks import count_csv_rows
 from banking_dw.landing.resources import object_key
+from banking_dw.partitions import partition_label
 from banking_dw.raw.checks import CheckOutcome
 
 COLUMNS_MATCH = "columns_match_contract"
@@ -45,20 +46,19 @@ def verify_bronze(
         )
     visible = catalog.row_counts(table, days)
     landed = {day: count_csv_rows(catalog.lake.local_path(object_key(table, day))) for day in days}
-    label = lambda day: day.isoformat() if day else "all"  # noqa: E731
-    invisible = [label(day) for day in days if table.partitioned and visible[day] == 0]
+    invisible = [partition_label(day) for day in days if table.partitioned and visible[day] == 0]
     outcomes.append(
         CheckOutcome(PARTITIONS_VISIBLE, not invisible,
                      f"{table.name}: partitions not visible: {', '.join(invisible)}" if invisible
                      else f"{table.name}: {len(days)} partition(s) visible")
     )
-    differing = {label(d): {"bronze": visible[d], "landed": landed[d]} for d in days if visible[d] != landed[d]}
+    differing = {partition_label(d): {"bronze": visible[d], "landed": landed[d]} for d in days if visible[d] != landed[d]}
     outcomes.append(
         CheckOutcome(
             ROW_COUNT_MATCHES, not differing,
             f"{table.name}: rows differ from landed: " + "; ".join(f"{k}: bronze {v['bronze']} vs landed {v['landed']}" for k, v in differing.items())
             if differing else f"{table.name}: row counts equal landed",
-            {"differences": differing} if differing else {"rows": {label(d): visible[d] for d in days}},
+            {"differences": differing} if differing else {"rows": {partition_label(d): visible[d] for d in days}},
         )
     )
     return outcomes

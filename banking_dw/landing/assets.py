@@ -28,7 +28,7 @@ def _spec(table: TableContract) -> dg.AssetSpec:
         deps=[raw_key(table.name)],
         description=f"`{table.name}` landed in the lake, partition `dt` only in the object path.",
         partitions_def=daily_partitions if table.partitioned else None,
-        kinds={"s3" if settings.target() is settings.Target.AWS else "file"},
+        kinds={"csv"},
     )
 
 

@@ -11,6 +11,7 @@ import pyarrow.csv as pacsv
 from banking_dw.contracts import TableContract
 from banking_dw.generator import csv_path
 from banking_dw.landing.resources import LocalLake, file_md5, object_key
+from banking_dw.partitions import partition_label
 from banking_dw.raw.checks import CheckOutcome
 
 OBJECTS_PRESENT = "objects_present"
@@ -41,7 +42,7 @@ def verify_landed(
 ) -> list[CheckOutcome]:
     missing, mismatched, miscounted = [], [], []
     for day in days:
-        label = day.isoformat() if day else "all"
+        label = partition_label(day)
         source = csv_path(data_dir, table.name, day)
         key = object_key(table, day)
         landed = lake.stat(key)

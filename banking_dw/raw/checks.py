@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from banking_dw.contracts import Column, ColumnType, TableContract, contract
+from banking_dw.partitions import partition_label
 
 SAMPLE_SIZE = 5
 
@@ -130,7 +131,7 @@ class WindowFiles:
         self.row_counts: dict[str, int] = {}
         parts = []
         for day, path in sorted(self.files.items(), key=lambda item: (item[0] is None, item[0])):
-            label = day.isoformat() if day else "all"
+            label = partition_label(day)
             if not path.is_file():
                 self.header_problems.append(f"{label}: file missing at {path}")
                 continue
@@ -270,7 +271,7 @@ def _row_count(
 ) -> CheckOutcome:
     outside = {}
     for day in files.files:
-        label = day.isoformat() if day else "all"
+        label = partition_label(day)
         low, high = expected_rows(day)
         count = files.row_counts.get(label, 0)
         if not low <= count <= high:

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import dagster as dg
 
-from banking_dw.partitions import daily_partitions
-
 daily_warehouse_job = dg.define_asset_job(
     name="daily_warehouse",
     selection=dg.AssetSelection.all(),
-    partitions_def=daily_partitions,
     description="The whole graph for one day (reference data and reports included).",
 )
 

@@ -84,7 +84,7 @@ def test_dbt_tests_become_checks_on_silver_and_gold(graph):
 
 def test_definitions_include_schedule_and_alert_sensors():
     definitions = defs()
-    assert definitions.get_schedule_def("daily_warehouse_schedule")
+    assert [s.name for s in definitions.schedules] == ["daily_warehouse_schedule"]
     sensors = {s.name for s in definitions.sensors}
     assert {"alert_on_failed_checks_after_success", "alert_on_failed_checks_after_failure"} <= sensors
     for sensor in definitions.sensors:

@@ -7,6 +7,8 @@ INSTALLED := $(VENV)/.installed
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project \( -path dbt_project/target -o -path dbt_project/logs \) -prune -o -type f \( -name '*.sql' -o -name '*.yml' \) -print)
 
+# As `source .venv/bin/activate` would: dagster-dbt's dev-time manifest preparation looks for dbt on PATH.
+export PATH := $(BIN):$(PATH)
 export BANKING_DW_DATA_DIR ?= $(CURDIR)/data
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 # The window `make run` materialises: first day ... last day, both included (Dagster's range syntax).

@@ -126,7 +126,7 @@ def test_a_bad_landed_row_is_quarantined_with_its_reason_and_the_good_rows_stay(
 
 def test_a_corrupted_raw_file_fails_the_right_check(tmp_path, window):
     from banking_dw.generator import Scale, expected_row_range
-    from banking_dw.raw.checks import BALANCE_IDENTITY, MATCHES_CONTRACT, WindowFiles, evaluate
+    from banking_dw.raw.checks import BALANCE_IDENTITY, MATCHES_CONTRACT, evaluate_window
 
     day = date.fromisoformat(window[0])
     with warehouse_environment(tmp_path):
@@ -137,15 +137,13 @@ def test_a_corrupted_raw_file_fails_the_right_check(tmp_path, window):
     frame.loc[3, "closing_balance"] = "not money"
     frame.to_csv(balances, index=False)
 
-    def load(name, days):
-        return WindowFiles(contract(name), {d: csv_path(tmp_path, name, d) for d in days})
-
     outcomes = {
         o.name: o
-        for o in evaluate(
-            load("fact_daily_balances", [day]),
+        for o in evaluate_window(
+            contract("fact_daily_balances"),
+            {day: balances},
             lambda d: expected_row_range("fact_daily_balances", d, scale),
-            load,
+            lambda name, d: csv_path(tmp_path, name, d),
         )
     }
     failing = {name for name, outcome in outcomes.items() if not outcome.passed}

@@ -189,3 +189,60 @@ def test_balance_identity_catches_a_broken_closing_balance(tmp_path):
     outcome = _outcomes(tmp_path / "tx", "fact_daily_balances", unbacked, references)[checks.BALANCE_IDENTITY]
     assert not outcome.passed
     assert "Completed transactions" in outcome.description
+
+
+def _window(tmp_path: Path, table: str, texts: dict[date, str], references: dict[str, str]):
+    paths = {day: _write(tmp_path / table / f"{day}.csv", text) for day, text in texts.items()}
+    refs = {name: _write(tmp_path / "refs" / f"{name}.csv", text) for name, text in references.items()}
+
+    def path_of(name: str, day):
+        if name == table and day in paths:
+            return paths[day]
+        return refs.get(name, tmp_path / "missing" / f"{name}-{day}.csv")
+
+    return {o.name: o for o in checks.evaluate_window(contract(table), paths, lambda day: (1, 10), path_of)}
+
+
+def test_the_window_is_checked_day_by_day_but_fact_keys_may_not_repeat_across_days(tmp_path):
+    outcomes = _window(
+        tmp_path, "fact_transactions",
+        {date(2024, 1, 1): TX_HEADER + _transaction("1"), DAY: TX_HEADER + _transaction("1") + _transaction("2")},
+        {},
+    )
+    key = outcomes[checks.KEY_UNIQUE_NOT_NULL]
+    assert not key.passed
+    assert "appear on more than one day" in key.description
+    assert key.metadata["samples"][0]["transaction_id"] == "1"
+    # Per-day results are combined: both days' rows are counted.
+    assert outcomes[checks.ROW_COUNT_IN_VOLUME].metadata["rows_by_partition"] == {"2024-01-01": 1, "2024-01-02": 2}
+
+
+def test_continuity_looks_back_at_the_day_before_the_window(tmp_path):
+    tx = TX_HEADER + _transaction("1", amount="10.00")
+    yesterday = _write(tmp_path / "balances-2024-01-01.csv", BALANCES_HEADER + "7,20240101,1,0.00,0.00,0.00,90.00\n")
+    today = BALANCES_HEADER + "7,20240102,1,100.00,10.00,0.00,110.00\n"
+    paths = {DAY: _write(tmp_path / "balances-2024-01-02.csv", today)}
+    refs = {"fact_transactions": _write(tmp_path / "tx.csv", tx), "dim_transaction_types": _write(tmp_path / "types.csv", TYPES)}
+
+    def path_of(name, day):
+        if name == "fact_daily_balances":
+            return yesterday if day == date(2024, 1, 1) else paths[day]
+        return refs.get(name, tmp_path / "absent.csv")
+
+    outcome = {o.name: o for o in checks.evaluate_window(contract("fact_daily_balances"), paths, lambda d: (1, 1), path_of)}
+    balance = outcome[checks.BALANCE_IDENTITY]
+    assert not balance.passed
+    assert "opening 100.00 != previous closing 90.00" in balance.description
+
+
+def test_combine_adds_counts_merges_partitions_and_names_every_failure():
+    from banking_dw.check_outcomes import CheckOutcome, combine
+
+    day_1 = CheckOutcome("c", False, "t: day one broke", {"failing_rows": 2, "samples": [1, 2], "by": {"a": 1}})
+    day_2 = CheckOutcome("c", True, "t: fine", {"rows": 5})
+    day_3 = CheckOutcome("c", False, "t: day three broke", {"failing_rows": 1, "samples": [3], "by": {"a": 2, "b": 1}})
+    combined = combine("c", [day_1, day_2, day_3])
+    assert not combined.passed
+    assert combined.description == "t: day one broke; t: day three broke"
+    assert combined.metadata == {"failing_rows": 3, "samples": [1, 2, 3], "by": {"a": 3, "b": 1}}
+    assert combine("c", [day_2, day_2]).passed

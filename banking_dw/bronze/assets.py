@@ -8,6 +8,7 @@ import dagster as dg
 
 from banking_dw.bronze.checks import bronze_check_specs, verify_bronze
 from banking_dw.bronze.resources import BRONZE_SCHEMA, LocalCatalog
+from banking_dw.check_outcomes import check_results
 from banking_dw.contracts import CONTRACTS, TableContract, contract
 from banking_dw.landing.assets import landing_key
 from banking_dw.partitions import daily_partitions, window_for_context
@@ -54,13 +55,6 @@ def crawled_bronze_tables(
             asset_key=bronze_key(table.name),
             metadata={"columns": len(crawled[table.name].columns)},
         )
-        for outcome in verify_bronze(table, days, crawled[table.name], catalog):
-            check_key = dg.AssetCheckKey(bronze_key(table.name), outcome.name)
-            if check_key in context.selected_asset_check_keys:
-                yield dg.AssetCheckResult(
-                    asset_key=bronze_key(table.name),
-                    check_name=outcome.name,
-                    passed=outcome.passed,
-                    description=outcome.description,
-                    metadata=outcome.metadata,
-                )
+        yield from check_results(
+            context, bronze_key(table.name), verify_bronze(table, days, crawled[table.name], catalog)
+        )

@@ -6,12 +6,12 @@ from datetime import date
 
 import dagster as dg
 
+from banking_dw.check_outcomes import CheckOutcome
 from banking_dw.bronze.resources import CatalogTable, LocalCatalog
 from banking_dw.contracts import TableContract
 from banking_dw.landing.checks import count_csv_rows
 from banking_dw.landing.resources import object_key
 from banking_dw.partitions import partition_label
-from banking_dw.raw.checks import CheckOutcome
 
 COLUMNS_MATCH = "columns_match_contract"
 PARTITIONS_VISIBLE = "partitions_visible"

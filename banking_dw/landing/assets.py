@@ -7,6 +7,7 @@ from datetime import date
 import dagster as dg
 
 from banking_dw import settings
+from banking_dw.check_outcomes import check_results
 from banking_dw.contracts import CONTRACTS, TableContract, contract
 from banking_dw.generator import csv_path
 from banking_dw.landing.checks import landing_check_specs, verify_landed
@@ -67,13 +68,4 @@ def landed_objects(
                 "uri": dg.MetadataValue.url(landed[-1].uri),
             },
         )
-        for outcome in verify_landed(table, days, lake, data_dir):
-            check_key = dg.AssetCheckKey(landing_key(table.name), outcome.name)
-            if check_key in context.selected_asset_check_keys:
-                yield dg.AssetCheckResult(
-                    asset_key=landing_key(table.name),
-                    check_name=outcome.name,
-                    passed=outcome.passed,
-                    description=outcome.description,
-                    metadata=outcome.metadata,
-                )
+        yield from check_results(context, landing_key(table.name), verify_landed(table, days, lake, data_dir))

@@ -8,11 +8,11 @@ from pathlib import Path
 import dagster as dg
 import pyarrow.csv as pacsv
 
+from banking_dw.check_outcomes import CheckOutcome
 from banking_dw.contracts import TableContract
 from banking_dw.generator import csv_path
 from banking_dw.landing.resources import LocalLake, file_md5, object_key
 from banking_dw.partitions import partition_label
-from banking_dw.raw.checks import CheckOutcome
 
 OBJECTS_PRESENT = "objects_present"
 CHECKSUM_MATCHES = "checksum_matches_csv"

@@ -3,13 +3,12 @@
 
 from collections.abc import Iterator
 from datetime import date
-from functools import cache, partial
-from pathlib import Path
 
 import dagster as dg
 import pyarrow as pa
 
 from banking_dw import settings
+from banking_dw.check_outcomes import check_results
 from banking_dw.contracts import CONTRACTS, TableContract, contract
 from banking_dw.generator import (
     Scale,
@@ -20,7 +19,7 @@ from banking_dw.generator import (
     write_csv,
 )
 from banking_dw.partitions import daily_partitions, window_for_context
-from banking_dw.raw.checks import WindowFiles, check_specs, evaluate
+from banking_dw.raw.checks import check_specs, evaluate_window
 
 GROUP = "raw"
 PREVIEW_ROWS = 5
@@ -61,10 +60,6 @@ def _spec(table: TableContract) -> dg.AssetSpec:
 
 def _preview(table: pa.Table) -> dg.MarkdownMetadataValue:
     return dg.MetadataValue.md(table.slice(0, PREVIEW_ROWS).to_pandas().to_markdown(index=False))
-
-
-def _window_files(data_dir: Path, name: str, days: tuple[date | None, ...]) -> WindowFiles:
-    return WindowFiles(contract(name), {day: csv_path(data_dir, name, day) for day in days})
 
 
 @dg.multi_asset(
@@ -125,28 +120,14 @@ def raw_csv_files(
     for table in selected:
         yield dg.MaterializeResult(asset_key=raw_key(table.name), metadata=written[table.name])
 
-    # Foreign-key and balance checks read other tables' windows; read each one once.
-    cached = cache(partial(_window_files, data_dir))
-
-    def load(name: str, days: list[date | None]) -> WindowFiles:
-        return cached(name, tuple(days))
-
-    selected_checks = context.selected_asset_check_keys
     for table in selected:
-        files = load(table.name, days_by_table[table.name])
-        outcomes = evaluate(
-            files,
-            expected_rows=lambda day, name=table.name: expected_row_range(name, day, scale),
-            load_references=load,
+        yield from check_results(
+            context,
+            raw_key(table.name),
+            evaluate_window(
+                table,
+                {day: csv_path(data_dir, table.name, day) for day in days_by_table[table.name]},
+                expected_rows=lambda day, name=table.name: expected_row_range(name, day, scale),
+                path_of=lambda name, day: csv_path(data_dir, name, day),
+            ),
         )
-        for outcome in outcomes:
-            check_key = dg.AssetCheckKey(raw_key(table.name), outcome.name)
-            if check_key not in selected_checks:
-                continue
-            yield dg.AssetCheckResult(
-                asset_key=raw_key(table.name),
-                check_name=outcome.name,
-                passed=outcome.passed,
-                description=outcome.description,
-                metadata=outcome.metadata,
-            )

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -17,10 +16,9 @@ import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from banking_dw.check_outcomes import SAMPLE_SIZE, CheckOutcome, combine
 from banking_dw.contracts import Column, ColumnType, TableContract, contract
-from banking_dw.partitions import partition_label
-
-SAMPLE_SIZE = 5
+from banking_dw.partitions import FIRST_DAY, partition_label
 
 MATCHES_CONTRACT = "matches_contract"
 KEY_UNIQUE_NOT_NULL = "key_is_unique_and_not_null"
@@ -70,14 +68,6 @@ def check_specs(table: TableContract, asset_key: dg.AssetKey) -> list[dg.AssetCh
         dg.AssetCheckSpec(name=name, asset=asset_key, description=descriptions[name])
         for name in check_names(table)
     ]
-
-
-@dataclass
-class CheckOutcome:
-    name: str
-    passed: bool
-    description: str
-    metadata: dict[str, object] = field(default_factory=dict)
 
 
 def invalid_value_predicate(column: Column) -> str:
@@ -182,7 +172,7 @@ def evaluate(
     expected_rows: Callable[[date | None], tuple[int, int]],
     load_references: Callable[[str, list[date | None]], WindowFiles],
 ) -> list[CheckOutcome]:
-    """Run every applicable check on one table's window; `load_references` reads other tables."""
+    """Run every applicable check on files already loaded; `load_references` reads other tables."""
     table = files.table
     names = check_names(table)
     if files.text is None or files.header_problems:
@@ -201,6 +191,61 @@ def evaluate(
         return outcomes
     finally:
         connection.close()
+
+
+def evaluate_window(
+    table: TableContract,
+    paths: Mapping[date | None, Path],
+    expected_rows: Callable[[date | None], tuple[int, int]],
+    path_of: Callable[[str, date | None], Path],
+) -> list[CheckOutcome]:
+    """Every check over a window, one day at a time, so memory holds one day's files however
+    long the backfill; fact keys are then checked for repeats across the days."""
+    per_day: list[list[CheckOutcome]] = []
+    for day, path in sorted(paths.items(), key=lambda item: (item[0] is None, item[0])):
+        loaded: dict[tuple[str, tuple[date | None, ...]], WindowFiles] = {}
+
+        def load(name: str, days: list[date | None]) -> WindowFiles:
+            key = (name, tuple(days))
+            if key not in loaded:
+                loaded[key] = WindowFiles(contract(name), {d: path_of(name, d) for d in days})
+            return loaded[key]
+
+        loaded[(table.name, (day,))] = WindowFiles(table, {day: path})
+        per_day.append(evaluate(loaded[(table.name, (day,))], expected_rows, load))
+    outcomes = [combine(parts[0].name, list(parts)) for parts in zip(*per_day)]
+    if table.is_fact and len(paths) > 1:
+        outcomes = [
+            combine(o.name, [o, _keys_repeated_across_days(table, paths)]) if o.name == KEY_UNIQUE_NOT_NULL else o
+            for o in outcomes
+        ]
+    return outcomes
+
+
+def _keys_repeated_across_days(table: TableContract, paths: Mapping[date | None, Path]) -> CheckOutcome:
+    """Only the key columns are read, and DuckDB's aggregate spills to disk, so this scales."""
+    files = [str(p) for p in paths.values() if p.is_file()]
+    key_columns = ", ".join(_quote(c) for c in table.key)
+    sql = (
+        f"select {key_columns}, count(distinct filename) as days from read_csv(?, header=true,"
+        f" all_varchar=true, filename=true, ignore_errors=true) group by all having days > 1"
+    )
+    connection = duckdb.connect()
+    try:
+        repeated = connection.execute(f"select count(*) from ({sql})", [files]).fetchone()[0]
+        cursor = connection.execute(f"{sql} order by {key_columns} limit {SAMPLE_SIZE}", [files])
+        columns = [d[0] for d in cursor.description]
+        samples = [dict(zip(columns, row)) for row in cursor.fetchall()]
+    finally:
+        connection.close()
+    if not repeated:
+        return CheckOutcome(KEY_UNIQUE_NOT_NULL, True, f"{table.name}: no key repeats across days")
+    return CheckOutcome(
+        KEY_UNIQUE_NOT_NULL,
+        False,
+        _describe_failures(table.name, "keys that appear on more than one day", samples, repeated),
+        {"failing_rows": repeated, "samples": samples},
+    )
 
 
 def _contract(connection: duckdb.DuckDBPyConnection, files: WindowFiles) -> CheckOutcome:
@@ -388,6 +433,10 @@ def _balance_identity(
             )
     connection.register("tx", transactions.text)
     connection.register("types", types.text)
+    # Continuity looks one day back, at that day's file if it exists, inside the window or not.
+    earlier = [d - timedelta(days=1) for d in days if d is not None and d > FIRST_DAY]
+    previous = load_references("fact_daily_balances", earlier)
+    connection.register("previous", previous.text if previous.text is not None else files.text.slice(0, 0))
     money = "try_cast({} as decimal(18,2))"
     opening, credits, debits, closing = (
         money.format(c) for c in ("opening_balance", "total_credits", "total_debits", "closing_balance")
@@ -401,12 +450,17 @@ def _balance_identity(
             where tx.transaction_status = 'Completed'
             group by all
         ),
+        both_days as (
+            select *, true as judged from t
+            union all by name
+            select *, false as judged from previous
+        ),
         balances as (
-            select partition, row_number, account_id, {opening} as opening, {credits} as credits,
+            select partition, row_number, account_id, judged, {opening} as opening, {credits} as credits,
                 {debits} as debits, {closing} as closing,
                 lag({closing}) over (partition by account_id order by partition) as previous_closing,
                 lag(partition) over (partition by account_id order by partition) as previous_partition
-            from t
+            from both_days
         )
         select b.partition, b.row_number as row, b.account_id,
             case
@@ -423,7 +477,7 @@ def _balance_identity(
             end as problem
         from balances b
         left join moved m on m.partition = b.partition and m.account_id = b.account_id
-        where problem is not null
+        where b.judged and problem is not null
         order by b.partition, b.row_number
     """
     total = connection.execute(f"select count(*) from ({sql})").fetchone()[0]

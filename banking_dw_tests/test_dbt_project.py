@@ -28,7 +28,7 @@ def _dbt_executable() -> str:
         return str(beside_python)
     found = shutil.which("dbt")
     if found is None:
-        pytest.skip("dbt is not installed")
+        pytest.fail("dbt is not installed: run `make install`")
     return found
 
 

@@ -30,35 +30,48 @@ def expected_columns(table: TableContract) -> tuple[str, ...]:
     return table.column_names + (("dt",) if table.partitioned else ())
 
 
+def _landed_rows(catalog: LocalCatalog, table: TableContract, day: date | None) -> int | None:
+    path = catalog.lake.local_path(object_key(table, day))
+    return count_csv_rows(path) if path.is_file() else None
+
+
 def verify_bronze(
     table: TableContract, days: list[date | None], crawled: CatalogTable, catalog: LocalCatalog
 ) -> list[CheckOutcome]:
-    outcomes = []
     expected = expected_columns(table)
-    if crawled.columns == expected:
-        outcomes.append(CheckOutcome(COLUMNS_MATCH, True, f"{table.name}: columns match the contract"))
+    outcomes = [
+        CheckOutcome(COLUMNS_MATCH, True, f"{table.name}: columns match the contract")
+        if crawled.columns == expected
+        else CheckOutcome(
+            COLUMNS_MATCH, False, f"{table.name}: catalog columns {list(crawled.columns)} != contract {list(expected)}"
+        )
+    ]
+    visible = catalog.row_counts(table, days)
+    landed = {day: _landed_rows(catalog, table, day) for day in days}
+    # A day (or an unpartitioned table) that reads no rows is not visible: every export has rows.
+    invisible = [partition_label(day) for day in days if visible[day] == 0]
+    outcomes.append(
+        CheckOutcome(PARTITIONS_VISIBLE, False, f"{table.name}: not visible: {', '.join(invisible)}")
+        if invisible
+        else CheckOutcome(PARTITIONS_VISIBLE, True, f"{table.name}: {len(days)} partition(s) visible")
+    )
+    differing = {
+        partition_label(day): {"bronze": visible[day], "landed": landed[day]}
+        for day in days
+        if visible[day] != landed[day]
+    }
+    if differing:
+        described = "; ".join(
+            f"{k}: bronze {v['bronze']} vs landed {'nothing' if v['landed'] is None else v['landed']}"
+            for k, v in differing.items()
+        )
+        outcomes.append(
+            CheckOutcome(ROW_COUNT_MATCHES, False, f"{table.name}: rows differ from landed: {described}",
+                         {"differences": differing})
+        )
     else:
         outcomes.append(
-            CheckOutcome(
-                COLUMNS_MATCH, False,
-                f"{table.name}: catalog columns {list(crawled.columns)} != contract {list(expected)}",
-            )
+            CheckOutcome(ROW_COUNT_MATCHES, True, f"{table.name}: row counts equal landed",
+                         {"rows": {partition_label(day): visible[day] for day in days}})
         )
-    visible = catalog.row_counts(table, days)
-    landed = {day: count_csv_rows(catalog.lake.local_path(object_key(table, day))) for day in days}
-    invisible = [partition_label(day) for day in days if table.partitioned and visible[day] == 0]
-    outcomes.append(
-        CheckOutcome(PARTITIONS_VISIBLE, not invisible,
-                     f"{table.name}: partitions not visible: {', '.join(invisible)}" if invisible
-                     else f"{table.name}: {len(days)} partition(s) visible")
-    )
-    differing = {partition_label(d): {"bronze": visible[d], "landed": landed[d]} for d in days if visible[d] != landed[d]}
-    outcomes.append(
-        CheckOutcome(
-            ROW_COUNT_MATCHES, not differing,
-            f"{table.name}: rows differ from landed: " + "; ".join(f"{k}: bronze {v['bronze']} vs landed {v['landed']}" for k, v in differing.items())
-            if differing else f"{table.name}: row counts equal landed",
-            {"differences": differing} if differing else {"rows": {partition_label(d): visible[d] for d in days}},
-        )
-    )
     return outcomes

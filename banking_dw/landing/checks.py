@@ -28,13 +28,21 @@ def landing_check_specs(asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
 
 
 def count_csv_rows(path: Path) -> int:
-    """Data rows (not lines: quoted values may hold newlines)."""
+    """Data rows, not lines (quoted values may hold newlines); a row with the wrong number of
+    fields is still a row that arrived, so it counts."""
+    malformed = 0
+
+    def count_malformed(row: pacsv.InvalidRow) -> str:
+        nonlocal malformed
+        malformed += 1
+        return "skip"
+
     reader = pacsv.open_csv(
         path,
-        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=count_malformed),
         convert_options=pacsv.ConvertOptions(include_columns=[]),
     )
-    return sum(batch.num_rows for batch in reader)
+    return sum(batch.num_rows for batch in reader) + malformed
 
 
 def verify_landed(

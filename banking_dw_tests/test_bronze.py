@@ -1,0 +1,74 @@
+"""The crawl exposes what landed, keeps malformed rows readable, and its checks say what is missing."""
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from banking_dw.bronze.checks import COLUMNS_MATCH, PARTITIONS_VISIBLE, ROW_COUNT_MATCHES, verify_bronze
+from banking_dw.bronze.resources import LocalCatalog
+from banking_dw.contracts import contract
+from banking_dw.landing.resources import LocalLake, object_key
+from banking_dw.warehouse import DuckDBWarehouse
+
+LOANS = contract("fact_loans")
+HEADER = "loan_fact_id,loan_id,customer_id,date_id,loan_amount,loan_status\n"
+JAN_1, JAN_2, JAN_3 = date(2024, 1, 1), date(2024, 1, 2), date(2024, 1, 3)
+
+
+def _catalog(tmp_path: Path) -> LocalCatalog:
+    return LocalCatalog(
+        warehouse=DuckDBWarehouse(path=str(tmp_path / "warehouse.duckdb")), lake=LocalLake(root=str(tmp_path / "lake"))
+    )
+
+
+def _land(catalog: LocalCatalog, day: date, text: str, newline: str = "\n") -> None:
+    path = catalog.lake.local_path(object_key(LOANS, day))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.replace("\n", newline).encode())
+
+
+def test_malformed_rows_stay_readable_and_every_row_is_counted(tmp_path):
+    catalog = _catalog(tmp_path)
+    _land(catalog, JAN_1, HEADER + '1,1,1,20240101,5.00,"Approved"\n2,1,1,20240101,abc,"Approved"\n3,1,1\n')
+    _land(catalog, JAN_2, HEADER + '4,1,1,20240102,5.00,"Pending",surplus\n', newline="\r\n")
+    crawled = catalog.crawl([LOANS])["fact_loans"]
+
+    outcomes = {o.name: o for o in verify_bronze(LOANS, [JAN_1, JAN_2], crawled, catalog)}
+    assert all(o.passed for o in outcomes.values()), {k: o.description for k, o in outcomes.items()}
+    assert outcomes[ROW_COUNT_MATCHES].metadata["rows"] == {"2024-01-01": 3, "2024-01-02": 1}
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as connection:
+        rows = connection.execute(
+            "select loan_fact_id, loan_amount, loan_status from dev_bronze.fact_loans order by 1"
+        ).fetchall()
+    assert rows == [("1", "5.00", "Approved"), ("2", "abc", "Approved"), ("3", None, None), ("4", "5.00", "Pending")]
+
+
+def test_a_day_that_never_landed_fails_visibility_and_count_by_name(tmp_path):
+    catalog = _catalog(tmp_path)
+    _land(catalog, JAN_1, HEADER + '1,1,1,20240101,5.00,"Approved"\n')
+    crawled = catalog.crawl([LOANS])["fact_loans"]
+
+    outcomes = {o.name: o for o in verify_bronze(LOANS, [JAN_1, JAN_3], crawled, catalog)}
+    assert outcomes[COLUMNS_MATCH].passed
+    assert not outcomes[PARTITIONS_VISIBLE].passed
+    assert "2024-01-03" in outcomes[PARTITIONS_VISIBLE].description
+    assert not outcomes[ROW_COUNT_MATCHES].passed
+    assert "2024-01-03: bronze 0 vs landed nothing" in outcomes[ROW_COUNT_MATCHES].description
+
+
+def test_catalog_columns_that_drift_from_the_contract_fail(tmp_path):
+    catalog = _catalog(tmp_path)
+    _land(catalog, JAN_1, HEADER + '1,1,1,20240101,5.00,"Approved"\n')
+    crawled = catalog.crawl([LOANS])["fact_loans"]
+    drifted = type(crawled)(crawled.name, crawled.columns[:-2] + ("dt",))
+    outcome = {o.name: o for o in verify_bronze(LOANS, [JAN_1], drifted, catalog)}[COLUMNS_MATCH]
+    assert not outcome.passed
+    assert "loan_status" in outcome.description
+
+
+def test_crawling_a_table_with_no_objects_says_to_land_it_first(tmp_path):
+    import pytest
+
+    with pytest.raises(FileNotFoundError, match="fact_loans.*land it first"):
+        _catalog(tmp_path).crawl([LOANS])

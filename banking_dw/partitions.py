@@ -7,7 +7,7 @@ dbt vars, so a day is never counted twice at a boundary.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Iterator
 
 import dagster as dg
@@ -37,8 +37,9 @@ class DayWindow:
         return cls(day, day + timedelta(days=1))
 
     @classmethod
-    def from_time_window(cls, window: dg.TimeWindow) -> "DayWindow":
-        return cls(_as_date(window.start), _as_date(window.end))
+    def from_key_range(cls, first_key: str, last_key: str) -> "DayWindow":
+        """Dagster's partition ranges name their last day; the window ends the day after."""
+        return cls(parse_partition_key(first_key), parse_partition_key(last_key) + timedelta(days=1))
 
     def days(self) -> Iterator[date]:
         day = self.start
@@ -51,12 +52,6 @@ class DayWindow:
 
     def dbt_vars(self) -> dict[str, str]:
         return {"min_date": self.start.isoformat(), "max_date": self.end.isoformat()}
-
-
-def _as_date(moment: datetime) -> date:
-    if (moment.hour, moment.minute, moment.second, moment.microsecond) != (0, 0, 0, 0):
-        raise ValueError(f"{moment} is not a day boundary")
-    return moment.date()
 
 
 def partition_label(day: date | None) -> str:
@@ -72,5 +67,10 @@ def parse_partition_key(key: str) -> date:
 
 
 def window_for_context(context: dg.AssetExecutionContext) -> DayWindow:
-    """The whole window a (possibly multi-partition, single-run backfill) step covers."""
-    return DayWindow.from_time_window(context.partition_time_window)
+    """The whole window a (possibly multi-partition, single-run backfill) step covers.
+
+    Read from the run's key range rather than its time window: a run that selects only checks
+    has a range but its step has no partitions definition to turn it into times.
+    """
+    keys = context.partition_key_range
+    return DayWindow.from_key_range(keys.start, keys.end)

@@ -1,5 +1,5 @@
 import json
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -30,21 +30,18 @@ def test_empty_or_reversed_window_is_rejected():
         DayWindow(date(2024, 1, 3), date(2024, 1, 2))
 
 
-def test_window_from_a_dagster_partition_range():
+def test_window_from_a_dagster_partition_range_matches_its_keys():
     start, end = "2024-01-30", "2024-02-02"
     keys = daily_partitions.get_partition_keys_in_range(dg.PartitionKeyRange(start, end))
-    time_window = dg.TimeWindow(
-        daily_partitions.time_window_for_partition_key(keys[0]).start,
-        daily_partitions.time_window_for_partition_key(keys[-1]).end,
-    )
-    window = DayWindow.from_time_window(time_window)
+    window = DayWindow.from_key_range(start, end)
     assert [d.isoformat() for d in window.days()] == keys
     assert window.dbt_vars() == {"min_date": "2024-01-30", "max_date": "2024-02-03"}
+    assert list(DayWindow.from_key_range(start, start).days()) == [date(2024, 1, 30)]
 
 
-def test_time_window_must_fall_on_day_boundaries():
-    with pytest.raises(ValueError, match="not a day boundary"):
-        DayWindow.from_time_window(dg.TimeWindow(datetime(2024, 1, 1, 6), datetime(2024, 1, 2)))
+def test_a_reversed_key_range_is_rejected():
+    with pytest.raises(ValueError, match="empty day window"):
+        DayWindow.from_key_range("2024-01-02", "2024-01-01")
 
 
 def test_partition_key_parsing_names_the_bad_key():

@@ -4,6 +4,7 @@ import csv
 from datetime import date
 from pathlib import Path
 
+import dagster as dg
 import pandas as pd
 import pandas.testing as pdt
 import pytest
@@ -152,3 +153,35 @@ def test_a_corrupted_raw_file_fails_the_right_check(tmp_path, window):
     assert (sample["partition"], sample["row"], sample["column"], sample["value"]) == (
         window[0], 4, "closing_balance", "not money",
     )
+
+
+def test_checks_alone_judge_the_files_as_they_stand_without_producing_them_again(tmp_path, window):
+    day = window[0]
+    with warehouse_environment(tmp_path):
+        materialize("group:raw or group:landing or group:bronze", day)
+        balances = csv_path(tmp_path, "fact_daily_balances", date.fromisoformat(day))
+        balances.write_text(balances.read_text().replace(",", ";", 1))  # break the header
+        before = balances.read_bytes()
+        from banking_dw.definitions import defs
+
+        definitions = defs()
+        checks = [
+            dg.AssetCheckKey(dg.AssetKey(["raw", "fact_daily_balances"]), "matches_contract"),
+            dg.AssetCheckKey(dg.AssetKey(["landing", "fact_daily_balances"]), "checksum_matches_csv"),
+            dg.AssetCheckKey(dg.AssetKey(["bronze", "fact_daily_balances"]), "row_count_matches_landed"),
+        ]
+        result = dg.materialize(
+            definitions.assets,
+            selection=dg.AssetSelection.checks(*checks),
+            resources=definitions.resources,
+            tags={"dagster/asset_partition_range_start": day, "dagster/asset_partition_range_end": day},
+        )
+    assert result.success
+    assert result.get_asset_materialization_events() == []
+    assert balances.read_bytes() == before, "a check-only run must not regenerate the file"
+    outcomes = {(e.asset_key.path[0], e.check_name): e.passed for e in result.get_asset_check_evaluations()}
+    assert outcomes == {
+        ("raw", "matches_contract"): False,
+        ("landing", "checksum_matches_csv"): False,
+        ("bronze", "row_count_matches_landed"): True,
+    }

@@ -2,16 +2,16 @@
 
 
 from collections.abc import Iterator
-from datetime import date
 
 import dagster as dg
 
 from banking_dw.bronze.checks import bronze_check_specs, verify_bronze
 from banking_dw.bronze.resources import BRONZE_SCHEMA, LocalCatalog
 from banking_dw.check_outcomes import check_results
-from banking_dw.contracts import CONTRACTS, TableContract, contract
+from banking_dw.contracts import CONTRACTS, TableContract
 from banking_dw.landing.assets import landing_key
-from banking_dw.partitions import daily_partitions, window_for_context
+from banking_dw.partitions import daily_partitions
+from banking_dw.selection import layer_selection
 
 GROUP = "bronze"
 WAREHOUSE_POOL = "duckdb_writer"
@@ -44,17 +44,14 @@ def _spec(table: TableContract) -> dg.AssetSpec:
 def crawled_bronze_tables(
     context: dg.AssetExecutionContext, catalog: LocalCatalog
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-    selected = [contract(key.path[-1]) for key in context.selected_asset_keys]
-    window_days: list[date | None] = []
-    if any(t.partitioned for t in selected):
-        window_days = list(window_for_context(context).days())
-    crawled = catalog.crawl(selected)
-    for table in selected:
-        days = window_days if table.partitioned else [None]
+    selection = layer_selection(context)
+    crawled = catalog.crawl(selection.materialize)
+    for table in selection.materialize:
         yield dg.MaterializeResult(
             asset_key=bronze_key(table.name),
             metadata={"columns": len(crawled[table.name].columns)},
         )
-        yield from check_results(
-            context, bronze_key(table.name), verify_bronze(table, days, crawled[table.name], catalog)
-        )
+    described = catalog.describe(selection.check)
+    for table in selection.check:
+        outcomes = verify_bronze(table, selection.days_of(table), described[table.name], catalog)
+        yield from check_results(context, bronze_key(table.name), outcomes)

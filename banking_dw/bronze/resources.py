@@ -50,6 +50,8 @@ class LocalCatalog(dg.ConfigurableResource):
     lake: LocalLake
 
     def crawl(self, tables: list[TableContract]) -> dict[str, CatalogTable]:
+        if not tables:
+            return {}
         with self.warehouse.connect() as connection:
             connection.execute(f"create schema if not exists {BRONZE_SCHEMA}")
             for table in tables:
@@ -59,18 +61,22 @@ class LocalCatalog(dg.ConfigurableResource):
                         f"crawl found no objects for {table.name} under {root}; land it first"
                     )
                 connection.execute(bronze_view_sql(table, root.as_posix()))
-            return {t.name: self._describe(connection, t) for t in tables}
+        return self.describe(tables)
 
-    def _describe(self, connection, table: TableContract) -> CatalogTable:
-        columns = tuple(
-            row[0]
-            for row in connection.execute(
-                "select column_name from information_schema.columns"
-                " where table_schema = ? and table_name = ? order by ordinal_position",
-                [BRONZE_SCHEMA, table.name],
+    def describe(self, tables: list[TableContract]) -> dict[str, CatalogTable]:
+        """The tables as the catalog has them now (no columns for a table it does not have)."""
+        if not tables:
+            return {}
+        with self.warehouse.connect(read_only=True) as connection:
+            rows = connection.execute(
+                "select table_name, column_name from information_schema.columns"
+                " where table_schema = ? order by table_name, ordinal_position",
+                [BRONZE_SCHEMA],
             ).fetchall()
-        )
-        return CatalogTable(table.name, columns)
+        columns: dict[str, list[str]] = {}
+        for table_name, column_name in rows:
+            columns.setdefault(table_name, []).append(column_name)
+        return {t.name: CatalogTable(t.name, tuple(columns.get(t.name, ()))) for t in tables}
 
     def row_counts(self, table: TableContract, days: list[date | None]) -> dict[date | None, int]:
         """Rows visible per day; the `dt` filter prunes to the window's objects, so the cost

@@ -2,17 +2,17 @@
 
 
 from collections.abc import Iterator
-from datetime import date
 
 import dagster as dg
 
 from banking_dw import settings
 from banking_dw.check_outcomes import check_results
-from banking_dw.contracts import CONTRACTS, TableContract, contract
+from banking_dw.contracts import CONTRACTS, TableContract
 from banking_dw.generator import csv_path
 from banking_dw.landing.checks import landing_check_specs, verify_landed
 from banking_dw.landing.resources import LocalLake, object_key
-from banking_dw.partitions import daily_partitions, window_for_context
+from banking_dw.partitions import daily_partitions
+from banking_dw.selection import layer_selection
 from banking_dw.raw.assets import raw_key
 
 GROUP = "landing"
@@ -44,15 +44,10 @@ def landed_objects(
     context: dg.AssetExecutionContext, lake: LocalLake
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     data_dir = settings.data_dir()
-    selected = [contract(key.path[-1]) for key in context.selected_asset_keys]
-    window_days: list[date | None] = []
-    if any(t.partitioned for t in selected):
-        window_days = list(window_for_context(context).days())
-
-    for table in selected:
-        days = window_days if table.partitioned else [None]
+    selection = layer_selection(context)
+    for table in selection.materialize:
         landed = []
-        for day in days:
+        for day in selection.days_of(table):
             source = csv_path(data_dir, table.name, day)
             if not source.is_file():
                 raise FileNotFoundError(
@@ -68,4 +63,6 @@ def landed_objects(
                 "uri": dg.MetadataValue.url(landed[-1].uri),
             },
         )
-        yield from check_results(context, landing_key(table.name), verify_landed(table, days, lake, data_dir))
+    for table in selection.check:
+        outcomes = verify_landed(table, selection.days_of(table), lake, data_dir)
+        yield from check_results(context, landing_key(table.name), outcomes)

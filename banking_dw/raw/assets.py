@@ -2,14 +2,13 @@
 
 
 from collections.abc import Iterator
-from datetime import date
 
 import dagster as dg
 import pyarrow as pa
 
 from banking_dw import settings
 from banking_dw.check_outcomes import check_results
-from banking_dw.contracts import CONTRACTS, TableContract, contract
+from banking_dw.contracts import CONTRACTS, TableContract
 from banking_dw.generator import (
     Scale,
     csv_path,
@@ -18,8 +17,9 @@ from banking_dw.generator import (
     generate_reference_tables,
     write_csv,
 )
-from banking_dw.partitions import daily_partitions, window_for_context
+from banking_dw.partitions import daily_partitions
 from banking_dw.raw.checks import check_specs, evaluate_window
+from banking_dw.selection import layer_selection
 
 GROUP = "raw"
 PREVIEW_ROWS = 5
@@ -74,10 +74,9 @@ def raw_csv_files(
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     scale = config.scale()
     data_dir = settings.data_dir()
-    selected = [contract(key.path[-1]) for key in context.selected_asset_keys]
-    reference = [t for t in selected if not t.partitioned]
-    evolving = [t for t in selected if t.partitioned]
-    days_by_table: dict[str, list[date | None]] = {t.name: [None] for t in reference}
+    selection = layer_selection(context)
+    reference = [t for t in selection.materialize if not t.partitioned]
+    evolving = [t for t in selection.materialize if t.partitioned]
     written: dict[str, dict[str, object]] = {}
 
     if reference:
@@ -93,8 +92,7 @@ def raw_csv_files(
             }
 
     if evolving:
-        window = window_for_context(context)
-        days = list(window.days())
+        days = selection.days
         totals = {t.name: {"rows": 0, "bytes": 0} for t in evolving}
         last_tables: dict[str, pa.Table] = {}
         for day in days:
@@ -105,28 +103,27 @@ def raw_csv_files(
                 totals[table.name]["bytes"] += size
                 last_tables[table.name] = tables[table.name]
         for table in evolving:
-            days_by_table[table.name] = list(days)
             written[table.name] = {
                 "path": dg.MetadataValue.path(str(csv_path(data_dir, table.name, days[-1]).parent.parent)),
-                "partitions": f"{window.start.isoformat()} ... {days[-1].isoformat()} ({len(days)} days)",
+                "partitions": f"{days[0].isoformat()} ... {days[-1].isoformat()} ({len(days)} days)",
                 "dagster/row_count": totals[table.name]["rows"],
                 "byte_size": totals[table.name]["bytes"],
                 "preview": _preview(last_tables[table.name]),
             }
         context.log.info(
-            f"generated {len(days)} day(s) {window.start}..{days[-1]} at {scale}"
+            f"generated {len(days)} day(s) {days[0]}..{days[-1]} at {scale}"
         )
 
-    for table in selected:
+    for table in selection.materialize:
         yield dg.MaterializeResult(asset_key=raw_key(table.name), metadata=written[table.name])
 
-    for table in selected:
+    for table in selection.check:
         yield from check_results(
             context,
             raw_key(table.name),
             evaluate_window(
                 table,
-                {day: csv_path(data_dir, table.name, day) for day in days_by_table[table.name]},
+                {day: csv_path(data_dir, table.name, day) for day in selection.days_of(table)},
                 expected_rows=lambda day, name=table.name: expected_row_range(name, day, scale),
                 path_of=lambda name, day: csv_path(data_dir, name, day),
             ),

@@ -126,15 +126,6 @@ def test_extract_keys_repeat_across_days_but_not_within_a_day(tmp_path):
     assert not checks._key(connection, contract("dim_accounts")).passed
 
 
-def test_transaction_ids_must_not_repeat_across_days(tmp_path):
-    first = _write(tmp_path / "d1.csv", TX_HEADER + _transaction("1"))
-    second = _write(tmp_path / "d2.csv", TX_HEADER + _transaction("1"))
-    files = WindowFiles(contract("fact_transactions"), {date(2024, 1, 1): first, DAY: second})
-    connection = __import__("duckdb").connect()
-    connection.register("t", files.text)
-    assert not checks._key(connection, contract("fact_transactions")).passed
-
-
 def test_unknown_status_fails_allowed_values(tmp_path):
     outcomes = _outcomes(tmp_path, "fact_transactions", TX_HEADER + _transaction("1", status="Done"))
     allowed = outcomes[checks.VALUES_ALLOWED]
@@ -215,6 +206,22 @@ def test_the_window_is_checked_day_by_day_but_fact_keys_may_not_repeat_across_da
     assert key.metadata["samples"][0]["transaction_id"] == "1"
     # Per-day results are combined: both days' rows are counted.
     assert outcomes[checks.ROW_COUNT_IN_VOLUME].metadata["rows_by_partition"] == {"2024-01-01": 1, "2024-01-02": 2}
+
+
+def test_an_unreadable_previous_day_fails_continuity_instead_of_skipping_it(tmp_path):
+    tx = TX_HEADER + _transaction("1", amount="10.00")
+    yesterday = _write(tmp_path / "balances-2024-01-01.csv", "account;date_id\n7;20240101\n")
+    paths = {DAY: _write(tmp_path / "balances-2024-01-02.csv", BALANCES_HEADER + "7,20240102,1,100.00,10.00,0.00,110.00\n")}
+    refs = {"fact_transactions": _write(tmp_path / "tx.csv", tx), "dim_transaction_types": _write(tmp_path / "types.csv", TYPES)}
+
+    def path_of(name, day):
+        if name == "fact_daily_balances":
+            return yesterday if day == date(2024, 1, 1) else paths[day]
+        return refs.get(name, tmp_path / "absent.csv")
+
+    outcome = {o.name: o for o in checks.evaluate_window(contract("fact_daily_balances"), paths, lambda d: (1, 1), path_of)}
+    assert not outcome[checks.BALANCE_IDENTITY].passed
+    assert "previous day is unreadable" in outcome[checks.BALANCE_IDENTITY].description
 
 
 def test_continuity_looks_back_at_the_day_before_the_window(tmp_path):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
@@ -117,12 +118,14 @@ class WindowFiles:
         self.table = table
         self.files = dict(files)
         self.header_problems: list[str] = []
+        self.missing: list[str] = []
         self.malformed: list[tuple[str, int]] = []
         self.row_counts: dict[str, int] = {}
         parts = []
         for day, path in sorted(self.files.items(), key=lambda item: (item[0] is None, item[0])):
             label = partition_label(day)
             if not path.is_file():
+                self.missing.append(label)
                 self.header_problems.append(f"{label}: file missing at {path}")
                 continue
             text, header, malformed = read_text_table(path, table)
@@ -134,8 +137,8 @@ class WindowFiles:
             self.malformed.extend((label, row) for row in malformed)
             self.row_counts[label] = text.num_rows
             parts.append(
-                text.append_column("partition", pa.array([label] * text.num_rows, pa.string()))
-                .append_column("row_number", pa.array(range(1, text.num_rows + 1), pa.int64()))
+                text.append_column("partition", pa.repeat(pa.scalar(label, pa.string()), text.num_rows))
+                .append_column("row_number", pa.array(np.arange(1, text.num_rows + 1, dtype=np.int64)))
             )
         self.text = pa.concat_tables(parts) if parts else None
 
@@ -290,9 +293,8 @@ def _contract(connection: duckdb.DuckDBPyConnection, files: WindowFiles) -> Chec
 def _key(connection: duckdb.DuckDBPyConnection, table: TableContract) -> CheckOutcome:
     key_columns = ", ".join(_quote(c) for c in table.key)
     missing = " or ".join(f"{_quote(c)} = ''" for c in table.key)
-    # An extract repeats every entity each day, so its key is unique within a day; an event's
-    # key is unique across all days.
-    scope = key_columns if table.is_fact else f"partition, {key_columns}"
+    # Within each file; a fact's key repeating on another day is `_keys_repeated_across_days`.
+    scope = f"partition, {key_columns}"
     sql = (
         f"select partition, row_number as row, {key_columns},"
         f" case when {missing} then 'missing key' else 'duplicate key' end as problem from ("
@@ -436,6 +438,13 @@ def _balance_identity(
     # Continuity looks one day back, at that day's file if it exists, inside the window or not.
     earlier = [d - timedelta(days=1) for d in days if d is not None and d > FIRST_DAY]
     previous = load_references("fact_daily_balances", earlier)
+    if previous.header_problems and len(previous.missing) < len(previous.header_problems):
+        return CheckOutcome(
+            BALANCE_IDENTITY, False,
+            "fact_daily_balances: cannot check continuity, the previous day is unreadable: "
+            + "; ".join(previous.header_problems),
+        )
+    # No file for the day before (the first day generated): nothing to continue from.
     connection.register("previous", previous.text if previous.text is not None else files.text.slice(0, 0))
     money = "try_cast({} as decimal(18,2))"
     opening, credits, debits, closing = (

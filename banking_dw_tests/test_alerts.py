@@ -47,3 +47,30 @@ def test_failed_checks_of_a_finished_run_are_sent_once(tmp_path):
     alert = json.loads(lines[0])
     assert alert["check_name"] == "totals_match"
     assert alert["run_id"] == result.run_id
+
+
+def test_an_unreachable_webhook_does_not_lose_alerts(tmp_path, monkeypatch):
+    import socket
+
+    from banking_dw.alerts.sinks import WEBHOOK_ENV, FailedCheck
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv(WEBHOOK_ENV, f"http://127.0.0.1:{port}/hook")
+    failures = [
+        FailedCheck("run", "job", f"raw/table_{i}", "matches_contract", "ERROR", "2024-01-01", "broken")
+        for i in range(2)
+    ]
+    errors = []
+
+    class Log:
+        def warning(self, message):
+            pass
+
+        def error(self, message):
+            errors.append(message)
+
+    AlertSinks(jsonl_path=str(tmp_path / "alerts.jsonl")).send(failures, Log())
+    assert len((tmp_path / "alerts.jsonl").read_text().splitlines()) == 2
+    assert len(errors) == 2 and all(WEBHOOK_ENV in e for e in errors)

@@ -89,3 +89,12 @@ def test_definitions_include_schedule_and_alert_sensors():
     assert {"alert_on_failed_checks_after_success", "alert_on_failed_checks_after_failure"} <= sensors
     for sensor in definitions.sensors:
         assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def test_an_unbuilt_target_is_refused_rather_than_half_used(monkeypatch):
+    monkeypatch.setenv("BANKING_DW_TARGET", "aws")
+    with pytest.raises(NotImplementedError, match="BANKING_DW_TARGET=aws"):
+        defs()
+    monkeypatch.setenv("BANKING_DW_TARGET", "azure")
+    with pytest.raises(ValueError, match="'azure' is not a known target"):
+        defs()

@@ -59,7 +59,11 @@ class AlertSinks(dg.ConfigurableResource):
         webhook = os.environ.get(WEBHOOK_ENV)
         if webhook:
             for failure in failures:
-                _post_json(webhook, {"text": failure.message(), "check": asdict(failure)})
+                # One unreachable webhook must not cost the other alerts; they are on file anyway.
+                try:
+                    _post_json(webhook, {"text": failure.message(), "check": asdict(failure)})
+                except OSError as error:
+                    log.error(f"webhook {WEBHOOK_ENV} failed for {failure.asset_key} {failure.check_name}: {error}")
 
 
 def _post_json(url: str, payload: dict[str, object]) -> None:

@@ -1,4 +1,5 @@
--- Return on investment per investment type, amounts in USD.
+-- Return on investment per investment type, amounts in USD (an account's currency never changes,
+-- so its current row gives it).
 select
     it.investment_type_name,
     count(fi.investment_id) as total_investments,
@@ -11,7 +12,7 @@ select
     ) as roi_percentage
 from dev_gold.fact_investment as fi
 join dev_gold.dim_investment_type as it on it.investment_type_id = fi.investment_type_id
-join dev_gold.dim_account as a on a.account_sk = fi.account_sk
+join dev_gold.dim_account as a on a.account_id = fi.account_id and a.is_current
 join dev_gold.dim_currency as cur on cur.currency_id = a.currency_id
 group by 1
 order by roi_percentage desc, 1

@@ -57,14 +57,24 @@ def test_a_day_that_never_landed_fails_visibility_and_count_by_name(tmp_path):
     assert "2024-01-03: bronze 0 vs landed nothing" in outcomes[ROW_COUNT_MATCHES].description
 
 
-def test_catalog_columns_that_drift_from_the_contract_fail(tmp_path):
+def test_an_object_whose_columns_are_reordered_fails_the_column_check(tmp_path):
     catalog = _catalog(tmp_path)
     _land(catalog, JAN_1, HEADER + '1,1,1,20240101,5.00,"Approved"\n')
+    swapped = "loan_id,loan_fact_id,customer_id,date_id,loan_amount,loan_status\n"
+    _land(catalog, JAN_2, swapped + '1,2,1,20240102,5.00,"Approved"\n')
     crawled = catalog.crawl([LOANS])["fact_loans"]
-    drifted = type(crawled)(crawled.name, crawled.columns[:-2] + ("dt",))
-    outcome = {o.name: o for o in verify_bronze(LOANS, [JAN_1], drifted, catalog)}[COLUMNS_MATCH]
+    outcome = {o.name: o for o in verify_bronze(LOANS, [JAN_1, JAN_2], crawled, catalog)}[COLUMNS_MATCH]
     assert not outcome.passed
-    assert "loan_status" in outcome.description
+    assert "2024-01-02: object header ['loan_id', 'loan_fact_id'" in outcome.description
+    assert "2024-01-01" not in outcome.description
+
+
+def test_checking_a_table_the_catalog_does_not_have_fails_every_check(tmp_path):
+    catalog = _catalog(tmp_path)
+    described = catalog.describe([LOANS])["fact_loans"]
+    outcomes = verify_bronze(LOANS, [JAN_1], described, catalog)
+    assert [o.passed for o in outcomes] == [False, False, False]
+    assert all("not in the catalog" in o.description for o in outcomes)
 
 
 def test_crawling_a_table_with_no_objects_says_to_land_it_first(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import date
 
 import dagster as dg
@@ -35,16 +36,34 @@ def _landed_rows(catalog: LocalCatalog, table: TableContract, day: date | None) 
     return count_csv_rows(path) if path.is_file() else None
 
 
+def _landed_header(catalog: LocalCatalog, table: TableContract, day: date | None) -> list[str] | None:
+    path = catalog.lake.local_path(object_key(table, day))
+    if not path.is_file():
+        return None
+    with path.open(encoding="utf-8", newline="") as handle:
+        return next(csv.reader(handle), [])
+
+
 def verify_bronze(
     table: TableContract, days: list[date | None], crawled: CatalogTable, catalog: LocalCatalog
 ) -> list[CheckOutcome]:
+    if not crawled.columns:
+        problem = f"{table.name}: not in the catalog; materialise {table.name} in bronze (the crawl) first"
+        return [CheckOutcome(name, False, problem) for name in (COLUMNS_MATCH, PARTITIONS_VISIBLE, ROW_COUNT_MATCHES)]
     expected = expected_columns(table)
+    # The table reads files by position, so a file whose header differs would be misread silently.
+    headers = {partition_label(day): _landed_header(catalog, table, day) for day in days}
+    drifted = {
+        label: header for label, header in headers.items() if header is not None and tuple(header) != table.column_names
+    }
+    column_problems = []
+    if crawled.columns != expected:
+        column_problems.append(f"catalog columns {list(crawled.columns)} != contract {list(expected)}")
+    column_problems.extend(f"{label}: object header {header} != contract" for label, header in drifted.items())
     outcomes = [
-        CheckOutcome(COLUMNS_MATCH, True, f"{table.name}: columns match the contract")
-        if crawled.columns == expected
-        else CheckOutcome(
-            COLUMNS_MATCH, False, f"{table.name}: catalog columns {list(crawled.columns)} != contract {list(expected)}"
-        )
+        CheckOutcome(COLUMNS_MATCH, False, f"{table.name}: " + "; ".join(column_problems))
+        if column_problems
+        else CheckOutcome(COLUMNS_MATCH, True, f"{table.name}: catalog and object headers match the contract")
     ]
     visible = catalog.row_counts(table, days)
     landed = {day: _landed_rows(catalog, table, day) for day in days}

@@ -67,6 +67,8 @@ class LocalCatalog(dg.ConfigurableResource):
         """The tables as the catalog has them now (no columns for a table it does not have)."""
         if not tables:
             return {}
+        if not self.warehouse.database_path().is_file():
+            return {t.name: CatalogTable(t.name, ()) for t in tables}
         with self.warehouse.connect(read_only=True) as connection:
             rows = connection.execute(
                 "select table_name, column_name from information_schema.columns"

@@ -57,6 +57,10 @@ def verify_landed(
         if landed is None:
             missing.append(f"{label}: {key}")
             continue
+        if not source.is_file():
+            mismatched.append(f"{label}: the CSV {source} to compare with is gone")
+            miscounted.append(f"{label}: the CSV {source} to compare with is gone")
+            continue
         size, md5 = source.stat().st_size, file_md5(source)
         if (landed.size_bytes, landed.md5) != (size, md5):
             mismatched.append(

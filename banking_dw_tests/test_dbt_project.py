@@ -283,3 +283,28 @@ def test_bad_rows_are_quarantined_with_their_reason(tmp_path):
         assert silver == gold == 100 + 1 - 5
     finally:
         con.close()
+
+
+def test_safe_cast_accepts_only_the_contract_formats_for_dates_and_timestamps(tmp_path):
+    values = ["2024-01-02", "2024-1-2", "2024-01-02 10:00:00", "2024-01-02T09:00:00", "2023-02-30", "2024-02-29"]
+    rows = ", ".join(f"({i}, '{v}')" for i, v in enumerate(values))
+    inline = (
+        "select i, {{ safe_cast_text('v', 'date') }} is not null as is_date,"
+        " {{ safe_cast_text('v', 'timestamp') }} is not null as is_timestamp"
+        f" from (values {rows}) as t(i, v) order by i"
+    )
+    result = _dbt(
+        tmp_path, "show", "--quiet", "--output", "json", "--limit", "20", "--inline", inline,
+        "--vars", json.dumps({"warehouse_path": str(tmp_path / "wh.duckdb")}),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    shown = json.loads(result.stdout[result.stdout.index("{"):])["show"]
+    judged = {values[row["i"]]: (row["is_date"], row["is_timestamp"]) for row in shown}
+    assert judged == {
+        "2024-01-02": (True, False),
+        "2024-1-2": (False, False),
+        "2024-01-02 10:00:00": (False, True),
+        "2024-01-02T09:00:00": (False, False),
+        "2023-02-30": (False, False),
+        "2024-02-29": (True, False),
+    }

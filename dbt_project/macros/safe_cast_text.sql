@@ -2,8 +2,9 @@
     (Named safe_cast_text, not safe_cast: dbt ships its own dispatched `safe_cast`, which unit-test
     fixtures use; a project macro of that name, or `<adapter>__safe_cast`, would shadow it.)
     Never raises, so silver can judge every bronze value and quarantine the bad ones.
-    duckdb: try_cast (integers and decimals also regex-guarded so '1.5' is not an integer and
-    '1.234' is not silently rounded to a decimal(18,2)); redshift/default: regex-guarded CASE. -#}
+    duckdb: try_cast, regex-guarded so only the contract's formats pass ('1.5' is not an integer,
+    '1.234' is not rounded to a decimal(18,2), '2024-1-2' or a timestamp is not a date);
+    redshift/default: regex-guarded CASE, dates round-tripped through the calendar. -#}
 {% macro safe_cast_text(expr, type) -%}
     {{ return(adapter.dispatch('safe_cast_text', 'banking_dw')(expr, type)) }}
 {%- endmacro %}
@@ -29,6 +30,24 @@
 {%- endmacro %}
 
 
+{#- The contract's formats: YYYY-MM-DD and YYYY-MM-DD HH:MM:SS, nothing looser. -#}
+{% macro _date_pattern() -%}
+    {{ return('[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])') }}
+{%- endmacro %}
+
+
+{% macro _timestamp_pattern() -%}
+    {{ return(_date_pattern() ~ ' ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]') }}
+{%- endmacro %}
+
+
+{#- `cast_sql` only when the date text `day` names a real calendar day: non-strict to_date rolls
+    2023-02-30 over to March instead of raising, so the round trip differs and the value is null. -#}
+{% macro _calendar_checked(expr, day, cast_sql) -%}
+    case when to_char(to_date({{ day }}, 'YYYY-MM-DD'), 'YYYY-MM-DD') = {{ day }} then {{ cast_sql }} end
+{%- endmacro %}
+
+
 {% macro duckdb__safe_cast_text(expr, type) -%}
     {%- set t = type | lower | trim -%}
     {%- if t in ('varchar', 'text', 'string') -%}
@@ -39,8 +58,12 @@
         case when regexp_full_match({{ expr }}, '{{ _decimal_pattern(t) }}') then try_cast({{ expr }} as {{ t }}) end
     {%- elif t == 'boolean' -%}
         case when lower({{ expr }}) in ('true', 'false') then try_cast({{ expr }} as boolean) end
+    {%- elif t == 'date' -%}
+        case when regexp_full_match({{ expr }}, '{{ _date_pattern() }}') then try_cast({{ expr }} as date) end
+    {%- elif t == 'timestamp' -%}
+        case when regexp_full_match({{ expr }}, '{{ _timestamp_pattern() }}') then try_cast({{ expr }} as timestamp) end
     {%- else -%}
-        try_cast({{ expr }} as {{ t }})
+        {{ exceptions.raise_compiler_error("safe_cast_text: no rule for type " ~ type) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -56,9 +79,13 @@
     {%- elif t.startswith('decimal') or t.startswith('numeric') -%}
         case when {{ expr }} ~ '^{{ _decimal_pattern(t) }}$' then cast({{ expr }} as {{ t }}) end
     {%- elif t == 'date' -%}
-        case when {{ expr }} ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$' then cast({{ expr }} as date) end
+        case when {{ expr }} ~ '^{{ _date_pattern() }}$' then
+            {{ _calendar_checked(expr, expr, 'cast(' ~ expr ~ ' as date)') }}
+        end
     {%- elif t == 'timestamp' -%}
-        case when {{ expr }} ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])( ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9])?$' then cast({{ expr }} as timestamp) end
+        case when {{ expr }} ~ '^{{ _timestamp_pattern() }}$' then
+            {{ _calendar_checked(expr, 'left(' ~ expr ~ ', 10)', 'cast(' ~ expr ~ ' as timestamp)') }}
+        end
     {%- elif t == 'boolean' -%}
         case when lower({{ expr }}) = 'true' then true when lower({{ expr }}) = 'false' then false end
     {%- else -%}

@@ -59,6 +59,7 @@ def materialize(
     first_day: str,
     last_day: str | None = None,
     instance: dg.DagsterInstance | None = None,
+    raise_on_error: bool = True,
 ) -> dg.ExecuteInProcessResult:
     """Run the selection for days first_day..last_day (inclusive, as the CLI's range) in-process."""
     from banking_dw.definitions import defs
@@ -74,7 +75,7 @@ def materialize(
             "dagster/asset_partition_range_start": first_day,
             "dagster/asset_partition_range_end": last_day or first_day,
         },
-        raise_on_error=True,
+        raise_on_error=raise_on_error,
     )
 
 

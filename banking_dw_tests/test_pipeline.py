@@ -185,3 +185,22 @@ def test_checks_alone_judge_the_files_as_they_stand_without_producing_them_again
         ("landing", "checksum_matches_csv"): False,
         ("bronze", "row_count_matches_landed"): True,
     }
+
+
+def test_a_transaction_id_reused_on_a_later_day_fails_silver_even_when_days_load_separately(tmp_path, window):
+    first, second = window
+    with warehouse_environment(tmp_path):
+        materialize("group:raw or group:landing", first, second)
+        earlier = csv_path(tmp_path, "fact_transactions", date.fromisoformat(first))
+        reused_id = pd.read_csv(earlier, dtype=str).transaction_id[0]
+        later = tmp_path / "lake" / "banking-data" / "fact_transactions" / f"dt={second}" / "fact_transactions.csv"
+        frame = pd.read_csv(later, dtype=str, keep_default_na=False)
+        frame.loc[0, "transaction_id"] = reused_id
+        frame.to_csv(later, index=False)
+
+        assert failed_checks(materialize("group:bronze or group:silver or group:gold", first)) == {}
+        result = materialize("group:bronze or group:silver or group:gold", second, raise_on_error=False)
+    # An error-severity dbt test fails `dbt build`, so the run fails and the check says why.
+    assert not result.success
+    failures = failed_checks(result)
+    assert any(name.startswith("silver/stg_fact_transaction:unique") for name in failures), failures

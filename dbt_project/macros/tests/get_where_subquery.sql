@@ -1,13 +1,15 @@
 {#- Overrides dbt's get_where_subquery: a generic test on a daily model (one whose config sets
     meta.window_column, e.g. partition_date / dt) only looks at the run's window, so each day's
-    asset checks judge that day's rows. An explicit `where:` config is still honoured (ANDed). -#}
+    asset checks judge that day's rows. An explicit `where:` config is still honoured (ANDed), and a
+    test with `meta: {whole_table: true}` (keys unique across all days) sees the whole table. -#}
 {% macro get_where_subquery(relation) -%}
     {%- set filters = [] -%}
     {%- set where = config.get('where') -%}
     {%- if where -%}
         {%- do filters.append('(' ~ where ~ ')') -%}
     {%- endif -%}
-    {%- if execute and model.get('attached_node') -%}
+    {%- set whole_table = (config.get('meta') or {}).get('whole_table') -%}
+    {%- if execute and model.get('attached_node') and not whole_table -%}
         {%- set tested = graph.nodes.get(model.attached_node) -%}
         {%- if tested is not none -%}
             {%- set window_column = (tested.config.get('meta') or {}).get('window_column') -%}

@@ -33,10 +33,6 @@ class DayWindow:
             raise ValueError(f"empty day window [{self.start}, {self.end})")
 
     @classmethod
-    def single(cls, day: date) -> "DayWindow":
-        return cls(day, day + timedelta(days=1))
-
-    @classmethod
     def from_key_range(cls, first_key: str, last_key: str) -> "DayWindow":
         """Dagster's partition ranges name their last day; the window ends the day after."""
         return cls(parse_partition_key(first_key), parse_partition_key(last_key) + timedelta(days=1))

@@ -19,8 +19,9 @@ def test_window_is_half_open_and_counts_days():
 
 
 def test_single_day_window_crosses_month_and_leap_day():
-    assert list(DayWindow.single(date(2024, 2, 29)).days()) == [date(2024, 2, 29)]
-    assert DayWindow.single(date(2024, 2, 29)).end == date(2024, 3, 1)
+    leap_day = DayWindow.from_key_range("2024-02-29", "2024-02-29")
+    assert list(leap_day.days()) == [date(2024, 2, 29)]
+    assert leap_day.end == date(2024, 3, 1)
 
 
 def test_empty_or_reversed_window_is_rejected():

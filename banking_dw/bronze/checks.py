@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 
 import dagster as dg
@@ -13,6 +12,7 @@ from banking_dw.contracts import TableContract
 from banking_dw.landing.checks import count_csv_rows
 from banking_dw.landing.resources import object_key
 from banking_dw.partitions import partition_label
+from banking_dw.raw.checks import read_csv_header
 
 COLUMNS_MATCH = "columns_match_contract"
 PARTITIONS_VISIBLE = "partitions_visible"
@@ -38,10 +38,7 @@ def _landed_rows(catalog: LocalCatalog, table: TableContract, day: date | None) 
 
 def _landed_header(catalog: LocalCatalog, table: TableContract, day: date | None) -> list[str] | None:
     path = catalog.lake.local_path(object_key(table, day))
-    if not path.is_file():
-        return None
-    with path.open(encoding="utf-8", newline="") as handle:
-        return next(csv.reader(handle), [])
+    return read_csv_header(path) if path.is_file() else None
 
 
 def verify_bronze(

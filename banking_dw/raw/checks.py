@@ -94,7 +94,7 @@ def read_text_table(path: Path, table: TableContract) -> tuple[pa.Table, list[st
         malformed_rows.append(row.number if row.number is not None else -1)
         return "skip"
 
-    header = _read_header(path)
+    header = read_csv_header(path)
     text = pacsv.read_csv(
         path,
         read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
@@ -106,7 +106,7 @@ def read_text_table(path: Path, table: TableContract) -> tuple[pa.Table, list[st
     return text, header, malformed_rows
 
 
-def _read_header(path: Path) -> list[str]:
+def read_csv_header(path: Path) -> list[str]:
     with path.open("r", encoding="utf-8", newline="") as handle:
         return next(csv.reader(handle), [])
 

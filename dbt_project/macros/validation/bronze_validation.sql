@@ -193,3 +193,27 @@
     {%- do ctes.append(sql) -%}
     {{ return(ctes | join(',\n\n')) }}
 {%- endmacro %}
+
+
+{#- The body of every quarantine_<model>: the bronze rows of `table` that break a rule, as raw
+    text, with `dt` (partitioned tables) and quarantine_reason. -#}
+{% macro quarantined_rows(table) -%}
+with
+
+{{ bronze_validation_ctes(table) }},
+
+final as (
+
+    select
+        {{ bronze_column_list(table) }},
+        {%- if bronze_contract(table).partitioned %}
+        dt,
+        {%- endif %}
+        quarantine_reason
+    from {{ table }}__validated
+    where quarantine_reason is not null
+
+)
+
+select * from final
+{%- endmacro %}

@@ -13,19 +13,4 @@
 -- columns, dt and quarantine_reason (the first failing rule, naming column and value).
 -- Together with stg_dim_account it accounts for every bronze row exactly once.
 
-with
-
-{{ bronze_validation_ctes('dim_accounts') }},
-
-final as (
-
-    select
-        {{ bronze_column_list('dim_accounts') }},
-        dt,
-        quarantine_reason
-    from dim_accounts__validated
-    where quarantine_reason is not null
-
-)
-
-select * from final
+{{ quarantined_rows('dim_accounts') }}

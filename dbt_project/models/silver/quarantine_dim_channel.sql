@@ -4,18 +4,4 @@
 -- columns and quarantine_reason (the first failing rule, naming column and value).
 -- Together with stg_dim_channel it accounts for every bronze row exactly once.
 
-with
-
-{{ bronze_validation_ctes('dim_channels') }},
-
-final as (
-
-    select
-        {{ bronze_column_list('dim_channels') }},
-        quarantine_reason
-    from dim_channels__validated
-    where quarantine_reason is not null
-
-)
-
-select * from final
+{{ quarantined_rows('dim_channels') }}

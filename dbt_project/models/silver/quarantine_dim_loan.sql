@@ -4,18 +4,4 @@
 -- columns and quarantine_reason (the first failing rule, naming column and value).
 -- Together with stg_dim_loan it accounts for every bronze row exactly once.
 
-with
-
-{{ bronze_validation_ctes('dim_loans') }},
-
-final as (
-
-    select
-        {{ bronze_column_list('dim_loans') }},
-        quarantine_reason
-    from dim_loans__validated
-    where quarantine_reason is not null
-
-)
-
-select * from final
+{{ quarantined_rows('dim_loans') }}

@@ -4,18 +4,4 @@
 -- columns and quarantine_reason (the first failing rule, naming column and value).
 -- Together with stg_dim_location it accounts for every bronze row exactly once.
 
-with
-
-{{ bronze_validation_ctes('dim_locations') }},
-
-final as (
-
-    select
-        {{ bronze_column_list('dim_locations') }},
-        quarantine_reason
-    from dim_locations__validated
-    where quarantine_reason is not null
-
-)
-
-select * from final
+{{ quarantined_rows('dim_locations') }}

@@ -13,19 +13,4 @@
 -- columns, dt and quarantine_reason (the first failing rule, naming column and value).
 -- Together with stg_fact_daily_balances it accounts for every bronze row exactly once.
 
-with
-
-{{ bronze_validation_ctes('fact_daily_balances') }},
-
-final as (
-
-    select
-        {{ bronze_column_list('fact_daily_balances') }},
-        dt,
-        quarantine_reason
-    from fact_daily_balances__validated
-    where quarantine_reason is not null
-
-)
-
-select * from final
+{{ quarantined_rows('fact_daily_balances') }}

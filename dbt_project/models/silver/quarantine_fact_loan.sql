@@ -13,19 +13,4 @@
 -- columns, dt and quarantine_reason (the first failing rule, naming column and value).
 -- Together with stg_fact_loan it accounts for every bronze row exactly once.
 
-with
-
-{{ bronze_validation_ctes('fact_loans') }},
-
-final as (
-
-    select
-        {{ bronze_column_list('fact_loans') }},
-        dt,
-        quarantine_reason
-    from fact_loans__validated
-    where quarantine_reason is not null
-
-)
-
-select * from final
+{{ quarantined_rows('fact_loans') }}

@@ -84,7 +84,7 @@ CONTRACTS: tuple[TableContract, ...] = (
     TableContract(
         name="dim_dates",
         description="Calendar, one row per day from 2020-01-01 to 2030-12-31.",
-        partitioned=False,
+        partitioned=True,
         key=("date_id",),
         columns=(
             Column("date_id", C.INTEGER),  # YYYYMMDD
@@ -103,7 +103,7 @@ CONTRACTS: tuple[TableContract, ...] = (
     TableContract(
         name="dim_channels",
         description="Channels a customer reaches the bank through.",
-        partitioned=False,
+        partitioned=True,
         key=("channel_id",),
         columns=(
             Column("channel_id", C.INTEGER),
@@ -114,7 +114,7 @@ CONTRACTS: tuple[TableContract, ...] = (
     TableContract(
         name="dim_transaction_types",
         description="Transaction categories and whether they credit or debit the account.",
-        partitioned=False,
+        partitioned=True,
         key=("transaction_type_id",),
         columns=(
             Column("transaction_type_id", C.INTEGER),
@@ -125,7 +125,7 @@ CONTRACTS: tuple[TableContract, ...] = (
     TableContract(
         name="dim_locations",
         description="Branch and ATM locations.",
-        partitioned=False,
+        partitioned=True,
         key=("location_id",),
         columns=(
             Column("location_id", C.INTEGER),
@@ -138,7 +138,7 @@ CONTRACTS: tuple[TableContract, ...] = (
     TableContract(
         name="dim_currencies",
         description="Currencies accounts are held in.",
-        partitioned=False,
+        partitioned=True,
         key=("currency_id",),
         columns=(
             Column("currency_id", C.INTEGER),
@@ -150,7 +150,7 @@ CONTRACTS: tuple[TableContract, ...] = (
     TableContract(
         name="dim_investment_types",
         description="Investment products.",
-        partitioned=False,
+        partitioned=True,
         key=("investment_type_id",),
         columns=(
             Column("investment_type_id", C.INTEGER),
@@ -161,7 +161,7 @@ CONTRACTS: tuple[TableContract, ...] = (
     TableContract(
         name="dim_loans",
         description="Loan products and their terms.",
-        partitioned=False,
+        partitioned=True,
         key=("loan_id",),
         columns=(
             Column("loan_id", C.INTEGER),

@@ -1,4 +1,6 @@
-"""One contract per source table: columns, types, key, partitioning and allowed values.
+"""One contract per source table: columns, types, key and allowed values.
+
+Every table is a daily extract: its files are written once per day under `dt=YYYY-MM-DD`.
 
 The generator, the CSV checks, the bronze views (and the Glue schema), and the dbt sources all
 derive from, or are tested against, these definitions. There is no second hand-kept copy.
@@ -38,8 +40,6 @@ class TableContract:
     name: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
-    # Daily-partitioned tables are written once per day; the others once, unpartitioned.
-    partitioned: bool
     description: str
 
     @property
@@ -84,7 +84,6 @@ CONTRACTS: tuple[TableContract, ...] = (
     TableContract(
         name="dim_dates",
         description="Calendar, one row per day from 2020-01-01 to 2030-12-31.",
-        partitioned=True,
         key=("date_id",),
         columns=(
             Column("date_id", C.INTEGER),  # YYYYMMDD
@@ -103,7 +102,6 @@ CONTRACTS: tuple[TableContract, ...] = (
     TableContract(
         name="dim_channels",
         description="Channels a customer reaches the bank through.",
-        partitioned=True,
         key=("channel_id",),
         columns=(
             Column("channel_id", C.INTEGER),
@@ -114,7 +112,6 @@ CONTRACTS: tuple[TableContract, ...] = (
     TableContract(
         name="dim_transaction_types",
         description="Transaction categories and whether they credit or debit the account.",
-        partitioned=True,
         key=("transaction_type_id",),
         columns=(
             Column("transaction_type_id", C.INTEGER),
@@ -125,7 +122,6 @@ CONTRACTS: tuple[TableContract, ...] = (
     TableContract(
         name="dim_locations",
         description="Branch and ATM locations.",
-        partitioned=True,
         key=("location_id",),
         columns=(
             Column("location_id", C.INTEGER),
@@ -138,7 +134,6 @@ CONTRACTS: tuple[TableContract, ...] = (
     TableContract(
         name="dim_currencies",
         description="Currencies accounts are held in.",
-        partitioned=True,
         key=("currency_id",),
         columns=(
             Column("currency_id", C.INTEGER),
@@ -150,7 +145,6 @@ CONTRACTS: tuple[TableContract, ...] = (
     TableContract(
         name="dim_investment_types",
         description="Investment products.",
-        partitioned=True,
         key=("investment_type_id",),
         columns=(
             Column("investment_type_id", C.INTEGER),
@@ -161,7 +155,6 @@ CONTRACTS: tuple[TableContract, ...] = (
     TableContract(
         name="dim_loans",
         description="Loan products and their terms.",
-        partitioned=True,
         key=("loan_id",),
         columns=(
             Column("loan_id", C.INTEGER),
@@ -177,7 +170,6 @@ CONTRACTS: tuple[TableContract, ...] = (
             "Daily full extract: every customer that exists that day, attributes as of that day,"
             " updated_at = when the customer last changed."
         ),
-        partitioned=True,
         key=("customer_id",),
         columns=(
             Column("customer_id", C.BIGINT),
@@ -201,7 +193,6 @@ CONTRACTS: tuple[TableContract, ...] = (
             "Daily full extract: every account that exists that day, attributes as of that day,"
             " updated_at = when the account last changed."
         ),
-        partitioned=True,
         key=("account_id",),
         columns=(
             Column("account_id", C.BIGINT),
@@ -216,7 +207,6 @@ CONTRACTS: tuple[TableContract, ...] = (
     TableContract(
         name="fact_transactions",
         description="One row per transaction attempt on an account.",
-        partitioned=True,
         key=("transaction_id",),
         columns=(
             Column("transaction_id", C.BIGINT),
@@ -239,7 +229,6 @@ CONTRACTS: tuple[TableContract, ...] = (
     TableContract(
         name="fact_investments",
         description="One row per investment position opened, with its return to date.",
-        partitioned=True,
         key=("investment_id",),
         columns=(
             Column("investment_id", C.BIGINT),
@@ -258,7 +247,6 @@ CONTRACTS: tuple[TableContract, ...] = (
     TableContract(
         name="fact_loans",
         description="One row per loan application.",
-        partitioned=True,
         key=("loan_fact_id",),
         columns=(
             Column("loan_fact_id", C.BIGINT),
@@ -272,7 +260,6 @@ CONTRACTS: tuple[TableContract, ...] = (
     TableContract(
         name="fact_customer_interactions",
         description="One row per customer-service interaction.",
-        partitioned=True,
         key=("interaction_id",),
         columns=(
             Column("interaction_id", C.BIGINT),
@@ -291,7 +278,6 @@ CONTRACTS: tuple[TableContract, ...] = (
             "One row per account and day: closing = opening + credits - debits, where credits and"
             " debits are the day's Completed transactions."
         ),
-        partitioned=True,
         key=("account_id", "date_id"),
         columns=(
             Column("account_id", C.BIGINT, references=("dim_accounts", "account_id")),
@@ -324,8 +310,16 @@ MODEL_NAMES: dict[str, str] = {
 
 CONTRACTS_BY_NAME: dict[str, TableContract] = {c.name: c for c in CONTRACTS}
 TABLE_NAMES: tuple[str, ...] = tuple(c.name for c in CONTRACTS)
-PARTITIONED_TABLES: tuple[str, ...] = tuple(c.name for c in CONTRACTS if c.partitioned)
-REFERENCE_TABLES: tuple[str, ...] = tuple(c.name for c in CONTRACTS if not c.partitioned)
+# Reference data the core banking system exports unchanged with every day's files.
+REFERENCE_TABLES: tuple[str, ...] = (
+    "dim_dates",
+    "dim_channels",
+    "dim_transaction_types",
+    "dim_locations",
+    "dim_currencies",
+    "dim_investment_types",
+    "dim_loans",
+)
 
 
 def contract(name: str) -> TableContract:

@@ -14,11 +14,10 @@ from banking_dw.alerts.sensors import (
 from banking_dw.alerts.sinks import AlertSinks
 from banking_dw.bronze.assets import crawled_bronze_tables
 from banking_dw.bronze.resources import LocalCatalog
-from banking_dw.dbt.assets import dbt_daily_models, dbt_reference_models, dbt_resource
+from banking_dw.dbt.assets import dbt_models, dbt_resource
 from banking_dw.landing.assets import landed_objects
 from banking_dw.landing.resources import LocalLake
 from banking_dw.raw.assets import raw_csv_files
-from banking_dw.reports.assets import sample_reports
 from banking_dw.schedules import daily_warehouse_job, daily_warehouse_schedule
 from banking_dw.warehouse import DuckDBWarehouse
 
@@ -43,18 +42,11 @@ def defs() -> dg.Definitions:
         )
     warehouse = DuckDBWarehouse()
     lake = LocalLake()
-    layers = [
-        raw_csv_files,
-        landed_objects,
-        crawled_bronze_tables,
-        dbt_reference_models,
-        dbt_daily_models,
-        sample_reports,
-    ]
+    layers = [raw_csv_files, landed_objects, crawled_bronze_tables, dbt_models]
     return dg.Definitions(
         assets=dg.map_asset_specs(_with_freshness, layers),
         # The layers form a chain through one DuckDB writer, so steps never run side by side;
-        # a subprocess per step would only add seconds of start-up to each of the six steps.
+        # a subprocess per step would only add seconds of start-up to each of the four steps.
         executor=dg.in_process_executor,
         jobs=[daily_warehouse_job],
         schedules=[daily_warehouse_schedule],

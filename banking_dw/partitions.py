@@ -1,4 +1,4 @@
-"""The daily partitioning shared by every evolving table, and window arithmetic over it.
+"""The daily partitioning shared by every asset of the graph, and window arithmetic over it.
 
 Windows are half-open, [start, end), everywhere: in Python, in the bronze/landing paths and in the
 dbt vars, so a day is never counted twice at a boundary.
@@ -48,11 +48,6 @@ class DayWindow:
 
     def dbt_vars(self) -> dict[str, str]:
         return {"min_date": self.start.isoformat(), "max_date": self.end.isoformat()}
-
-
-def partition_label(day: date | None) -> str:
-    """How checks name a file's partition: its day, or `all` for an unpartitioned table."""
-    return day.isoformat() if day else "all"
 
 
 def parse_partition_key(key: str) -> date:

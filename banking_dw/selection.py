@@ -21,21 +21,18 @@ class LayerSelection:
     check: list[TableContract]
     days: list[date]
 
-    def days_of(self, table: TableContract) -> list[date | None]:
-        return list(self.days) if table.partitioned else [None]
-
 
 def layer_selection(context: dg.AssetExecutionContext) -> LayerSelection:
     materialized = {key.path[-1] for key in context.selected_asset_keys}
     checked = {key.asset_key.path[-1] for key in context.selected_asset_check_keys}
     materialize = [t for t in CONTRACTS if t.name in materialized]
     check = [t for t in CONTRACTS if t.name in checked]
-    partitioned = [t.name for t in materialize + check if t.partitioned]
-    if not partitioned:
+    if not (materialize or check):
         return LayerSelection(materialize, check, [])
     if not (context.has_partition_key or context.has_partition_key_range):
+        names = sorted({t.name for t in materialize + check})
         raise dg.Failure(
-            f"{', '.join(sorted(set(partitioned)))} are partitioned by day: choose a partition or a"
-            " range to materialise or check"
+            f"{', '.join(names)} are partitioned by day: choose a partition or a range to"
+            " materialise or check"
         )
     return LayerSelection(materialize, check, list(window_for_context(context).days()))

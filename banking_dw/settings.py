@@ -6,14 +6,26 @@ import os
 from enum import Enum
 from pathlib import Path
 
-REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
-DBT_PROJECT_DIR = REPOSITORY_ROOT / "dbt_project"
+PROJECT_ROOT_ENV = "BANKING_DW_PROJECT_ROOT"
 LAKE_PREFIX = "banking-data"
 
 
 class Target(str, Enum):
     LOCAL = "local"
     AWS = "aws"
+
+
+def repository_root() -> Path:
+    """BANKING_DW_PROJECT_ROOT (an installed package has no checkout around it), else the
+    checkout this package sits in, as an editable install has."""
+    configured = os.environ.get(PROJECT_ROOT_ENV)
+    if configured:
+        return Path(configured).expanduser().resolve()
+    return Path(__file__).resolve().parent.parent
+
+
+def dbt_project_dir() -> Path:
+    return repository_root() / "dbt_project"
 
 
 def target() -> Target:
@@ -36,9 +48,9 @@ def data_dir() -> Path:
     """Root of every generated file: BANKING_DW_DATA_DIR, or data/ under the repository root."""
     configured = os.environ.get("BANKING_DW_DATA_DIR")
     if not configured:
-        return REPOSITORY_ROOT / "data"
+        return repository_root() / "data"
     path = Path(configured).expanduser()
-    return path if path.is_absolute() else REPOSITORY_ROOT / path
+    return path if path.is_absolute() else repository_root() / path
 
 
 def warehouse_path() -> Path:

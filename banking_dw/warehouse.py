@@ -1,8 +1,11 @@
-"""The warehouse connection used by Python steps (bronze views, checks, reports)."""
+"""The warehouse connection used by Python steps (bronze views, checks), and its single-writer lock."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import fcntl
+import os
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -11,14 +14,27 @@ import duckdb
 
 from banking_dw import settings
 
+# How often a waiting writer retries, and how often it says who it is waiting for.
+POLL_SECONDS = 0.5
+REPORT_EVERY_SECONDS = 30.0
+
+
+class WarehouseBusy(TimeoutError):
+    """Another writer kept the warehouse for longer than this one would wait."""
+
 
 class DuckDBWarehouse(dg.ConfigurableResource):
-    """The embedded warehouse: one DuckDB file, one writer at a time (see the `duckdb` pool)."""
+    """The embedded warehouse: one DuckDB file, one writer at a time (see `exclusive_writer`)."""
 
     path: str | None = None
+    lock_timeout_seconds: float = 600.0
 
     def database_path(self) -> Path:
         return Path(self.path) if self.path else settings.warehouse_path()
+
+    def lock_path(self) -> Path:
+        database = self.database_path()
+        return database.with_name(database.name + ".lock")
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -30,3 +46,76 @@ class DuckDBWarehouse(dg.ConfigurableResource):
             yield connection
         finally:
             connection.close()
+
+    @contextmanager
+    def exclusive_writer(self, run_id: str, log: Callable[[str], None]) -> Iterator[None]:
+        """Hold the warehouse for a whole step: an OS file lock first, then DuckDB's own lock free.
+
+        The OS releases the file lock when its process dies, so a killed run never leaves the
+        warehouse held (a Dagster pool slot would stay taken). DuckDB's lock is then awaited too:
+        a dbt child of a killed run may still be writing after its parent has gone.
+        """
+        lock_path = self.lock_path()
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self._wait(
+                lambda: _try_flock(descriptor),
+                lambda: f"{lock_path} is held by {_holder(lock_path)}",
+                log,
+            )
+        except BaseException:
+            os.close(descriptor)
+            raise
+        try:
+            os.ftruncate(descriptor, 0)
+            os.pwrite(descriptor, f"pid={os.getpid()} run_id={run_id}\n".encode(), 0)
+            self._wait(
+                self._duckdb_lock_free,
+                lambda: f"{self.database_path()} is still locked by another DuckDB process"
+                " (an orphaned dbt of a killed run may be finishing)",
+                log,
+            )
+            yield
+        finally:
+            # The holder's line is cleared, then closing the descriptor releases the lock.
+            os.ftruncate(descriptor, 0)
+            os.close(descriptor)
+
+    def _wait(self, attempt: Callable[[], bool], holder: Callable[[], str], log: Callable[[str], None]) -> None:
+        deadline = time.monotonic() + self.lock_timeout_seconds
+        next_report = time.monotonic()
+        while not attempt():
+            now = time.monotonic()
+            if now >= deadline:
+                raise WarehouseBusy(
+                    f"gave up after {self.lock_timeout_seconds:.0f}s waiting to write the warehouse: {holder()}"
+                )
+            if now >= next_report:
+                log(f"waiting to write the warehouse: {holder()}")
+                next_report = now + REPORT_EVERY_SECONDS
+            time.sleep(POLL_SECONDS)
+
+    def _duckdb_lock_free(self) -> bool:
+        try:
+            with self.connect():
+                return True
+        except duckdb.IOException as error:
+            if "lock" in str(error).lower():
+                return False
+            raise
+
+
+def _try_flock(descriptor: int) -> bool:
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+def _holder(lock_path: Path) -> str:
+    try:
+        return lock_path.read_text().strip() or "a process that has not written its name yet"
+    except OSError:
+        return "an unknown process"

@@ -4,6 +4,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from banking_dw.bronze.checks import COLUMNS_MATCH, PARTITIONS_VISIBLE, ROW_COUNT_MATCHES, verify_bronze
 from banking_dw.bronze.resources import LocalCatalog
@@ -32,9 +33,9 @@ def test_malformed_rows_stay_readable_and_every_row_is_counted(tmp_path):
     catalog = _catalog(tmp_path)
     _land(catalog, JAN_1, HEADER + '1,1,1,20240101,5.00,"Approved"\n2,1,1,20240101,abc,"Approved"\n3,1,1\n')
     _land(catalog, JAN_2, HEADER + '4,1,1,20240102,5.00,"Pending",surplus\n', newline="\r\n")
-    crawled = catalog.crawl([LOANS])["fact_loans"]
+    catalog.crawl([LOANS], [JAN_1, JAN_2])
 
-    outcomes = {o.name: o for o in verify_bronze(LOANS, [JAN_1, JAN_2], crawled, catalog)}
+    outcomes = {o.name: o for o in verify_bronze(LOANS, [JAN_1, JAN_2], catalog, catalog.lake)}
     assert all(o.passed for o in outcomes.values()), {k: o.description for k, o in outcomes.items()}
     assert outcomes[ROW_COUNT_MATCHES].metadata["rows"] == {"2024-01-01": 3, "2024-01-02": 1}
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as connection:
@@ -47,9 +48,9 @@ def test_malformed_rows_stay_readable_and_every_row_is_counted(tmp_path):
 def test_a_day_that_never_landed_fails_visibility_and_count_by_name(tmp_path):
     catalog = _catalog(tmp_path)
     _land(catalog, JAN_1, HEADER + '1,1,1,20240101,5.00,"Approved"\n')
-    crawled = catalog.crawl([LOANS])["fact_loans"]
+    catalog.crawl([LOANS], [JAN_1])
 
-    outcomes = {o.name: o for o in verify_bronze(LOANS, [JAN_1, JAN_3], crawled, catalog)}
+    outcomes = {o.name: o for o in verify_bronze(LOANS, [JAN_1, JAN_3], catalog, catalog.lake)}
     assert outcomes[COLUMNS_MATCH].passed
     assert not outcomes[PARTITIONS_VISIBLE].passed
     assert "2024-01-03" in outcomes[PARTITIONS_VISIBLE].description
@@ -62,8 +63,8 @@ def test_an_object_whose_columns_are_reordered_fails_the_column_check(tmp_path):
     _land(catalog, JAN_1, HEADER + '1,1,1,20240101,5.00,"Approved"\n')
     swapped = "loan_id,loan_fact_id,customer_id,date_id,loan_amount,loan_status\n"
     _land(catalog, JAN_2, swapped + '1,2,1,20240102,5.00,"Approved"\n')
-    crawled = catalog.crawl([LOANS])["fact_loans"]
-    outcome = {o.name: o for o in verify_bronze(LOANS, [JAN_1, JAN_2], crawled, catalog)}[COLUMNS_MATCH]
+    catalog.crawl([LOANS], [JAN_1, JAN_2])
+    outcome = {o.name: o for o in verify_bronze(LOANS, [JAN_1, JAN_2], catalog, catalog.lake)}[COLUMNS_MATCH]
     assert not outcome.passed
     assert "2024-01-02: object header ['loan_id', 'loan_fact_id'" in outcome.description
     assert "2024-01-01" not in outcome.description
@@ -71,14 +72,38 @@ def test_an_object_whose_columns_are_reordered_fails_the_column_check(tmp_path):
 
 def test_checking_a_table_the_catalog_does_not_have_fails_every_check(tmp_path):
     catalog = _catalog(tmp_path)
-    described = catalog.describe([LOANS])["fact_loans"]
-    outcomes = verify_bronze(LOANS, [JAN_1], described, catalog)
+    assert catalog.columns(LOANS) == ()
+    outcomes = verify_bronze(LOANS, [JAN_1], catalog, catalog.lake)
     assert [o.passed for o in outcomes] == [False, False, False]
     assert all("not in the catalog" in o.description for o in outcomes)
 
 
-def test_crawling_a_table_with_no_objects_says_to_land_it_first(tmp_path):
-    import pytest
+def test_crawling_a_day_with_no_object_names_the_day_and_says_to_land_it_first(tmp_path):
+    catalog = _catalog(tmp_path)
+    _land(catalog, JAN_1, HEADER + '1,1,1,20240101,5.00,"Approved"\n')
+    with pytest.raises(FileNotFoundError, match="fact_loans on 2024-01-02; land it first"):
+        catalog.crawl([LOANS], [JAN_1, JAN_2])
 
-    with pytest.raises(FileNotFoundError, match="fact_loans.*land it first"):
-        _catalog(tmp_path).crawl([LOANS])
+
+def test_the_catalog_reports_columns_partitions_and_rows_of_the_days_asked(tmp_path):
+    catalog = _catalog(tmp_path)
+    _land(catalog, JAN_1, HEADER + '1,1,1,20240101,5.00,"Approved"\n2,1,1,20240101,6.00,"Pending"\n')
+    _land(catalog, JAN_2, HEADER + '3,1,1,20240102,5.00,"Approved"\n')
+    catalog.crawl([LOANS], [JAN_1, JAN_2])
+    assert catalog.columns(LOANS) == LOANS.column_names + ("dt",)
+    assert catalog.partitions(LOANS, [JAN_1, JAN_3]) == {JAN_1}
+    assert catalog.row_counts(LOANS, [JAN_1, JAN_2, JAN_3]) == {JAN_1: 2, JAN_2: 1, JAN_3: 0}
+
+
+def test_a_byte_order_mark_is_read_as_part_of_nothing(tmp_path):
+    catalog = _catalog(tmp_path)
+    path = catalog.lake.local_path(object_key(LOANS, JAN_1))
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"\xef\xbb\xbf" + (HEADER + '1,1,1,20240101,5.00,"Approved"\n').encode())
+    catalog.crawl([LOANS], [JAN_1])
+    outcomes = {o.name: o for o in verify_bronze(LOANS, [JAN_1], catalog, catalog.lake)}
+    assert all(o.passed for o in outcomes.values()), {k: o.description for k, o in outcomes.items()}
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as connection:
+        assert connection.execute("select loan_fact_id, loan_status from dev_bronze.fact_loans").fetchall() == [
+            ("1", "Approved")
+        ]

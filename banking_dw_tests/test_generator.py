@@ -19,10 +19,12 @@ import pytest
 from banking_dw import contracts
 from banking_dw.generator import (
     Scale,
+    csv_bytes,
     csv_path,
     expected_row_range,
     generate_day,
     generate_reference_tables,
+    write_bytes,
     write_csv,
 )
 from banking_dw.generator.arrow_columns import ARROW_TYPES
@@ -52,7 +54,7 @@ def cents(value: Decimal) -> int:
     return int(value * 100)
 
 
-def csv_bytes(tables: dict[str, pa.Table], folder: Path, day: date | None) -> dict[str, bytes]:
+def written_bytes(tables: dict[str, pa.Table], folder: Path, day: date) -> dict[str, bytes]:
     contents = {}
     for name, table in tables.items():
         path = csv_path(folder, name, day)
@@ -162,13 +164,20 @@ def test_generated_text_is_single_line(reference, days):
 
 def test_same_inputs_give_byte_identical_csvs(tmp_path):
     day = date(2025, 6, 30)
-    first = csv_bytes(generate_day(day, SMALL), tmp_path / "a", day)
+    first = written_bytes(generate_day(day, SMALL), tmp_path / "a", day)
     pools.cache_clear()
-    second = csv_bytes(generate_day(day, SMALL), tmp_path / "b", day)
+    second = written_bytes(generate_day(day, SMALL), tmp_path / "b", day)
     assert first == second
-    assert csv_bytes(generate_reference_tables(SMALL), tmp_path / "c", None) == csv_bytes(
-        generate_reference_tables(SMALL), tmp_path / "d", None
+    assert written_bytes(generate_reference_tables(SMALL), tmp_path / "c", day) == written_bytes(
+        generate_reference_tables(SMALL), tmp_path / "d", day
     )
+
+
+def test_reference_bytes_written_once_equal_a_fresh_write_for_any_day(tmp_path, reference):
+    table = reference["dim_currencies"]
+    path = csv_path(tmp_path, "dim_currencies", FIRST)
+    assert write_bytes(csv_bytes(table), path) == path.stat().st_size
+    assert path.read_bytes() == written_bytes({"dim_currencies": table}, tmp_path / "fresh", SPAN[-1])["dim_currencies"]
 
 
 def test_a_day_alone_equals_the_same_day_inside_a_range(days):
@@ -298,7 +307,7 @@ def test_every_event_happens_after_the_overnight_batch(days):
                              ("fact_customer_interactions", "interaction_timestamp")):
             stamps = tables[name][column]
             assert start <= pc.min(stamps).as_py() and pc.max(stamps).as_py() < end, name
-        for name in contracts.PARTITIONED_TABLES:
+        for name in tables:
             if "date_id" in tables[name].column_names:
                 assert set(tables[name]["date_id"].to_pylist()) == {int(day.strftime("%Y%m%d"))}
 
@@ -345,7 +354,7 @@ def test_balances_move_only_by_completed_transactions(reference, days):
 
 def test_volumes_match_expected_row_range(reference, days):
     for name, table in reference.items():
-        low, high = expected_row_range(name, None, SMALL)
+        low, high = expected_row_range(name, FIRST, SMALL)
         assert low <= table.num_rows <= high, name
     for day in (SPAN[0], SPAN[-1]):
         for name, table in days[day].items():
@@ -356,8 +365,8 @@ def test_volumes_match_expected_row_range(reference, days):
     assert tables["fact_investments"].num_rows == 4
     assert tables["fact_loans"].num_rows == 2
     assert tables["fact_customer_interactions"].num_rows == 20
-    with pytest.raises(ValueError):
-        expected_row_range("fact_transactions", None, SMALL)
+    with pytest.raises(KeyError, match="unknown table"):
+        expected_row_range("fact_nothing", FIRST, SMALL)
 
 
 def test_status_mixes_and_investment_returns():
@@ -383,11 +392,11 @@ def test_csv_paths_follow_the_lake_layout(tmp_path):
     assert csv_path(tmp_path, "fact_transactions", date(2024, 3, 5)) == (
         tmp_path / "raw" / "fact_transactions" / "dt=2024-03-05" / "fact_transactions.csv"
     )
-    assert csv_path(tmp_path, "dim_dates", None) == tmp_path / "raw" / "dim_dates" / "dim_dates.csv"
-    with pytest.raises(ValueError):
-        csv_path(tmp_path, "dim_dates", date(2024, 3, 5))
-    with pytest.raises(ValueError):
-        csv_path(tmp_path, "dim_accounts", None)
+    assert csv_path(tmp_path, "dim_dates", date(2024, 3, 5)) == (
+        tmp_path / "raw" / "dim_dates" / "dt=2024-03-05" / "dim_dates.csv"
+    )
+    with pytest.raises(KeyError, match="unknown table"):
+        csv_path(tmp_path, "dim_nothing", date(2024, 3, 5))
 
 
 def test_csv_text_formats(tmp_path, days):
@@ -405,7 +414,7 @@ def test_csv_text_formats(tmp_path, days):
     interactions = csv_path(tmp_path, "fact_customer_interactions", FIRST)
     write_csv(tables["fact_customer_interactions"], interactions)
     assert any(r[-1] == "" for r in csv.reader(io.StringIO(interactions.read_text())))
-    dates = csv_path(tmp_path, "dim_dates", None)
+    dates = csv_path(tmp_path, "dim_dates", FIRST)
     write_csv(generate_reference_tables(SMALL)["dim_dates"], dates)
     lines = dates.read_text().splitlines()
     assert lines[1].split(",")[1] == "2020-01-01" and lines[1].endswith(",false")

@@ -65,9 +65,3 @@ def test_dbt_build_args_carry_window_and_warehouse():
         "max_date": "2024-01-03",
         "warehouse_path": "/tmp/wh.duckdb",
     }
-
-
-def test_dbt_build_args_without_window_leave_dbt_defaults():
-    args = build_args("redshift", Path("/tmp/wh.duckdb"), None)
-    assert json.loads(args[-1]) == {"warehouse_path": "/tmp/wh.duckdb"}
-    assert args[2] == "redshift"

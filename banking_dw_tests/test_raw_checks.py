@@ -253,3 +253,10 @@ def test_combine_adds_counts_merges_partitions_and_names_every_failure():
     assert combined.description == "t: day one broke; t: day three broke"
     assert combined.metadata == {"failing_rows": 3, "samples": [1, 2, 3], "by": {"a": 3, "b": 1}}
     assert combine("c", [day_2, day_2]).passed
+
+
+def test_a_byte_order_mark_is_not_part_of_the_header(tmp_path):
+    path = tmp_path / "types.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + TYPES.encode())
+    outcomes = {o.name: o for o in evaluate(WindowFiles(contract("dim_transaction_types"), {DAY: path}), lambda d: (1, 10), None)}
+    assert outcomes[checks.MATCHES_CONTRACT].passed, outcomes[checks.MATCHES_CONTRACT].description

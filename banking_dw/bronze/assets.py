@@ -6,15 +6,16 @@ from collections.abc import Iterator
 import dagster as dg
 
 from banking_dw.bronze.checks import bronze_check_specs, verify_bronze
-from banking_dw.bronze.resources import BRONZE_SCHEMA, LocalCatalog
+from banking_dw.bronze.resources import BRONZE_SCHEMA, CatalogResource
 from banking_dw.check_outcomes import check_results
 from banking_dw.contracts import CONTRACTS, TableContract
 from banking_dw.landing.assets import landing_key
+from banking_dw.landing.resources import LakeResource
 from banking_dw.partitions import daily_partitions
 from banking_dw.selection import layer_selection
+from banking_dw.warehouse import DuckDBWarehouse
 
 GROUP = "bronze"
-WAREHOUSE_POOL = "duckdb_writer"
 
 
 def bronze_key(table: str) -> dg.AssetKey:
@@ -27,7 +28,7 @@ def _spec(table: TableContract) -> dg.AssetSpec:
         group_name=GROUP,
         deps=[landing_key(table.name)],
         description=f"`{BRONZE_SCHEMA}.{table.name}`: external table over the landed objects, all text.",
-        partitions_def=daily_partitions if table.partitioned else None,
+        partitions_def=daily_partitions,
         kinds={"duckdb"},
         metadata={"dagster/table_name": f"{BRONZE_SCHEMA}.{table.name}"},
     )
@@ -39,19 +40,15 @@ def _spec(table: TableContract) -> dg.AssetSpec:
     check_specs=[s for t in CONTRACTS for s in bronze_check_specs(bronze_key(t.name))],
     can_subset=True,
     backfill_policy=dg.BackfillPolicy.single_run(),
-    pool=WAREHOUSE_POOL,
 )
 def crawled_bronze_tables(
-    context: dg.AssetExecutionContext, catalog: LocalCatalog
+    context: dg.AssetExecutionContext, catalog: CatalogResource, lake: LakeResource, warehouse: DuckDBWarehouse
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     selection = layer_selection(context)
-    crawled = catalog.crawl(selection.materialize)
-    for table in selection.materialize:
-        yield dg.MaterializeResult(
-            asset_key=bronze_key(table.name),
-            metadata={"columns": len(crawled[table.name].columns)},
-        )
-    described = catalog.describe(selection.check)
-    for table in selection.check:
-        outcomes = verify_bronze(table, selection.days_of(table), described[table.name], catalog)
-        yield from check_results(context, bronze_key(table.name), outcomes)
+    with warehouse.exclusive_writer(context.run_id, context.log.info):
+        catalog.crawl(selection.materialize, selection.days)
+        for table in selection.materialize:
+            yield dg.MaterializeResult(asset_key=bronze_key(table.name), metadata={"columns": len(catalog.columns(table))})
+        for table in selection.check:
+            outcomes = verify_bronze(table, selection.days, catalog, lake)
+            yield from check_results(context, bronze_key(table.name), outcomes)

@@ -1,4 +1,4 @@
-"""The dbt command lines the assets run, as small pure functions."""
+"""The dbt command line the dbt asset runs, as a small pure function."""
 
 from __future__ import annotations
 
@@ -7,12 +7,8 @@ from pathlib import Path
 
 from banking_dw.partitions import DayWindow
 
-DAILY_SELECTOR = "tag:daily"
 
-
-def build_args(target: str, warehouse_path: Path, window: DayWindow | None) -> list[str]:
-    """`dbt build` for one target; daily models get the half-open window [min_date, max_date)."""
-    variables: dict[str, str] = {"warehouse_path": str(warehouse_path)}
-    if window is not None:
-        variables.update(window.dbt_vars())
+def build_args(target: str, warehouse_path: Path, window: DayWindow) -> list[str]:
+    """`dbt build` for one target over the half-open window [min_date, max_date)."""
+    variables = {"warehouse_path": str(warehouse_path), **window.dbt_vars()}
     return ["build", "--target", target, "--vars", json.dumps(variables, sort_keys=True)]

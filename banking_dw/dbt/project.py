@@ -12,6 +12,6 @@ from banking_dw import settings
 @cache
 def dbt_project() -> DbtProject:
     """Cached so the manifest is located (and, under `dagster dev`, re-parsed) once per process."""
-    project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR)
+    project = DbtProject(project_dir=settings.dbt_project_dir(), profiles_dir=settings.dbt_project_dir())
     project.prepare_if_dev()
     return project

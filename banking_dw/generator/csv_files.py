@@ -6,6 +6,7 @@ import os
 import tempfile
 from datetime import date
 from pathlib import Path
+from typing import BinaryIO, Callable
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -17,29 +18,39 @@ from banking_dw.contracts import contract
 _WRITE_OPTIONS = pacsv.WriteOptions(include_header=True, quoting_header="none", batch_size=65_536)
 
 
-def csv_path(data_dir: Path, table: str, day: date | None) -> Path:
-    """raw/<table>/dt=YYYY-MM-DD/<table>.csv for partitioned tables, raw/<table>/<table>.csv otherwise."""
-    partitioned = contract(table).partitioned
-    if partitioned and day is None:
-        raise ValueError(f"{table} is partitioned by day; give a day")
-    if not partitioned and day is not None:
-        raise ValueError(f"{table} is not partitioned; give no day")
-    folder = Path(data_dir) / "raw" / table
-    if day is not None:
-        folder = folder / f"dt={day.isoformat()}"
-    return folder / f"{table}.csv"
+def csv_path(data_dir: Path, table: str, day: date) -> Path:
+    """raw/<table>/dt=YYYY-MM-DD/<table>.csv: every table is a daily extract."""
+    contract(table)  # an unknown table fails here, naming the known ones
+    return Path(data_dir) / "raw" / table / f"dt={day.isoformat()}" / f"{table}.csv"
 
 
-def write_csv(table: pa.Table, path: Path) -> int:
-    """Write `table` as CSV to `path` atomically (a reader never sees half a file); return its bytes."""
+def _write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> int:
+    """Write through a temporary file and rename it, so a reader never sees half a file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(descriptor, "wb") as sink:
-            pacsv.write_csv(table, sink, write_options=_WRITE_OPTIONS)
+            write(sink)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     return path.stat().st_size
+
+
+def write_csv(table: pa.Table, path: Path) -> int:
+    """Write `table` as CSV to `path` atomically; return its bytes."""
+    return _write_atomically(path, lambda sink: pacsv.write_csv(table, sink, write_options=_WRITE_OPTIONS))
+
+
+def csv_bytes(table: pa.Table) -> bytes:
+    """The CSV `write_csv` would write, in memory: for files written unchanged day after day."""
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(table, sink, write_options=_WRITE_OPTIONS)
+    return sink.getvalue().to_pybytes()
+
+
+def write_bytes(data: bytes, path: Path) -> int:
+    """Write already-encoded CSV bytes to `path` atomically; return its bytes."""
+    return _write_atomically(path, lambda sink: sink.write(data))

@@ -1,4 +1,4 @@
-"""The seven unpartitioned reference tables."""
+"""The seven reference tables: a pure function of the scale, the same bytes every day."""
 
 from __future__ import annotations
 

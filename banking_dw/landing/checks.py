@@ -1,4 +1,5 @@
-"""Checks that what landed is exactly what was generated: present, same bytes, same rows."""
+"""Checks on landing: the file was structurally sound before publishing, and what landed is
+exactly what was generated (present, same bytes, same rows). All lake reads go through the Lake."""
 
 from __future__ import annotations
 
@@ -6,14 +7,14 @@ from datetime import date
 from pathlib import Path
 
 import dagster as dg
-import pyarrow.csv as pacsv
 
 from banking_dw.check_outcomes import CheckOutcome
 from banking_dw.contracts import TableContract
 from banking_dw.generator import csv_path
-from banking_dw.landing.resources import LocalLake, file_md5, object_key
-from banking_dw.partitions import partition_label
+from banking_dw.landing.audit import count_csv_rows
+from banking_dw.landing.resources import Lake, file_md5, object_key
 
+FILE_STRUCTURE_VALID = "file_structure_valid"
 OBJECTS_PRESENT = "objects_present"
 CHECKSUM_MATCHES = "checksum_matches_csv"
 ROW_COUNT_MATCHES = "row_count_matches_csv"
@@ -21,36 +22,41 @@ ROW_COUNT_MATCHES = "row_count_matches_csv"
 
 def landing_check_specs(asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
     return [
+        dg.AssetCheckSpec(
+            FILE_STRUCTURE_VALID,
+            asset=asset_key,
+            blocking=True,
+            description=(
+                "Header equals the contract, not empty or header-only, ends with a newline, every line"
+                " one row. A failing file is not landed (it goes to `_rejected/`) and nothing downstream runs."
+            ),
+        ),
         dg.AssetCheckSpec(OBJECTS_PRESENT, asset=asset_key, description="Every day's object is in the lake."),
         dg.AssetCheckSpec(CHECKSUM_MATCHES, asset=asset_key, description="Byte size and MD5 equal the CSV's."),
         dg.AssetCheckSpec(ROW_COUNT_MATCHES, asset=asset_key, description="Rows in the object equal rows in the CSV."),
     ]
 
 
-def count_csv_rows(path: Path) -> int:
-    """Data rows, not lines (quoted values may hold newlines); a row with the wrong number of
-    fields is still a row that arrived, so it counts."""
-    malformed = 0
-
-    def count_malformed(row: pacsv.InvalidRow) -> str:
-        nonlocal malformed
-        malformed += 1
-        return "skip"
-
-    reader = pacsv.open_csv(
-        path,
-        parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=count_malformed),
-        convert_options=pacsv.ConvertOptions(include_columns=[]),
+def structure_outcome(table: TableContract, problems_by_day: dict[date, list[str]]) -> CheckOutcome:
+    """One outcome for the window: every rejected day named with its problems and lines."""
+    failing = {day: problems for day, problems in problems_by_day.items() if problems}
+    if not failing:
+        return CheckOutcome(
+            FILE_STRUCTURE_VALID, True, f"{table.name}: {len(problems_by_day)} file(s) structurally valid"
+        )
+    described = "; ".join(f"{table.name} {day.isoformat()}: {', '.join(problems)}" for day, problems in sorted(failing.items()))
+    return CheckOutcome(
+        FILE_STRUCTURE_VALID,
+        False,
+        f"rejected, not landed: {described}",
+        {"rejected_partitions": [day.isoformat() for day in sorted(failing)]},
     )
-    return sum(batch.num_rows for batch in reader) + malformed
 
 
-def verify_landed(
-    table: TableContract, days: list[date | None], lake: LocalLake, data_dir: Path
-) -> list[CheckOutcome]:
+def verify_landed(table: TableContract, days: list[date], lake: Lake, data_dir: Path) -> list[CheckOutcome]:
     missing, mismatched, miscounted = [], [], []
     for day in days:
-        label = partition_label(day)
+        label = day.isoformat()
         source = csv_path(data_dir, table.name, day)
         key = object_key(table, day)
         landed = lake.stat(key)
@@ -66,7 +72,7 @@ def verify_landed(
             mismatched.append(
                 f"{label}: {key} has {landed.size_bytes} bytes md5 {landed.md5}, CSV has {size} bytes md5 {md5}"
             )
-        landed_rows, csv_rows = count_csv_rows(lake.local_path(key)), count_csv_rows(source)
+        landed_rows, csv_rows = count_csv_rows(lake.read_bytes(key)), count_csv_rows(source.read_bytes())
         if landed_rows != csv_rows:
             miscounted.append(f"{label}: {key} has {landed_rows} rows, CSV has {csv_rows}")
 

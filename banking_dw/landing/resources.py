@@ -1,18 +1,23 @@
-"""Where landed objects live: a local folder with the bucket's key layout (S3 plugs in here)."""
+"""Where landed objects live: the Lake interface, and a local folder with the bucket's key layout."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import shutil
+from abc import abstractmethod
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 import dagster as dg
 
 from banking_dw import settings
 from banking_dw.contracts import TableContract
+
+# Outside the data prefix, so neither a crawler nor the bronze views ever read a rejected file.
+REJECTED_PREFIX = "_rejected"
 
 
 @dataclass(frozen=True)
@@ -23,13 +28,14 @@ class LandedObject:
     uri: str
 
 
-def object_key(table: TableContract, day: date | None) -> str:
+def object_key(table: TableContract, day: date) -> str:
     """`<prefix>/<table>/dt=YYYY-MM-DD/<table>.csv`: the partition lives only in the path."""
-    if table.partitioned:
-        if day is None:
-            raise ValueError(f"{table.name} is partitioned by day; a day is required")
-        return f"{settings.LAKE_PREFIX}/{table.name}/dt={day.isoformat()}/{table.name}.csv"
-    return f"{settings.LAKE_PREFIX}/{table.name}/{table.name}.csv"
+    return f"{settings.LAKE_PREFIX}/{table.name}/dt={day.isoformat()}/{table.name}.csv"
+
+
+def rejected_key(table: TableContract, day: date) -> str:
+    """Where a file that failed its structural audit is kept for inspection, never published."""
+    return f"{REJECTED_PREFIX}/{table.name}/dt={day.isoformat()}/{table.name}.csv"
 
 
 def file_md5(path: Path) -> str:
@@ -40,7 +46,42 @@ def file_md5(path: Path) -> str:
     return digest.hexdigest()
 
 
-class LocalLake(dg.ConfigurableResource):
+class Lake(Protocol):
+    """What landing and its checks need from object storage (a local folder or S3)."""
+
+    def put(self, source: Path, key: str) -> LandedObject:
+        """Copy `source` to `key` atomically; putting the same bytes again changes nothing."""
+        ...
+
+    def stat(self, key: str) -> LandedObject | None:
+        """The object at `key`, or None when there is none."""
+        ...
+
+    def read_bytes(self, key: str) -> bytes:
+        """The object's content; FileNotFoundError when there is none."""
+        ...
+
+    def uri(self, key: str) -> str:
+        ...
+
+
+class LakeResource(dg.ConfigurableResource):
+    """Base of the configurable lakes: assets annotate with it, any subclass is injected."""
+
+    @abstractmethod
+    def put(self, source: Path, key: str) -> LandedObject: ...
+
+    @abstractmethod
+    def stat(self, key: str) -> LandedObject | None: ...
+
+    @abstractmethod
+    def read_bytes(self, key: str) -> bytes: ...
+
+    @abstractmethod
+    def uri(self, key: str) -> str: ...
+
+
+class LocalLake(LakeResource):
     """A folder laid out like the bucket: `<root>/banking-data/<table>/dt=.../<table>.csv`."""
 
     root: str | None = None
@@ -49,6 +90,7 @@ class LocalLake(dg.ConfigurableResource):
         return Path(self.root) if self.root else settings.data_dir() / "lake"
 
     def local_path(self, key: str) -> Path:
+        """For the local catalog, whose views read the files in place; checks use the Lake methods."""
         return self.root_path() / key
 
     def put(self, source: Path, key: str) -> LandedObject:
@@ -57,10 +99,18 @@ class LocalLake(dg.ConfigurableResource):
         staging = destination.with_name(f".{destination.name}.tmp")
         shutil.copyfile(source, staging)
         os.replace(staging, destination)
-        return self.stat(key)
+        landed = self.stat(key)
+        assert landed is not None
+        return landed
 
     def stat(self, key: str) -> LandedObject | None:
         path = self.local_path(key)
         if not path.is_file():
             return None
-        return LandedObject(key=key, size_bytes=path.stat().st_size, md5=file_md5(path), uri=path.as_uri())
+        return LandedObject(key=key, size_bytes=path.stat().st_size, md5=file_md5(path), uri=self.uri(key))
+
+    def read_bytes(self, key: str) -> bytes:
+        return self.local_path(key).read_bytes()
+
+    def uri(self, key: str) -> str:
+        return self.local_path(key).absolute().as_uri()

@@ -19,7 +19,7 @@ import pyarrow.csv as pacsv
 
 from banking_dw.check_outcomes import SAMPLE_SIZE, CheckOutcome, combine
 from banking_dw.contracts import Column, ColumnType, TableContract, contract
-from banking_dw.partitions import FIRST_DAY, partition_label
+from banking_dw.partitions import FIRST_DAY
 
 MATCHES_CONTRACT = "matches_contract"
 KEY_UNIQUE_NOT_NULL = "key_is_unique_and_not_null"
@@ -107,14 +107,15 @@ def read_text_table(path: Path, table: TableContract) -> tuple[pa.Table, list[st
 
 
 def read_csv_header(path: Path) -> list[str]:
-    with path.open("r", encoding="utf-8", newline="") as handle:
+    # utf-8-sig: a byte order mark from a spreadsheet export is not part of the first column's name.
+    with path.open("r", encoding="utf-8-sig", newline="") as handle:
         return next(csv.reader(handle), [])
 
 
 class WindowFiles:
     """The text of one table's files over a window, loaded once and shared by its checks."""
 
-    def __init__(self, table: TableContract, files: Mapping[date | None, Path]):
+    def __init__(self, table: TableContract, files: Mapping[date, Path]):
         self.table = table
         self.files = dict(files)
         self.header_problems: list[str] = []
@@ -122,8 +123,8 @@ class WindowFiles:
         self.malformed: list[tuple[str, int]] = []
         self.row_counts: dict[str, int] = {}
         parts = []
-        for day, path in sorted(self.files.items(), key=lambda item: (item[0] is None, item[0])):
-            label = partition_label(day)
+        for day, path in sorted(self.files.items()):
+            label = day.isoformat()
             if not path.is_file():
                 self.missing.append(label)
                 self.header_problems.append(f"{label}: file missing at {path}")
@@ -172,8 +173,8 @@ def _describe_failures(table: str, what: str, failures: list[dict[str, object]],
 
 def evaluate(
     files: WindowFiles,
-    expected_rows: Callable[[date | None], tuple[int, int]],
-    load_references: Callable[[str, list[date | None]], WindowFiles],
+    expected_rows: Callable[[date], tuple[int, int]],
+    load_references: Callable[[str, list[date]], WindowFiles],
 ) -> list[CheckOutcome]:
     """Run every applicable check on files already loaded; `load_references` reads other tables."""
     table = files.table
@@ -198,17 +199,17 @@ def evaluate(
 
 def evaluate_window(
     table: TableContract,
-    paths: Mapping[date | None, Path],
-    expected_rows: Callable[[date | None], tuple[int, int]],
-    path_of: Callable[[str, date | None], Path],
+    paths: Mapping[date, Path],
+    expected_rows: Callable[[date], tuple[int, int]],
+    path_of: Callable[[str, date], Path],
 ) -> list[CheckOutcome]:
     """Every check over a window, one day at a time, so memory holds one day's files however
     long the backfill; fact keys are then checked for repeats across the days."""
     per_day: list[list[CheckOutcome]] = []
-    for day, path in sorted(paths.items(), key=lambda item: (item[0] is None, item[0])):
-        loaded: dict[tuple[str, tuple[date | None, ...]], WindowFiles] = {}
+    for day, path in sorted(paths.items()):
+        loaded: dict[tuple[str, tuple[date, ...]], WindowFiles] = {}
 
-        def load(name: str, days: list[date | None]) -> WindowFiles:
+        def load(name: str, days: list[date]) -> WindowFiles:
             key = (name, tuple(days))
             if key not in loaded:
                 loaded[key] = WindowFiles(contract(name), {d: path_of(name, d) for d in days})
@@ -225,7 +226,7 @@ def evaluate_window(
     return outcomes
 
 
-def _keys_repeated_across_days(table: TableContract, paths: Mapping[date | None, Path]) -> CheckOutcome:
+def _keys_repeated_across_days(table: TableContract, paths: Mapping[date, Path]) -> CheckOutcome:
     """Only the key columns are read, and DuckDB's aggregate spills to disk, so this scales."""
     files = [str(p) for p in paths.values() if p.is_file()]
     key_columns = ", ".join(_quote(c) for c in table.key)
@@ -314,11 +315,11 @@ def _key(connection: duckdb.DuckDBPyConnection, table: TableContract) -> CheckOu
 
 
 def _row_count(
-    files: WindowFiles, expected_rows: Callable[[date | None], tuple[int, int]]
+    files: WindowFiles, expected_rows: Callable[[date], tuple[int, int]]
 ) -> CheckOutcome:
     outside = {}
     for day in files.files:
-        label = partition_label(day)
+        label = day.isoformat()
         low, high = expected_rows(day)
         count = files.row_counts.get(label, 0)
         if not low <= count <= high:
@@ -372,7 +373,7 @@ def _allowed_values(connection: duckdb.DuckDBPyConnection, table: TableContract)
 def _foreign_keys(
     connection: duckdb.DuckDBPyConnection,
     files: WindowFiles,
-    load_references: Callable[[str, list[date | None]], WindowFiles],
+    load_references: Callable[[str, list[date]], WindowFiles],
 ) -> CheckOutcome:
     table = files.table
     total = 0
@@ -382,21 +383,18 @@ def _foreign_keys(
         if not column.references:
             continue
         parent_name, parent_column = column.references
-        parent = contract(parent_name)
-        days = list(files.files) if parent.partitioned else [None]
-        parent_files = load_references(parent_name, days)
+        parent_files = load_references(parent_name, list(files.files))
         if parent_files.text is None or parent_files.header_problems:
             problem = "; ".join(parent_files.header_problems) or "no files"
             by_column[column.name] = -1
             samples.append({"column": column.name, "problem": f"cannot read {parent_name}: {problem}"})
             continue
         connection.register("parent", parent_files.text.select([parent_column, "partition"]))
-        same_day = "and p.partition = t.partition" if parent.partitioned else ""
         name = _quote(column.name)
         nullable = f" and t.{name} <> ''" if column.nullable else ""
         sql = (
             f"select t.partition, t.row_number as row, t.{name} as value from t"
-            f" where not exists (select 1 from parent p where p.{_quote(parent_column)} = t.{name} {same_day})"
+            f" where not exists (select 1 from parent p where p.{_quote(parent_column)} = t.{name} and p.partition = t.partition)"
             f"{nullable} order by t.partition, t.row_number"
         )
         count = connection.execute(f"select count(*) from ({sql})").fetchone()[0]
@@ -421,11 +419,11 @@ def _foreign_keys(
 def _balance_identity(
     connection: duckdb.DuckDBPyConnection,
     files: WindowFiles,
-    load_references: Callable[[str, list[date | None]], WindowFiles],
+    load_references: Callable[[str, list[date]], WindowFiles],
 ) -> CheckOutcome:
     days = list(files.files)
     transactions = load_references("fact_transactions", days)
-    types = load_references("dim_transaction_types", [None])
+    types = load_references("dim_transaction_types", days)
     for dependency in (transactions, types):
         if dependency.text is None or dependency.header_problems:
             return CheckOutcome(
@@ -436,7 +434,7 @@ def _balance_identity(
     connection.register("tx", transactions.text)
     connection.register("types", types.text)
     # Continuity looks one day back, at that day's file if it exists, inside the window or not.
-    earlier = [d - timedelta(days=1) for d in days if d is not None and d > FIRST_DAY]
+    earlier = [d - timedelta(days=1) for d in days if d > FIRST_DAY]
     previous = load_references("fact_daily_balances", earlier)
     if previous.header_problems and len(previous.missing) < len(previous.header_problems):
         return CheckOutcome(
@@ -455,7 +453,7 @@ def _balance_identity(
             select tx.partition, tx.account_id,
                 sum(case when ty.direction = 'credit' then {money.format('tx.transaction_amount')} else 0 end) as credits,
                 sum(case when ty.direction = 'debit' then {money.format('tx.transaction_amount')} else 0 end) as debits
-            from tx join types ty on ty.transaction_type_id = tx.transaction_type_id
+            from tx join types ty on ty.transaction_type_id = tx.transaction_type_id and ty.partition = tx.partition
             where tx.transaction_status = 'Completed'
             group by all
         ),

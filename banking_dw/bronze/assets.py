@@ -45,7 +45,7 @@ def crawled_bronze_tables(
     context: dg.AssetExecutionContext, catalog: CatalogResource, lake: LakeResource, warehouse: DuckDBWarehouse
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     selection = layer_selection(context)
-    with warehouse.exclusive_writer(context.run_id, context.log.info):
+    with warehouse.exclusive_writer(context.run.run_id, context.log.info):
         catalog.crawl(selection.materialize, selection.days)
         for table in selection.materialize:
             yield dg.MaterializeResult(asset_key=bronze_key(table.name), metadata={"columns": len(catalog.columns(table))})

@@ -29,7 +29,7 @@ from banking_dw.warehouse import DuckDBWarehouse
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBWarehouse) -> Iterator[Any]:
     args = build_args(settings.dbt_target(), warehouse.database_path(), window_for_context(context))
-    with warehouse.exclusive_writer(context.run_id, context.log.info):
+    with warehouse.exclusive_writer(context.run.run_id, context.log.info):
         yield from dbt.cli(args, context=context).stream()
 
 

@@ -34,6 +34,9 @@ def csv_header(data: bytes) -> list[str]:
 def count_csv_rows(data: bytes) -> int:
     """Data rows, not lines (quoted values may hold newlines); a row with the wrong number of
     fields is still a row that arrived, so it counts."""
+    body = without_bom(data)
+    if not body:
+        return 0
     malformed = 0
 
     def count_malformed(row: pacsv.InvalidRow) -> str:
@@ -42,7 +45,7 @@ def count_csv_rows(data: bytes) -> int:
         return "skip"
 
     reader = pacsv.open_csv(
-        pa.BufferReader(without_bom(data)),
+        pa.BufferReader(body),
         parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=count_malformed),
         convert_options=pacsv.ConvertOptions(include_columns=[]),
     )

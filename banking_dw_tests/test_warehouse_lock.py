@@ -1,0 +1,84 @@
+"""One writer at a time on the DuckDB warehouse, and a killed writer never leaves it held."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from banking_dw.warehouse import DuckDBWarehouse, WarehouseBusy
+
+HOLDER = textwrap.dedent(
+    """
+    import sys, time
+    from banking_dw.warehouse import DuckDBWarehouse
+    with DuckDBWarehouse(path=sys.argv[1]).exclusive_writer("run-one", print):
+        print("held", flush=True)
+        time.sleep(60)
+    """
+)
+
+
+def _start_holder(database: Path) -> subprocess.Popen:
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(database)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_second_writer_waits_naming_the_holder_then_gives_up(tmp_path):
+    database = tmp_path / "warehouse.duckdb"
+    holder = _start_holder(database)
+    try:
+        waiting: list[str] = []
+        started = time.monotonic()
+        with pytest.raises(WarehouseBusy) as raised:
+            with DuckDBWarehouse(path=str(database), lock_timeout_seconds=1.5).exclusive_writer("run-two", waiting.append):
+                pytest.fail("entered while another process held the warehouse")
+        assert time.monotonic() - started >= 1.5
+        message = str(raised.value)
+        assert f"pid={holder.pid} run_id=run-one" in message and str(database) + ".lock" in message
+        assert waiting and f"pid={holder.pid}" in waiting[0]
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_sigkilled_holder_frees_the_warehouse_with_no_manual_step(tmp_path):
+    database = tmp_path / "warehouse.duckdb"
+    holder = _start_holder(database)
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.wait()
+    warehouse = DuckDBWarehouse(path=str(database), lock_timeout_seconds=5)
+    with warehouse.exclusive_writer("run-two", print):
+        assert warehouse.lock_path().read_text() == f"pid={os.getpid()} run_id=run-two\n"
+        with warehouse.connect() as connection:
+            connection.execute("create table written as select 1 as x")
+    assert warehouse.lock_path().read_text() == ""
+
+
+def test_the_writer_also_waits_for_duckdbs_own_lock(tmp_path):
+    database = tmp_path / "warehouse.duckdb"
+    # A process writing DuckDB without our file lock, as an orphaned dbt of a killed run would.
+    orphan = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(database)!r}); print('open', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert orphan.stdout.readline().strip() == "open"
+        waiting: list[str] = []
+        with pytest.raises(WarehouseBusy, match="still locked by another DuckDB process"):
+            with DuckDBWarehouse(path=str(database), lock_timeout_seconds=1).exclusive_writer("run-two", waiting.append):
+                pytest.fail("entered while DuckDB's file was locked")
+        assert waiting
+    finally:
+        orphan.kill()
+        orphan.wait()
+    with DuckDBWarehouse(path=str(database), lock_timeout_seconds=5).exclusive_writer("run-two", print):
+        with duckdb.connect(str(database)) as connection:
+            assert connection.execute("select 1").fetchone() == (1,)

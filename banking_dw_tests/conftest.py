@@ -108,6 +108,7 @@ def built_backwards(tmp_path_factory, window) -> Iterator[Path]:
     data_dir = tmp_path_factory.mktemp("out_of_order")
     with warehouse_environment(data_dir):
         materialize("group:raw or group:landing or group:bronze", first, second)
-        materialize("group:silver or group:gold or group:reports", second)
-        materialize("group:silver or group:gold or group:reports", first)
+        # The dbt asset is one step: selecting silver selects the whole project.
+        materialize("group:silver or group:gold", second)
+        materialize("group:silver or group:gold", first)
         yield data_dir

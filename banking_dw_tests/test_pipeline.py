@@ -9,11 +9,11 @@ import pandas as pd
 import pandas.testing as pdt
 import pytest
 
-from banking_dw.contracts import PARTITIONED_TABLES, contract
+from banking_dw.contracts import TABLE_NAMES, contract
 from banking_dw.generator import csv_path
 
 from .conftest import failed_checks, materialize, query, warehouse_environment
-FACTS = [t for t in PARTITIONED_TABLES if t.startswith("fact_")]
+FACTS = [t for t in TABLE_NAMES if t.startswith("fact_")]
 GOLD_HISTORY_TABLES = ["dim_customer", "dim_account"] + [contract(t).model_name for t in FACTS]
 
 

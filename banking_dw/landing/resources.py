@@ -100,7 +100,8 @@ class LocalLake(LakeResource):
         shutil.copyfile(source, staging)
         os.replace(staging, destination)
         landed = self.stat(key)
-        assert landed is not None
+        if landed is None:
+            raise FileNotFoundError(f"{destination} vanished right after it was written")
         return landed
 
     def stat(self, key: str) -> LandedObject | None:

@@ -35,9 +35,8 @@ from banking_dw.contracts import CONTRACTS, TableContract, contract
 from banking_dw.landing.resources import file_md5, object_key
 from banking_dw.landing.s3 import S3Lake
 from banking_dw.settings import REPOSITORY_ROOT
-from banking_dw_tests.moto_server import moto_endpoint, set_crawl_progression
-
-__all__ = ["moto_endpoint"]  # a fixture: imported so pytest finds it without a conftest
+# moto_endpoint is a fixture: imported so pytest finds it without a conftest.
+from banking_dw_tests.moto_server import moto_endpoint, set_crawl_progression  # noqa: F401
 
 TEMPLATE = REPOSITORY_ROOT / "deploy" / "aws" / "banking_dw.yaml"
 DAYS = [date(2024, 1, 1), date(2024, 1, 2)]
@@ -306,7 +305,7 @@ def test_an_existing_crawler_that_could_rewrite_columns_is_refused(aws_env: str,
         Targets={"S3Targets": [{"Path": f"s3://{os.environ['BANKING_DW_S3_BUCKET']}/banking-data/"}]},
         SchemaChangePolicy={"UpdateBehavior": "UPDATE_IN_DATABASE", "DeleteBehavior": "DEPRECATE_IN_DATABASE"},
     )
-    with pytest.raises(CrawlerError, match="could rewrite the contract's columns"):
+    with pytest.raises(CrawlerError, match="could rewrite or drop the contract's tables"):
         catalog.crawl([CHANNELS], DAYS[:1])
 
 
@@ -415,15 +414,22 @@ SMOKE_VARIABLES = ("BANKING_DW_S3_BUCKET", "BANKING_DW_GLUE_CRAWLER_ROLE_ARN")
     " BANKING_DW_S3_PREFIX, BANKING_DW_GLUE_DATABASE, BANKING_DW_GLUE_CRAWLER)",
 )
 def test_smoke_land_and_crawl_on_a_real_account(tmp_path: Path) -> None:
-    """One small day of one table, landed, crawled by the real crawler and read back."""
+    """One small day of one table, landed, crawled by the real crawler and read back, then removed."""
     lake, catalog = lake_and_catalog()
-    day = date(2000, 1, 1)  # far from any real day, so the smoke object never shadows data
+    day = date(2000, 1, 1)  # long before any generated day, so no window ever reads it
+    key = object_key(CHANNELS, day)
     source = write_csv(tmp_path, CHANNELS, day, sample_rows(CHANNELS, 3))
-    landed = lake.put(source, object_key(CHANNELS, day))
-    assert lake.put(source, object_key(CHANNELS, day)) == landed
+    try:
+        landed = lake.put(source, key)
+        assert lake.put(source, key) == landed
 
-    catalog.crawl([CHANNELS], [day])
+        catalog.crawl([CHANNELS], [day])
 
-    assert catalog.columns(CHANNELS) == (*CHANNELS.column_names, "dt")
-    assert catalog.partitions(CHANNELS, [day]) == {day}
-    assert catalog.row_counts(CHANNELS, [day]) == {day: 3}
+        assert catalog.columns(CHANNELS) == (*CHANNELS.column_names, "dt")
+        assert catalog.partitions(CHANNELS, [day]) == {day}
+        assert catalog.row_counts(CHANNELS, [day]) == {day: 3}
+    finally:
+        catalog.glue_client().batch_delete_partition(
+            DatabaseName=catalog.database, TableName=CHANNELS.name, PartitionsToDelete=[{"Values": [day.isoformat()]}]
+        )
+        lake.client().delete_object(Bucket=lake.bucket, Key=lake.bucket_key(key))

@@ -209,12 +209,11 @@ class GlueCatalog(ResourceWithBoto3Configuration):
             missing = [day.isoformat() for day in days if self.lake.stat(object_key(table, day)) is None]
             if missing:
                 raise FileNotFoundError(f"crawl found no object for {table.name} on {', '.join(missing)}; land it first")
-        glue = self.glue_client()
-        self._ensure_database(glue)
-        self._ensure_tables(glue)
+        self._ensure_database()
+        self._ensure_tables()
         for table in tables:
-            self._register_partitions(glue, table, days)
-        self._run_crawler(glue)
+            self._register_partitions(table, days)
+        self._run_crawler()
 
     def columns(self, table: TableContract) -> tuple[str, ...]:
         """The table's columns as Glue has them, the partition key `dt` last; () if absent."""
@@ -228,7 +227,7 @@ class GlueCatalog(ResourceWithBoto3Configuration):
         return tuple(c["Name"] for c in columns) + tuple(k["Name"] for k in found.get("PartitionKeys", []))
 
     def partitions(self, table: TableContract, days: list[date]) -> set[date]:
-        return set(self._registered_locations(self.glue_client(), table, days))
+        return set(self._registered_locations(table, days))
 
     def row_counts(self, table: TableContract, days: list[date]) -> dict[date, int]:
         """Data rows of each registered day's object, read through the lake (0 for a day the
@@ -241,7 +240,8 @@ class GlueCatalog(ResourceWithBoto3Configuration):
 
     # --- tables and partitions -------------------------------------------------------------
 
-    def _ensure_database(self, glue: Any) -> None:
+    def _ensure_database(self) -> None:
+        glue = self.glue_client()
         try:
             glue.create_database(
                 DatabaseInput={"Name": self.database, "Description": "banking_dw bronze: CSV tables over the lake"}
@@ -250,8 +250,9 @@ class GlueCatalog(ResourceWithBoto3Configuration):
             if error_code(error) != "AlreadyExistsException":
                 raise
 
-    def _ensure_tables(self, glue: Any) -> None:
+    def _ensure_tables(self) -> None:
         """Create the contract tables Glue lacks, put back any that differ (one listing call)."""
+        glue = self.glue_client()
         pages = glue.get_paginator("get_tables").paginate(DatabaseName=self.database)
         current = {found["Name"]: found for page in pages for found in page["TableList"]}
         for table in CONTRACTS:
@@ -266,7 +267,8 @@ class GlueCatalog(ResourceWithBoto3Configuration):
             elif not table_matches(current[table.name], wanted):
                 glue.update_table(DatabaseName=self.database, TableInput=wanted)
 
-    def _registered_locations(self, glue: Any, table: TableContract, days: list[date]) -> dict[date, str]:
+    def _registered_locations(self, table: TableContract, days: list[date]) -> dict[date, str]:
+        glue = self.glue_client()
         wanted = sorted(set(days))
         found: dict[date, str] = {}
         try:
@@ -285,9 +287,10 @@ class GlueCatalog(ResourceWithBoto3Configuration):
             raise
         return found
 
-    def _register_partitions(self, glue: Any, table: TableContract, days: list[date]) -> None:
+    def _register_partitions(self, table: TableContract, days: list[date]) -> None:
         """Create the days' partitions; re-point any whose location is not the lake's."""
-        registered = self._registered_locations(glue, table, days)
+        glue = self.glue_client()
+        registered = self._registered_locations(table, days)
         missing = [day for day in sorted(set(days)) if day not in registered]
         for batch in chunks(missing, BATCH_CREATE_PARTITIONS):
             response = glue.batch_create_partition(
@@ -310,7 +313,8 @@ class GlueCatalog(ResourceWithBoto3Configuration):
 
     # --- the crawler ------------------------------------------------------------------------
 
-    def _ensure_crawler(self, glue: Any) -> dict[str, Any]:
+    def _ensure_crawler(self) -> dict[str, Any]:
+        glue = self.glue_client()
         try:
             crawler = glue.get_crawler(Name=self.crawler_name)["Crawler"]
         except ClientError as error:
@@ -323,16 +327,17 @@ class GlueCatalog(ResourceWithBoto3Configuration):
                 ) from None
             glue.create_crawler(**crawler_definition(self.crawler_name, self.crawler_role_arn, self.database))
             return glue.get_crawler(Name=self.crawler_name)["Crawler"]
-        if crawler.get("SchemaChangePolicy", {}).get("UpdateBehavior") != "LOG":
+        if crawler.get("SchemaChangePolicy") != SCHEMA_CHANGE_POLICY:
             raise CrawlerError(
                 f"Glue crawler {self.crawler_name} has schema-change policy {crawler.get('SchemaChangePolicy')}:"
-                " it could rewrite the contract's columns; set UpdateBehavior LOG (as deploy/aws does)"
+                f" it could rewrite or drop the contract's tables; set {SCHEMA_CHANGE_POLICY} (as deploy/aws does)"
             )
         return crawler
 
-    def _run_crawler(self, glue: Any) -> None:
+    def _run_crawler(self) -> None:
         """Start the crawler and wait until it is READY again with its new crawl completed."""
-        before = self._ensure_crawler(glue).get("LastCrawl", {}).get("StartTime")
+        glue = self.glue_client()
+        before = self._ensure_crawler().get("LastCrawl", {}).get("StartTime")
         try:
             glue.start_crawler(Name=self.crawler_name)
         except ClientError as error:
@@ -340,7 +345,7 @@ class GlueCatalog(ResourceWithBoto3Configuration):
                 raise
             raise CrawlerError(
                 f"Glue crawler {self.crawler_name} is already running another crawl; wait for it to finish"
-                " (aws glue get-crawler --name " + self.crawler_name + ") and run the crawl step again"
+                f" (aws glue get-crawler --name {self.crawler_name}) and run the crawl step again"
             ) from None
         started = time.monotonic()
         while True:

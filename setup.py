@@ -26,5 +26,15 @@ setup(
         "pyarrow==26.0.1",
         "tabulate==0.10.0",
     ],
-    extras_require={"dev": ["pytest==9.2.0"]},
+    extras_require={
+        "dev": [
+            "pytest==9.2.0",
+            # The aws target is proven offline against moto's S3 and Glue; exact pin because the
+            # tests drive its state-manager API (glue::crawl transitions), which is not a stable API.
+            "moto[server]==5.2.5",
+            # Lints deploy/aws/banking_dw.yaml; exact pin because each release adds rules and
+            # resource specs, so an unpinned lint could fail a template that did not change.
+            "cfn-lint==1.58.0",
+        ]
+    },
 )

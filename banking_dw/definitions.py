@@ -19,7 +19,7 @@ from banking_dw.landing.assets import landed_objects
 from banking_dw.landing.resources import LocalLake
 from banking_dw.raw.assets import raw_csv_files
 from banking_dw.schedules import daily_warehouse_job, daily_warehouse_schedule
-from banking_dw.warehouse import DuckDBWarehouse
+from banking_dw.warehouse import DuckDBWarehouse, RedshiftWarehouse
 
 # Daily data lands overnight; a day and a half without a new materialisation means the feed stopped.
 FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=36), warn_window=timedelta(hours=30))
@@ -32,30 +32,34 @@ def _with_freshness(spec: dg.AssetSpec) -> dg.AssetSpec:
     return spec
 
 
+def target_resources(target: settings.Target) -> dict[str, object]:
+    """The lake, catalog and warehouse of a target; nothing else in the code knows the target."""
+    if target is settings.Target.AWS:
+        from banking_dw.aws import aws_resources
+
+        return {**aws_resources(), "warehouse": RedshiftWarehouse()}
+    warehouse, lake = DuckDBWarehouse(), LocalLake()
+    return {"warehouse": warehouse, "lake": lake, "catalog": LocalCatalog(warehouse=warehouse, lake=lake)}
+
+
+def target_executor(target: settings.Target) -> dg.ExecutorDefinition:
+    if target is settings.Target.AWS:
+        # Each step in its own process: a failing step cannot take the run worker down with it.
+        return dg.multiprocess_executor
+    # Locally the layers are a chain through one DuckDB writer, so steps never run side by side;
+    # a subprocess per step would only add seconds of start-up to each of the four steps.
+    return dg.in_process_executor
+
+
 @dg.definitions
 def defs() -> dg.Definitions:
-    if settings.target() is not settings.Target.LOCAL:
-        # Half a target would be worse than none: local files with dbt building on Redshift.
-        raise NotImplementedError(
-            f"BANKING_DW_TARGET={settings.target().value}: only the local target's resources exist"
-            " so far (S3, Glue and Redshift are the next piece of work); unset it to run locally"
-        )
-    warehouse = DuckDBWarehouse()
-    lake = LocalLake()
+    target = settings.target()
     layers = [raw_csv_files, landed_objects, crawled_bronze_tables, dbt_models]
     return dg.Definitions(
         assets=dg.map_asset_specs(_with_freshness, layers),
-        # The layers form a chain through one DuckDB writer, so steps never run side by side;
-        # a subprocess per step would only add seconds of start-up to each of the four steps.
-        executor=dg.in_process_executor,
+        executor=target_executor(target),
         jobs=[daily_warehouse_job],
         schedules=[daily_warehouse_schedule],
         sensors=[alert_on_failed_checks_after_success, alert_on_failed_checks_after_failure],
-        resources={
-            "warehouse": warehouse,
-            "lake": lake,
-            "catalog": LocalCatalog(warehouse=warehouse, lake=lake),
-            "dbt": dbt_resource(),
-            "alert_sinks": AlertSinks(),
-        },
+        resources={**target_resources(target), "dbt": dbt_resource(), "alert_sinks": AlertSinks()},
     )

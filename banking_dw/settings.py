@@ -39,11 +39,6 @@ def target() -> Target:
         ) from None
 
 
-def dbt_target() -> str:
-    """The dbt profile target of the current target: dbt-duckdb locally, dbt-redshift on AWS."""
-    return "redshift" if target() is Target.AWS else "local"
-
-
 def data_dir() -> Path:
     """Root of every generated file: BANKING_DW_DATA_DIR, or data/ under the repository root."""
     configured = os.environ.get("BANKING_DW_DATA_DIR")

@@ -1,12 +1,17 @@
-"""The warehouse connection used by Python steps (bronze views, checks), and its single-writer lock."""
+"""The warehouse a target builds on: which dbt target it is, and how its writers take turns.
+
+Locally it is one DuckDB file with one writer at a time; on AWS it is Redshift, which takes
+concurrent writers itself. Assets see only `WarehouseResource`.
+"""
 
 from __future__ import annotations
 
 import fcntl
 import os
 import time
+from abc import abstractmethod
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import dagster as dg
@@ -23,11 +28,47 @@ class WarehouseBusy(TimeoutError):
     """Another writer kept the warehouse for longer than this one would wait."""
 
 
-class DuckDBWarehouse(dg.ConfigurableResource):
+class WarehouseResource(dg.ConfigurableResource):
+    """Base of the warehouses: assets annotate with it, the target's subclass is injected."""
+
+    @abstractmethod
+    def dbt_target(self) -> str:
+        """The profiles.yml output dbt builds with."""
+
+    @abstractmethod
+    def dbt_environment(self) -> dict[str, str]:
+        """Environment variables the dbt profile of this warehouse reads."""
+
+    @abstractmethod
+    def exclusive_writer(self, run_id: str, log: Callable[[str], None]):
+        """A context manager held by every step that writes what the warehouse reads."""
+
+
+class RedshiftWarehouse(WarehouseResource):
+    """Redshift, reached by dbt-redshift through the REDSHIFT_* variables of profiles.yml."""
+
+    def dbt_target(self) -> str:
+        return "redshift"
+
+    def dbt_environment(self) -> dict[str, str]:
+        return {}
+
+    def exclusive_writer(self, run_id: str, log: Callable[[str], None]):
+        # Redshift serialises concurrent writers itself; each run deletes and inserts only its window.
+        return nullcontext()
+
+
+class DuckDBWarehouse(WarehouseResource):
     """The embedded warehouse: one DuckDB file, one writer at a time (see `exclusive_writer`)."""
 
     path: str | None = None
     lock_timeout_seconds: float = 600.0
+
+    def dbt_target(self) -> str:
+        return "local"
+
+    def dbt_environment(self) -> dict[str, str]:
+        return {"BANKING_DW_WAREHOUSE_PATH": str(self.database_path())}
 
     def database_path(self) -> Path:
         return Path(self.path) if self.path else settings.warehouse_path()

@@ -24,6 +24,7 @@ from dagster_aws.utils import ResourceWithBoto3Configuration, construct_boto_cli
 from pydantic import PrivateAttr
 
 from banking_dw import settings
+from banking_dw.bronze.resources import CatalogResource
 from banking_dw.contracts import CONTRACTS, TableContract
 from banking_dw.landing.resources import object_key
 from banking_dw.landing.s3 import S3Lake
@@ -152,7 +153,7 @@ def judge_finished_crawl(name: str, last_crawl: dict[str, Any]) -> None:
     raise CrawlerError(f"Glue crawler {name} finished its crawl with status {status}: {detail} (log: {log or 'none'})")
 
 
-class GlueCatalog(ResourceWithBoto3Configuration):
+class GlueCatalog(ResourceWithBoto3Configuration, CatalogResource):
     """Glue tables of the contracts over an S3Lake, with the crawler run as the seed does.
 
     Boto3 settings (region, endpoint, retries, credentials) come from dagster-aws's

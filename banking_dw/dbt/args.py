@@ -1,14 +1,23 @@
-"""The dbt command line the dbt asset runs, as a small pure function."""
+"""The dbt command line and environment the dbt asset runs with, as small pure functions.
+
+The window reaches dbt through environment variables that the models read only at execution
+time (macros/window.sql), never through `--vars`: dbt re-parses the whole project whenever its
+vars change, so a new window per run would cost a full parse per run.
+"""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 from banking_dw.partitions import DayWindow
 
+WINDOW_START_ENV = "BANKING_DW_MIN_DATE"
+WINDOW_END_ENV = "BANKING_DW_MAX_DATE"
 
-def build_args(target: str, warehouse_path: Path, window: DayWindow) -> list[str]:
-    """`dbt build` for one target over the half-open window [min_date, max_date)."""
-    variables = {"warehouse_path": str(warehouse_path), **window.dbt_vars()}
-    return ["build", "--target", target, "--vars", json.dumps(variables, sort_keys=True)]
+
+def build_args(target: str) -> list[str]:
+    """`dbt build` for one target: models, then their tests, in dependency order."""
+    return ["build", "--target", target]
+
+
+def window_environment(window: DayWindow) -> dict[str, str]:
+    """The half-open window [min_date, max_date) as the environment the dbt models read."""
+    return {WINDOW_START_ENV: window.start.isoformat(), WINDOW_END_ENV: window.end.isoformat()}

@@ -1,8 +1,10 @@
 """Layers `silver`, `gold` and `reports`: the whole dbt project as one daily-partitioned asset."""
 
 
+import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +12,11 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from banking_dw import settings
-from banking_dw.dbt.args import build_args
+from banking_dw.dbt.args import build_args, window_environment
 from banking_dw.dbt.project import dbt_project
 from banking_dw.dbt.translator import BankingDbtTranslator
 from banking_dw.partitions import daily_partitions, window_for_context
-from banking_dw.warehouse import DuckDBWarehouse
+from banking_dw.warehouse import WarehouseResource
 
 
 # The same partitioning and backfill policy as every other asset, so a whole-graph backfill
@@ -27,10 +29,26 @@ from banking_dw.warehouse import DuckDBWarehouse
     backfill_policy=dg.BackfillPolicy.single_run(),
     dagster_dbt_translator=BankingDbtTranslator(),
 )
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBWarehouse) -> Iterator[Any]:
-    args = build_args(settings.dbt_target(), warehouse.database_path(), window_for_context(context))
-    with warehouse.exclusive_writer(context.run.run_id, context.log.info):
-        yield from dbt.cli(args, context=context).stream()
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator[Any]:
+    environment = {**warehouse.dbt_environment(), **window_environment(window_for_context(context))}
+    with warehouse.exclusive_writer(context.run.run_id, context.log.info), _environment(environment):
+        yield from dbt.cli(build_args(warehouse.dbt_target()), context=context).stream()
+
+
+@contextmanager
+def _environment(variables: Mapping[str, str]) -> Iterator[None]:
+    """`variables` set for the dbt subprocess, which DbtCliResource starts with this process's
+    environment; restored afterwards so no later step sees this run's window."""
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def dbt_resource() -> DbtCliResource:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import dagster as dg
 from botocore.exceptions import ClientError
 from dagster_aws.s3 import S3Resource
 from pydantic import PrivateAttr
 
 from banking_dw import settings
-from banking_dw.landing.resources import LandedObject, file_md5
+from banking_dw.landing.resources import LakeResource, LandedObject, file_md5
 
 # S3 keeps user metadata as `x-amz-meta-<name>`; boto3 returns it lower-cased without the prefix.
 MD5_METADATA = "md5"
@@ -29,7 +28,7 @@ def encryption_arguments(kms_key_id: str | None) -> dict[str, str]:
     return {"ServerSideEncryption": "AES256"}
 
 
-class S3Lake(dg.ConfigurableResource):
+class S3Lake(LakeResource):
     """Objects at `s3://<bucket>/<prefix>/<table>/dt=YYYY-MM-DD/<table>.csv`.
 
     Keys are the lake's keys (`banking_dw.landing.resources.object_key`), whose data prefix is

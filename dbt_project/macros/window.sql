@@ -1,7 +1,20 @@
 {#- The partition window Dagster passes on every run: HALF-OPEN, >= min_date and < max_date.
     Applied on every run (not only inside is_incremental()); never `between`. -#}
 {% macro window_filter(column) -%}
-    {{ column }} >= cast('{{ var("min_date") }}' as date) and {{ column }} < cast('{{ var("max_date") }}' as date)
+    {%- set bounds = window_bounds() -%}
+    {{ column }} >= cast('{{ bounds[0] }}' as date) and {{ column }} < cast('{{ bounds[1] }}' as date)
+{%- endmacro %}
+
+
+{#- [min_date, max_date): Dagster sets BANKING_DW_MIN_DATE / BANKING_DW_MAX_DATE; by hand, --vars or
+    the defaults in dbt_project.yml. Read only while executing: dbt records what parsing reads, and
+    a window that changed every run would force a full re-parse every run. -#}
+{% macro window_bounds() -%}
+    {%- if execute -%}
+        {{ return([env_var('BANKING_DW_MIN_DATE', var('min_date')), env_var('BANKING_DW_MAX_DATE', var('max_date'))]) }}
+    {%- else -%}
+        {{ return([var('min_date'), var('max_date')]) }}
+    {%- endif -%}
 {%- endmacro %}
 
 

@@ -117,30 +117,46 @@ def test_dbt_parse(tmp_path, target):
 
 
 def test_manifest_shape(tmp_path):
-    """Schemas, the daily tag Dagster splits on, partition_date windows and one quarantine per stg."""
+    """Schemas = folders, one quarantine per stg, the folder-level window config, reports as tables."""
     result = _dbt(tmp_path, "parse", "--no-partial-parse", env=_no_credentials_env())
     assert result.returncode == 0, result.stdout + result.stderr
     manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
     models = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"}
-    expected_daily = set()
     for c in CONTRACTS:
         assert {f"stg_{c.model_name}", f"quarantine_{c.model_name}", c.model_name} <= set(models), c.name
-        if c.partitioned:
-            expected_daily |= {f"stg_{c.model_name}", f"quarantine_{c.model_name}", c.model_name}
-    assert {name for name, n in models.items() if "daily" in n["tags"]} == expected_daily
+    assert {n for n, node in models.items() if node["fqn"][1] == "reports"} == {
+        path.stem for path in (DBT_PROJECT_DIR / "models" / "reports").glob("*.sql")
+    }
     for name, node in models.items():
-        folder = node["fqn"][1]
-        assert folder in ("silver", "gold"), name
-        assert node["schema"] == f"dev_{folder}", name
-        if name.startswith("stg_"):
-            assert f"quarantine_{name[4:]}" in models, name
-    for name in expected_daily:
-        node = models[name]
-        if "fact_" in name and not name.startswith("quarantine_"):
-            assert node["config"]["meta"]["window_column"] == "partition_date", name
-            assert "delete_window('partition_date')" in str(node["config"]["pre-hook"]), name
-        if name.startswith("quarantine_"):
-            assert node["config"]["meta"]["window_column"] == "dt", name
+        layer = node["fqn"][1]
+        assert layer in ("silver", "gold", "reports"), name
+        assert node["schema"] == f"dev_{layer}", name
+        assert node["tags"] == [layer], name
+        config = node["config"]
+        if config["materialized"] == "incremental":
+            assert config["incremental_strategy"] == "append", name
+            window_column = "dt" if name.startswith("quarantine_") else "partition_date"
+            assert config["meta"]["window_column"] == window_column, name
+            assert [hook["sql"] for hook in config["pre-hook"]] == ["{{ delete_window() }}"], name
+        else:
+            assert not config["pre-hook"], name
+        expected = "table" if layer == "reports" or node["fqn"][2] == "dimensions" else "incremental"
+        assert config["materialized"] == expected, name
+
+
+def test_redshift_sql_compiles_without_duckdb_only_functions(tmp_path):
+    """The aws target's SQL (silver validation, gold, reports) compiles offline and is portable."""
+    result = _dbt(
+        tmp_path, "compile", "--target", "redshift", "--no-introspect", "--no-populate-cache",
+        "--select", "stg_fact_transaction quarantine_dim_customer dim_customer fact_transaction reports",
+        env=_no_credentials_env(),
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    compiled = list((tmp_path / "target" / "compiled").rglob("*.sql"))
+    assert len(compiled) >= 10
+    duckdb_only = re.compile(r"\b(try_cast|regexp_full_match|regexp_matches|strftime|list_\w+|struct_pack)\s*\(", re.I)
+    for path in compiled:
+        assert not duckdb_only.search(path.read_text()), path
 
 
 # --------------------------------------------------------------------------- end to end on DuckDB
@@ -155,13 +171,12 @@ def _generator():
 
 
 def _make_lake(root: Path, days: list[dt.date]) -> Path:
+    """Every table is a daily extract: <lake>/<table>/dt=YYYY-MM-DD/<table>.csv, reference data included."""
     Scale, generate_day, generate_reference_tables, write_csv = _generator()
     scale = Scale(transactions_per_day=100)
     lake = root / "lake"
-    for name, table in generate_reference_tables(scale).items():
-        write_csv(table, lake / name / f"{name}.csv")
     for day in days:
-        for name, table in generate_day(day, scale).items():
+        for name, table in {**generate_reference_tables(scale), **generate_day(day, scale)}.items():
             write_csv(table, lake / name / f"dt={day.isoformat()}" / f"{name}.csv")
     return lake
 
@@ -175,15 +190,11 @@ def _create_bronze(warehouse: Path, lake: Path) -> None:
         con.execute("create schema if not exists dev_bronze")
         for c in CONTRACTS:
             columns = ", ".join(f'"{n}"' for n in c.column_names)
-            if c.partitioned:
-                source = (
-                    f"read_csv('{lake}/{c.name}/dt=*/*.csv', header=true, all_varchar=true,"
-                    " hive_partitioning=true, hive_types={'dt': 'DATE'})"
-                )
-                columns += ", dt"
-            else:
-                source = f"read_csv('{lake}/{c.name}/*.csv', header=true, all_varchar=true)"
-            con.execute(f"create or replace view dev_bronze.{c.name} as select {columns} from {source}")
+            source = (
+                f"read_csv('{lake}/{c.name}/dt=*/*.csv', header=true, all_varchar=true,"
+                " hive_partitioning=true, hive_types={'dt': 'DATE'})"
+            )
+            con.execute(f"create or replace view dev_bronze.{c.name} as select {columns}, dt from {source}")
     finally:
         con.close()
 
@@ -201,9 +212,19 @@ def _snapshot(warehouse: Path) -> dict[str, list[tuple]]:
     try:
         tables = con.execute(
             "select table_schema || '.' || table_name from information_schema.tables"
-            " where table_schema in ('dev_silver', 'dev_gold') order by 1"
+            " where table_schema in ('dev_silver', 'dev_gold', 'dev_reports') order by 1"
         ).fetchall()
         return {t: sorted(map(repr, con.execute(f"select * from {t}").fetchall())) for (t,) in tables}
+    finally:
+        con.close()
+
+
+def _fetch(warehouse: Path, sql: str) -> list[tuple]:
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
     finally:
         con.close()
 
@@ -215,74 +236,138 @@ def _rewrite_csv(path: Path, edit) -> None:
         csv.writer(sink, lineterminator="\n").writerows(rows)
 
 
+def _csv(lake: Path, table: str, day: dt.date) -> Path:
+    return lake / table / f"dt={day.isoformat()}" / f"{table}.csv"
+
+
 DAY1, DAY2 = dt.date(2024, 1, 1), dt.date(2024, 1, 2)
 
 
-def test_gold_is_independent_of_load_order_and_reloads_are_idempotent(tmp_path):
+def test_gold_is_independent_of_load_order_and_a_reloaded_day_replaces_its_versions(tmp_path):
+    """In order (one two-day window) vs. day 2 first with a spurious customer version, then day 1,
+    then day 2 reloaded after the bank corrected it: the same silver, gold and reports."""
     lake = _make_lake(tmp_path, [DAY1, DAY2])
-    in_order, reversed_and_reloaded = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
-    for warehouse in (in_order, reversed_and_reloaded):
-        _create_bronze(warehouse, lake)
-    windows = {
-        in_order: [("2024-01-01", "2024-01-02"), ("2024-01-02", "2024-01-03")],
-        # day 2 first, then a two-day window that reloads day 2 on top of it
-        reversed_and_reloaded: [("2024-01-02", "2024-01-03"), ("2024-01-01", "2024-01-03")],
-    }
-    for warehouse, runs in windows.items():
-        for min_date, max_date in runs:
-            result = _build(tmp_path, warehouse, min_date, max_date, command="run")
-            assert result.returncode == 0, result.stdout[-3000:]
-    a, b = _snapshot(in_order), _snapshot(reversed_and_reloaded)
+    customers = _csv(lake, "dim_customers", DAY2)
+    original = customers.read_bytes()
+
+    def spurious_version(header, rows):
+        rows[1][header.index("first_name")] = "Spurious"
+        rows[1][header.index("updated_at")] = "2024-01-02 00:05:00"
+
+    _rewrite_csv(customers, spurious_version)
+    in_order, backwards = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
+    _create_bronze(backwards, lake)
+    for min_date, max_date in [("2024-01-02", "2024-01-03"), ("2024-01-01", "2024-01-02")]:
+        result = _build(tmp_path, backwards, min_date, max_date, command="run")
+        assert result.returncode == 0, result.stdout[-3000:]
+    spurious = "select count(*) from dev_gold.dim_customer where first_name = 'Spurious'"
+    assert _fetch(backwards, spurious) == [(1,)]
+
+    customers.write_bytes(original)
+    result = _build(tmp_path, backwards, "2024-01-02", "2024-01-03", command="run")
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert _fetch(backwards, spurious) == [(0,)]
+
+    _create_bronze(in_order, lake)
+    result = _build(tmp_path, in_order, "2024-01-01", "2024-01-03", command="run")
+    assert result.returncode == 0, result.stdout[-3000:]
+    a, b = _snapshot(in_order), _snapshot(backwards)
     assert a.keys() == b.keys()
+    assert {t for t in a if t.startswith("dev_reports.")} == {
+        f"dev_reports.{p.stem}" for p in (DBT_PROJECT_DIR / "models" / "reports").glob("*.sql")
+    }
     for table in a:
         assert a[table] == b[table], table
     assert len(a["dev_gold.fact_transaction"]) == 200
 
 
-def test_bad_rows_are_quarantined_with_their_reason(tmp_path):
-    import duckdb
+def test_row_rules_quarantine_with_reasons_and_only_warn(tmp_path):
+    """One two-day build covering every row rule. Day 2: bad values, an unknown account, an event
+    off its day, exact and conflicting duplicate transactions, a conflicting account and an exactly
+    duplicated customer. The build succeeds with only warnings (quarantines non-empty), though a
+    quarantined Completed transaction leaves its account's balances unreconciled; every bronze row is
+    in silver or quarantine; the conflicting account's transactions still reach gold; reports build."""
+    lake = _make_lake(tmp_path, [DAY1, DAY2])
+    tx_rows = list(csv.DictReader(_csv(lake, "fact_transactions", DAY2).open()))
+    accounts_day1 = {r["account_id"]: r for r in csv.DictReader(_csv(lake, "dim_accounts", DAY1).open())}
+    accounts_day2 = {r["account_id"]: r for r in csv.DictReader(_csv(lake, "dim_accounts", DAY2).open())}
+    # an account with transactions on day 2 whose version is unchanged since day 1
+    conflicted = next(
+        r["account_id"] for r in tx_rows
+        if r["account_id"] in accounts_day1 and accounts_day1[r["account_id"]] == accounts_day2[r["account_id"]]
+    )
+    others = [i for i, r in enumerate(tx_rows) if r["account_id"] != conflicted]
+    completed = next(i for i in others if tx_rows[i]["transaction_status"] == "Completed")
+    # a Completed transaction moved to an unknown account no longer says whose balance it explains
+    unknown = next(i for i in others if tx_rows[i]["transaction_status"] != "Completed")
+    bad_amount, negative, off_day, exact, conflicting = [completed] + [i for i in others if i not in (completed, unknown)][:4]
+    ids = {name: tx_rows[i]["transaction_id"] for name, i in
+           [("exact", exact), ("conflicting", conflicting)]}
 
-    lake = _make_lake(tmp_path, [DAY1])
-    transactions = lake / "fact_transactions" / "dt=2024-01-01" / "fact_transactions.csv"
+    def corrupt_transactions(header, rows):
+        body = rows[1:]
+        body[bad_amount][header.index("transaction_amount")] = "abc"
+        body[negative][header.index("transaction_amount")] = "-5.00"
+        body[unknown][header.index("account_id")] = "99999"
+        body[off_day][header.index("transaction_timestamp")] = "2024-01-03 00:10:00"
+        rows.append(list(body[exact]))
+        clash = list(body[conflicting])
+        clash[header.index("description")] = "a different description"
+        rows.append(clash)
 
-    def corrupt(header, rows):
-        rows[1][header.index("transaction_amount")] = "abc"
-        rows[2][header.index("transaction_amount")] = "-5.00"
-        rows[3][header.index("account_id")] = "99999"
-        rows.append(list(rows[4]))  # the same transaction twice
+    def conflict_account(header, rows):
+        row = next(r for r in rows[1:] if r[header.index("account_id")] == conflicted)
+        clash = list(row)
+        clash[header.index("account_status")] = "Frozen" if row[header.index("account_status")] != "Frozen" else "Active"
+        rows.append(clash)
 
-    _rewrite_csv(transactions, corrupt)
+    def duplicate_customer(header, rows):
+        rows.append(list(rows[1]))
+
+    _rewrite_csv(_csv(lake, "fact_transactions", DAY2), corrupt_transactions)
+    _rewrite_csv(_csv(lake, "dim_accounts", DAY2), conflict_account)
+    _rewrite_csv(_csv(lake, "dim_customers", DAY2), duplicate_customer)
+    duplicated_customer = next(csv.DictReader(_csv(lake, "dim_customers", DAY2).open()))["customer_id"]
+
     warehouse = tmp_path / "wh.duckdb"
     _create_bronze(warehouse, lake)
-    result = _build(tmp_path, warehouse, "2024-01-01", "2024-01-02")
-    # Only the warn-severity quarantine check fails (and the balance reconciliation, whose
-    # transactions were quarantined); the good rows flow on to gold.
-    assert "WARN 5 quarantine_is_empty_quarantine_fact_transaction" in result.stdout, result.stdout[-3000:]
-    errors = re.findall(r"(?:FAIL|ERROR) \d+ (\S+)", result.stdout)
-    assert set(errors) <= {"assert_daily_credits_debits_match_transactions"}, errors
+    result = _build(tmp_path, warehouse, "2024-01-01", "2024-01-03")
+    assert result.returncode == 0, result.stdout[-5000:]
+    assert not re.findall(r"(?:FAIL|ERROR) \d+ \S+", result.stdout), result.stdout[-5000:]
+    warned = set(re.findall(r"WARN \d+ (quarantine_is_empty_\S+)", result.stdout))
+    assert warned == {
+        "quarantine_is_empty_quarantine_fact_transaction_",
+        "quarantine_is_empty_quarantine_dim_account_",
+        "quarantine_is_empty_quarantine_dim_customer_",
+    }, result.stdout[-5000:]
 
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        reasons = sorted(
-            r
-            for (r,) in con.execute(
-                "select quarantine_reason from dev_silver.quarantine_fact_transaction"
-            ).fetchall()
-        )
-        assert reasons == sorted(
-            [
-                "transaction_amount: not a decimal 'abc'",
-                "transaction_amount: negative -5.00",
-                "account_id: unknown account 99999 on 2024-01-01",
-                "transaction_id: duplicate key",
-                "transaction_id: duplicate key",
-            ]
-        )
-        silver = con.execute("select count(*) from dev_silver.stg_fact_transaction").fetchone()[0]
-        gold = con.execute("select count(*) from dev_gold.fact_transaction").fetchone()[0]
-        assert silver == gold == 100 + 1 - 5
-    finally:
-        con.close()
+    reasons = sorted(r for (r,) in _fetch(warehouse, "select quarantine_reason from dev_silver.quarantine_fact_transaction"))
+    assert reasons == sorted([
+        "transaction_amount: not a decimal 'abc'",
+        "transaction_amount: negative -5.00",
+        "account_id: unknown account 99999 on 2024-01-02",
+        "transaction_timestamp: 2024-01-03 00:10:00 is not on the partition day 2024-01-02",
+        f"transaction_id {ids['exact']}: exact duplicate of a row kept in silver",
+        f"transaction_id {ids['conflicting']}: conflicting copies of the key (different values), all quarantined",
+        f"transaction_id {ids['conflicting']}: conflicting copies of the key (different values), all quarantined",
+    ])
+    assert _fetch(warehouse, "select account_id, quarantine_reason from dev_silver.quarantine_dim_account") == [
+        (conflicted, f"account_id {conflicted}: conflicting copies of the key (different values), all quarantined")
+    ] * 2
+    assert _fetch(warehouse, "select customer_id, quarantine_reason from dev_silver.quarantine_dim_customer") == [
+        (duplicated_customer, f"customer_id {duplicated_customer}: exact duplicate of a row kept in silver")
+    ]
+    # 200 bronze rows + 2 appended copies - 7 quarantined; the exact duplicate keeps one copy
+    assert _fetch(warehouse, "select count(*) from dev_gold.fact_transaction") == [(200 + 2 - 7,)]
+    assert _fetch(warehouse, f"select count(*) from dev_gold.fact_transaction where transaction_id = {ids['exact']}") == [(1,)]
+    # the conflicting account's day-2 transactions are not knocked out: gold finds its day-1 version
+    resolved = _fetch(warehouse, f"""
+        select count(*), count(f.account_sk), min(a.extract_date)
+        from dev_gold.fact_transaction as f left join dev_gold.dim_account as a on a.account_sk = f.account_sk
+        where f.account_id = {conflicted} and f.partition_date = date '2024-01-02'""")
+    assert resolved[0][0] > 0 and resolved[0][0] == resolved[0][1] and resolved[0][2] == DAY1
+    reports = _fetch(warehouse, "select table_name from information_schema.tables where table_schema = 'dev_reports'")
+    assert len(reports) == 6
 
 
 def test_safe_cast_accepts_only_the_contract_formats_for_dates_and_timestamps(tmp_path):

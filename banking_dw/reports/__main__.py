@@ -1,4 +1,8 @@
-"""Print the six sample reports from the warehouse: `python -m banking_dw.reports`."""
+"""Print the six sample reports from the local warehouse: `python -m banking_dw.reports`.
+
+The reports are dbt models (dbt_project/models/reports/, schema dev_reports); their names are the
+model files' stems.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,13 @@ import sys
 import duckdb
 
 from banking_dw import settings
-from banking_dw.reports.assets import REPORTS_SCHEMA, reports
+
+REPORTS_SCHEMA = "dev_reports"
+
+
+def report_names() -> list[str]:
+    """The report models, in file-name order."""
+    return sorted(path.stem for path in (settings.DBT_PROJECT_DIR / "models" / "reports").glob("*.sql"))
 
 
 def main() -> int:
@@ -16,11 +26,20 @@ def main() -> int:
         print(f"no warehouse at {path}: run `make run` first", file=sys.stderr)
         return 1
     with duckdb.connect(str(path), read_only=True) as connection:
-        for report in reports():
-            frame = connection.execute(f"select * from {REPORTS_SCHEMA}.{report.name}").df()
+        built = {
+            name
+            for (name,) in connection.execute(
+                "select table_name from information_schema.tables where table_schema = ?", [REPORTS_SCHEMA]
+            ).fetchall()
+        }
+        for name in report_names():
+            print(f"\n## {name}\n")
+            if name not in built:
+                print(f"(not built yet: {REPORTS_SCHEMA}.{name} is missing)")
+                continue
+            frame = connection.execute(f"select * from {REPORTS_SCHEMA}.{name}").df()
             for column in frame.select_dtypes("datetime").columns:
                 frame[column] = frame[column].dt.date
-            print(f"\n## {report.name}\n{report.description}\n")
             print(frame.to_markdown(index=False, floatfmt=",.2f"))
     return 0
 

@@ -18,10 +18,15 @@
 {%- endmacro %}
 
 
-{#- Pre-hook of every daily incremental model: remove the window's rows before the run inserts
-    them again, so re-materialising a day replaces it and never duplicates it. -#}
-{% macro delete_window(column) -%}
-    {%- if is_incremental() -%}
+{#- Pre-hook of every incremental model (set once per folder in dbt_project.yml): remove the
+    window's rows before the run inserts them again, so re-materialising a day replaces everything
+    it contributed and never duplicates it. The column is the model's meta.window_column. -#}
+{% macro delete_window() -%}
+    {%- if execute and is_incremental() -%}
+        {%- set column = (model.config.get('meta') or {}).get('window_column') -%}
+        {%- if column is none -%}
+            {{ exceptions.raise_compiler_error("delete_window: " ~ this ~ " has no meta.window_column") }}
+        {%- endif -%}
         delete from {{ this }} where {{ window_filter(column) }}
     {%- endif -%}
 {%- endmacro %}

@@ -58,3 +58,30 @@
     group by {{ combination_of_columns | join(', ') }}
     having count(*) > 1
 {% endtest %}
+
+
+{#- SCD2: the dimension's versions are exactly the distinct (key, updated_at) of the silver
+    history over every loaded day: none lost, none invented. -#}
+{% test scd2_has_every_silver_version(model, history, key) %}
+with silver_versions as (
+    select distinct {{ key }} as natural_key, updated_at
+    from {{ history }}
+),
+gold_versions as (
+    select {{ key }} as natural_key, updated_at
+    from {{ model }}
+)
+select silver_versions.natural_key, silver_versions.updated_at, 'missing from the dimension' as problem
+from silver_versions
+left join gold_versions
+    on gold_versions.natural_key = silver_versions.natural_key
+    and gold_versions.updated_at = silver_versions.updated_at
+where gold_versions.natural_key is null
+union all
+select gold_versions.natural_key, gold_versions.updated_at, 'not in the silver history' as problem
+from gold_versions
+left join silver_versions
+    on silver_versions.natural_key = gold_versions.natural_key
+    and silver_versions.updated_at = gold_versions.updated_at
+where silver_versions.natural_key is null
+{% endtest %}

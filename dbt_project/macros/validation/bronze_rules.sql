@@ -26,23 +26,7 @@
 {%- endmacro %}
 
 
-{#- Daily full extracts (partitioned dimensions): a row referencing one must find it in the SAME
-    day's extract. -#}
-{% macro extract_tables() -%}
-    {%- set names = [] -%}
-    {%- for name, contract in var('bronze_contract').items() -%}
-        {%- if contract.partitioned and not name.startswith('fact_') -%}{%- do names.append(name) -%}{%- endif -%}
-    {%- endfor -%}
-    {{ return(names) }}
-{%- endmacro %}
-
-
-{% macro is_partitioned_table(table) -%}
-    {{ return(bronze_contract(table).partitioned) }}
-{%- endmacro %}
-
-
-{#- dim_currencies -> dim_currency; the silver model of a reference table is stg_<singular>. -#}
+{#- dim_currencies -> dim_currency (the word a model name uses). -#}
 {% macro singular_table_name(table) -%}
     {%- if table.endswith('ies') -%}
         {{ return(table[:-3] ~ 'y') }}

@@ -1,18 +1,10 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['account_id', 'updated_at'],
-        on_schema_change='append_new_columns',
-        tags=['daily'],
-        dist='account_id',
-        sort=['account_id', 'updated_at'],
-    )
-}}
+{{ config(dist='account_id', sort=['account_id', 'partition_date']) }}
 
--- Grain: one row per account version (account_id, updated_at) seen in any loaded day's extract: the change history.
--- Each day's extract repeats unchanged versions; they are deduplicated here and merged by
--- delete+insert on (account_id, updated_at), so days loaded in any order give the same table.
+-- Grain: one row per account (account_id) per extract day (partition_date), typed: each day's full
+-- extract as the bank sent it, versions repeated day after day. Incremental by window (the
+-- folder's pre-hook deletes the window's days, then they are inserted again), so reloading a day
+-- replaces everything it contributed, a spurious version included; gold dim_account derives the
+-- SCD2 versions from all loaded days.
 -- Rows breaking a rule are in quarantine_dim_account instead, with the reason (macros/validation).
 
 with
@@ -35,14 +27,15 @@ renamed as (
         currency_id__typed as currency_id,
         account_status__typed as account_status,
         open_date__typed as open_date,
-        updated_at__typed as updated_at
+        updated_at__typed as updated_at,
+        dt as partition_date
     from valid
 
 ),
 
 final as (
 
-    select distinct * from renamed
+    select * from renamed
 
 )
 

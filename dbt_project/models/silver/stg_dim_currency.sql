@@ -1,6 +1,8 @@
-{{ config(materialized='table', dist='all') }}
+{{ config(dist='all', sort=['partition_date']) }}
 
--- Grain: one row per currency (currency_id), typed. Reference data: rebuilt whole on every run.
+-- Grain: one row per currency (currency_id) per extract day (partition_date), typed. Reference data
+-- comes with every day's files; incremental by window like the facts (delete the window's days,
+-- insert them), and gold dim_currency keeps each key's row from the latest extract day loaded.
 -- Rows breaking a rule are in quarantine_dim_currency instead, with the reason (macros/validation).
 
 with
@@ -20,7 +22,8 @@ renamed as (
         currency_id__typed as currency_id,
         currency_code__typed as currency_code,
         currency_name__typed as currency_name,
-        usd_exchange_rate__typed as usd_exchange_rate
+        usd_exchange_rate__typed as usd_exchange_rate,
+        dt as partition_date
     from valid
 
 ),

@@ -1,18 +1,10 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['customer_id', 'updated_at'],
-        on_schema_change='append_new_columns',
-        tags=['daily'],
-        dist='customer_id',
-        sort=['customer_id', 'updated_at'],
-    )
-}}
+{{ config(dist='customer_id', sort=['customer_id', 'partition_date']) }}
 
--- Grain: one row per customer version (customer_id, updated_at) seen in any loaded day's extract: the change history.
--- Each day's extract repeats unchanged versions; they are deduplicated here and merged by
--- delete+insert on (customer_id, updated_at), so days loaded in any order give the same table.
+-- Grain: one row per customer (customer_id) per extract day (partition_date), typed: each day's full
+-- extract as the bank sent it, versions repeated day after day. Incremental by window (the
+-- folder's pre-hook deletes the window's days, then they are inserted again), so reloading a day
+-- replaces everything it contributed, a spurious version included; gold dim_customer derives the
+-- SCD2 versions from all loaded days.
 -- Rows breaking a rule are in quarantine_dim_customer instead, with the reason (macros/validation).
 
 with
@@ -41,14 +33,15 @@ renamed as (
         country__typed as country,
         customer_segment__typed as customer_segment,
         join_date__typed as join_date,
-        updated_at__typed as updated_at
+        updated_at__typed as updated_at,
+        dt as partition_date
     from valid
 
 ),
 
 final as (
 
-    select distinct * from renamed
+    select * from renamed
 
 )
 

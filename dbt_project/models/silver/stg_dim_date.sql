@@ -1,6 +1,8 @@
-{{ config(materialized='table', dist='all') }}
+{{ config(dist='all', sort=['partition_date']) }}
 
--- Grain: one row per calendar day (date_id), typed. Reference data: rebuilt whole on every run.
+-- Grain: one row per calendar day (date_id) per extract day (partition_date), typed. Reference data
+-- comes with every day's files; incremental by window like the facts (delete the window's days,
+-- insert them), and gold dim_date keeps each key's row from the latest extract day loaded.
 -- Rows breaking a rule are in quarantine_dim_date instead, with the reason (macros/validation).
 
 with
@@ -27,7 +29,8 @@ renamed as (
         day_of_week__typed as day_of_week,
         day_name__typed as day_name,
         week_of_year__typed as week_of_year,
-        is_weekend__typed as is_weekend
+        is_weekend__typed as is_weekend,
+        dt as partition_date
     from valid
 
 ),

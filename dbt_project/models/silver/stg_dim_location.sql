@@ -1,6 +1,8 @@
-{{ config(materialized='table', dist='all') }}
+{{ config(dist='all', sort=['partition_date']) }}
 
--- Grain: one row per location (location_id), typed. Reference data: rebuilt whole on every run.
+-- Grain: one row per location (location_id) per extract day (partition_date), typed. Reference data
+-- comes with every day's files; incremental by window like the facts (delete the window's days,
+-- insert them), and gold dim_location keeps each key's row from the latest extract day loaded.
 -- Rows breaking a rule are in quarantine_dim_location instead, with the reason (macros/validation).
 
 with
@@ -21,7 +23,8 @@ renamed as (
         city__typed as city,
         state__typed as state,
         country__typed as country,
-        postal_code__typed as postal_code
+        postal_code__typed as postal_code,
+        dt as partition_date
     from valid
 
 ),

@@ -1,6 +1,8 @@
-{{ config(materialized='table', dist='all') }}
+{{ config(dist='all', sort=['partition_date']) }}
 
--- Grain: one row per transaction type (transaction_type_id), typed. Reference data: rebuilt whole on every run.
+-- Grain: one row per transaction type (transaction_type_id) per extract day (partition_date), typed. Reference data
+-- comes with every day's files; incremental by window like the facts (delete the window's days,
+-- insert them), and gold dim_transaction_type keeps each key's row from the latest extract day loaded.
 -- Rows breaking a rule are in quarantine_dim_transaction_type instead, with the reason (macros/validation).
 
 with
@@ -19,7 +21,8 @@ renamed as (
     select
         transaction_type_id__typed as transaction_type_id,
         transaction_type_name__typed as transaction_type_name,
-        direction__typed as direction
+        direction__typed as direction,
+        dt as partition_date
     from valid
 
 ),

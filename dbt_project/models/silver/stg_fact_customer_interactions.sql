@@ -1,18 +1,7 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='append_new_columns',
-        pre_hook="{{ delete_window('partition_date') }}",
-        tags=['daily'],
-        meta={'window_column': 'partition_date'},
-        dist='customer_id',
-        sort=['partition_date'],
-    )
-}}
+{{ config(dist='customer_id', sort=['partition_date']) }}
 
--- Grain: one row per interaction (interaction_id), typed. Reads the window's bronze partitions (every run);
--- the pre-hook first deletes the window's rows, so reloading a day replaces it.
+-- Grain: one row per interaction (interaction_id), typed. Incremental by window: the folder's pre-hook deletes the
+-- window's days, then the window's bronze partitions are inserted again, so reloading a day replaces it.
 -- Rows breaking a rule are in quarantine_fact_customer_interactions instead, with the reason (macros/validation).
 
 with

@@ -1,6 +1,4 @@
--- Invariant: an account's opening_balance on a day in the window equals its closing_balance on the previous day, wherever the previous day is loaded.
-{{ config(tags=['daily']) }}
-
+-- Invariant: an account's opening_balance on a day in the window equals its closing_balance on the previous day, wherever the previous day is loaded, unless the quarantine explains either day (a transaction or balance row of the account that day was quarantined).
 with balances as (
     select account_id, partition_date, opening_balance, closing_balance
     from {{ ref('fact_daily_balances') }}
@@ -9,6 +7,10 @@ with balances as (
 today as (
     select * from balances
     where {{ window_filter('partition_date') }}
+),
+
+explained as (
+    {{ quarantined_account_days() }}
 )
 
 select
@@ -21,3 +23,5 @@ inner join balances as yesterday
     on yesterday.account_id = today.account_id
     and yesterday.partition_date = cast({{ dbt.dateadd('day', -1, 'today.partition_date') }} as date)
 where today.opening_balance <> yesterday.closing_balance
+    and not {{ is_explained('explained', 'today.account_id', 'today.partition_date') }}
+    and not {{ is_explained('explained', 'yesterday.account_id', 'yesterday.partition_date') }}

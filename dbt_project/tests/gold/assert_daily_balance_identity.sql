@@ -1,13 +1,16 @@
--- Invariant: for every account and day in the window, closing_balance = opening_balance + total_credits - total_debits.
-{{ config(tags=['daily']) }}
+-- Invariant: for every account and day in the window, closing_balance = opening_balance + total_credits - total_debits, unless the quarantine explains the account-day.
+with explained as (
+    {{ quarantined_account_days() }}
+)
 
 select
-    account_id,
-    date_id,
-    opening_balance,
-    total_credits,
-    total_debits,
-    closing_balance
-from {{ ref('fact_daily_balances') }}
-where {{ window_filter('partition_date') }}
-    and closing_balance <> opening_balance + total_credits - total_debits
+    balances.account_id,
+    balances.date_id,
+    balances.opening_balance,
+    balances.total_credits,
+    balances.total_debits,
+    balances.closing_balance
+from {{ ref('fact_daily_balances') }} as balances
+where {{ window_filter('balances.partition_date') }}
+    and balances.closing_balance <> balances.opening_balance + balances.total_credits - balances.total_debits
+    and not {{ is_explained('explained', 'balances.account_id', 'balances.partition_date') }}

@@ -1,5 +1,5 @@
--- Invariant: for every account and day in the window, total_credits and total_debits equal the sums of that day's Completed transactions on the account by direction (credit / debit).
-{{ config(tags=['daily'], meta={'dagster': {'ref': {'name': 'fact_daily_balances'}}}) }}
+-- Invariant: for every account and day in the window, total_credits and total_debits equal the sums of that day's Completed transactions on the account by direction (credit / debit), unless the quarantine explains the account-day (one of its transactions or its balance row was quarantined).
+{{ config(meta={'dagster': {'ref': {'name': 'fact_daily_balances'}}}) }}
 
 with balances as (
     select account_id, partition_date, total_credits, total_debits
@@ -21,6 +21,10 @@ completed as (
     group by transactions.account_id, transactions.partition_date
 ),
 
+explained as (
+    {{ quarantined_account_days() }}
+),
+
 compared as (
     select
         coalesce(balances.account_id, completed.account_id) as account_id,
@@ -37,6 +41,9 @@ compared as (
 
 select *
 from compared
-where total_credits is null
-    or total_credits <> completed_credits
-    or total_debits <> completed_debits
+where (
+        total_credits is null
+        or total_credits <> completed_credits
+        or total_debits <> completed_debits
+    )
+    and not {{ is_explained('explained', 'compared.account_id', 'compared.partition_date') }}

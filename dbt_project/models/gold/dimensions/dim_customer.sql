@@ -1,0 +1,68 @@
+{{ config(dist='all', sort=['customer_id', 'valid_from']) }}
+
+-- Grain: one row per customer version (customer_sk = hash(customer_id, updated_at)), SCD Type 2.
+-- A version is a distinct (customer_id, updated_at) across every loaded extract day; when its
+-- attributes differ between days, the latest extract day's win. Validity comes from lead() over
+-- the versions (not a dbt snapshot), and the table is rebuilt from the whole silver history on
+-- every run, so it is the same whatever order the days were loaded in, and reloading a corrected
+-- day drops a version only that day had.
+
+with
+
+history as (
+
+    select * from {{ ref('stg_dim_customer') }}
+
+),
+
+latest_extract_first as (
+
+    select
+        history.*,
+        row_number() over (partition by customer_id, updated_at order by partition_date desc) as recency
+    from history
+
+),
+
+versions as (
+
+    select * from latest_extract_first
+    where recency = 1
+
+),
+
+windowed as (
+
+    select
+        versions.*,
+        lead(updated_at) over (partition by customer_id order by updated_at) as next_updated_at
+    from versions
+
+),
+
+final as (
+
+    select
+        {{ surrogate_key(['customer_id', 'updated_at']) }} as customer_sk,
+        customer_id,
+        first_name,
+        last_name,
+        email,
+        phone,
+        date_of_birth,
+        address,
+        city,
+        state,
+        country,
+        customer_segment,
+        join_date,
+        updated_at,
+        updated_at as valid_from,
+        coalesce(next_updated_at, {{ scd2_end_of_time() }}) as valid_to,
+        case when next_updated_at is null then true else false end as is_current,
+        partition_date as extract_date
+    from windowed
+
+)
+
+select * from final

@@ -1,0 +1,43 @@
+{{ config(dist='customer_id', sort=['partition_date']) }}
+
+-- Grain: one row per customer-service interaction (interaction_id). Carries the natural ids and the
+-- surrogate key of the customer version valid at interaction_timestamp.
+-- Incremental by window (the folder's pre-hook deletes the window's days, then they are inserted again).
+
+with
+
+interactions as (
+
+    select * from {{ ref('stg_fact_customer_interactions') }}
+    where {{ window_filter('partition_date') }}
+
+),
+
+customers as (
+
+    select customer_sk, customer_id, valid_from, valid_to from {{ ref('dim_customer') }}
+
+),
+
+final as (
+
+    select
+        interactions.interaction_id,
+        interactions.customer_id,
+        interactions.channel_id,
+        interactions.date_id,
+        interactions.interaction_timestamp,
+        interactions.interaction_type,
+        interactions.resolution_status,
+        interactions.satisfaction_score,
+        customers.customer_sk,
+        interactions.partition_date
+    from interactions
+    left join customers
+        on customers.customer_id = interactions.customer_id
+        and interactions.interaction_timestamp >= customers.valid_from
+        and interactions.interaction_timestamp < customers.valid_to
+
+)
+
+select * from final

@@ -1,0 +1,58 @@
+{{ config(dist='account_id', sort=['partition_date']) }}
+
+-- Grain: one row per account and day (account_id, date_id): the balance as of the end of the day.
+-- Carries the natural ids (customer_id from the account version) and the surrogate keys of the
+-- account and customer versions valid at the end of the day.
+-- Incremental by window (the folder's pre-hook deletes the window's days, then they are inserted again).
+
+with
+
+balances as (
+
+    select
+        stg_fact_daily_balances.*,
+        {{ end_of_day('partition_date') }} as as_of
+    from {{ ref('stg_fact_daily_balances') }}
+    where {{ window_filter('partition_date') }}
+
+),
+
+accounts as (
+
+    select account_sk, account_id, customer_id, valid_from, valid_to from {{ ref('dim_account') }}
+
+),
+
+customers as (
+
+    select customer_sk, customer_id, valid_from, valid_to from {{ ref('dim_customer') }}
+
+),
+
+final as (
+
+    select
+        balances.account_id,
+        accounts.customer_id,
+        balances.date_id,
+        balances.currency_id,
+        balances.opening_balance,
+        balances.total_credits,
+        balances.total_debits,
+        balances.closing_balance,
+        accounts.account_sk,
+        customers.customer_sk,
+        balances.partition_date
+    from balances
+    left join accounts
+        on accounts.account_id = balances.account_id
+        and accounts.valid_from < balances.as_of
+        and accounts.valid_to >= balances.as_of
+    left join customers
+        on customers.customer_id = accounts.customer_id
+        and customers.valid_from < balances.as_of
+        and customers.valid_to >= balances.as_of
+
+)
+
+select * from final

@@ -1,0 +1,56 @@
+{{ config(dist='customer_id', sort=['partition_date']) }}
+
+-- Grain: one row per investment (investment_id). Carries the natural ids and the surrogate keys of
+-- the customer and account versions valid at the end of the day (the fact has only a date).
+-- Incremental by window (the folder's pre-hook deletes the window's days, then they are inserted again).
+
+with
+
+investments as (
+
+    select
+        stg_fact_investment.*,
+        {{ end_of_day('partition_date') }} as as_of
+    from {{ ref('stg_fact_investment') }}
+    where {{ window_filter('partition_date') }}
+
+),
+
+accounts as (
+
+    select account_sk, account_id, valid_from, valid_to from {{ ref('dim_account') }}
+
+),
+
+customers as (
+
+    select customer_sk, customer_id, valid_from, valid_to from {{ ref('dim_customer') }}
+
+),
+
+final as (
+
+    select
+        investments.investment_id,
+        investments.customer_id,
+        investments.account_id,
+        investments.investment_type_id,
+        investments.date_id,
+        investments.investment_amount,
+        investments.investment_return,
+        customers.customer_sk,
+        accounts.account_sk,
+        investments.partition_date
+    from investments
+    left join customers
+        on customers.customer_id = investments.customer_id
+        and customers.valid_from < investments.as_of
+        and customers.valid_to >= investments.as_of
+    left join accounts
+        on accounts.account_id = investments.account_id
+        and accounts.valid_from < investments.as_of
+        and accounts.valid_to >= investments.as_of
+
+)
+
+select * from final

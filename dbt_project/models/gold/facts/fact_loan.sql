@@ -1,0 +1,44 @@
+{{ config(dist='customer_id', sort=['partition_date']) }}
+
+-- Grain: one row per loan application (loan_fact_id). Carries the natural ids and the surrogate key
+-- of the customer version valid at the end of the day (the fact has only a date).
+-- Incremental by window (the folder's pre-hook deletes the window's days, then they are inserted again).
+
+with
+
+loans as (
+
+    select
+        stg_fact_loan.*,
+        {{ end_of_day('partition_date') }} as as_of
+    from {{ ref('stg_fact_loan') }}
+    where {{ window_filter('partition_date') }}
+
+),
+
+customers as (
+
+    select customer_sk, customer_id, valid_from, valid_to from {{ ref('dim_customer') }}
+
+),
+
+final as (
+
+    select
+        loans.loan_fact_id,
+        loans.loan_id,
+        loans.customer_id,
+        loans.date_id,
+        loans.loan_amount,
+        loans.loan_status,
+        customers.customer_sk,
+        loans.partition_date
+    from loans
+    left join customers
+        on customers.customer_id = loans.customer_id
+        and customers.valid_from < loans.as_of
+        and customers.valid_to >= loans.as_of
+
+)
+
+select * from final

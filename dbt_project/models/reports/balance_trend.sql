@@ -1,0 +1,47 @@
+-- Total and average closing balance (USD) over the last 30 days loaded.
+
+with
+
+balances as (
+
+    select * from {{ ref('fact_daily_balances') }}
+
+),
+
+dates as (
+
+    select * from {{ ref('dim_date') }}
+
+),
+
+currencies as (
+
+    select * from {{ ref('dim_currency') }}
+
+),
+
+daily_totals as (
+
+    select
+        dates.date,
+        sum(balances.closing_balance * currencies.usd_exchange_rate) as total_balance,
+        avg(balances.closing_balance * currencies.usd_exchange_rate) as avg_account_balance,
+        count(distinct balances.account_id) as active_accounts
+    from balances
+    inner join dates
+        on dates.date_id = balances.date_id
+    inner join currencies
+        on currencies.currency_id = balances.currency_id
+    group by dates.date
+
+),
+
+final as (
+
+    select * from daily_totals
+    order by date desc
+    limit 30
+
+)
+
+select * from final

@@ -1,0 +1,44 @@
+-- Completed transactions by the location they happened at, amounts in USD (top 20 locations).
+
+with
+
+transactions as (
+
+    select * from {{ ref('fact_transaction') }}
+    where transaction_status = 'Completed'
+
+),
+
+locations as (
+
+    select * from {{ ref('dim_location') }}
+
+),
+
+currencies as (
+
+    select * from {{ ref('dim_currency') }}
+
+),
+
+final as (
+
+    select
+        locations.country,
+        locations.state,
+        locations.city,
+        count(transactions.transaction_id) as transaction_count,
+        sum(transactions.transaction_amount * currencies.usd_exchange_rate) as total_amount,
+        avg(transactions.transaction_amount * currencies.usd_exchange_rate) as avg_amount
+    from transactions
+    inner join locations
+        on locations.location_id = transactions.location_id
+    inner join currencies
+        on currencies.currency_id = transactions.currency_id
+    group by locations.country, locations.state, locations.city
+    order by total_amount desc, locations.country, locations.state, locations.city
+    limit 20
+
+)
+
+select * from final

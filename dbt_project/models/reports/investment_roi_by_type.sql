@@ -1,0 +1,62 @@
+-- Return on investment per investment type, amounts in USD (an account's currency never changes,
+-- so its current row gives it).
+
+with
+
+investments as (
+
+    select * from {{ ref('fact_investment') }}
+
+),
+
+investment_types as (
+
+    select * from {{ ref('dim_investment_type') }}
+
+),
+
+accounts as (
+
+    select * from {{ ref('dim_account') }}
+    where is_current
+
+),
+
+currencies as (
+
+    select * from {{ ref('dim_currency') }}
+
+),
+
+in_usd as (
+
+    select
+        investment_types.investment_type_name,
+        investments.investment_id,
+        investments.investment_amount * currencies.usd_exchange_rate as invested_usd,
+        investments.investment_return * currencies.usd_exchange_rate as return_usd
+    from investments
+    inner join investment_types
+        on investment_types.investment_type_id = investments.investment_type_id
+    inner join accounts
+        on accounts.account_id = investments.account_id
+    inner join currencies
+        on currencies.currency_id = accounts.currency_id
+
+),
+
+final as (
+
+    select
+        investment_type_name,
+        count(investment_id) as total_investments,
+        sum(invested_usd) as total_invested,
+        sum(return_usd) as total_return,
+        round(100.0 * sum(return_usd) / nullif(sum(invested_usd), 0), 2) as roi_percentage
+    from in_usd
+    group by investment_type_name
+    order by roi_percentage desc, investment_type_name
+
+)
+
+select * from final

@@ -1,0 +1,50 @@
+-- Completed transactions per month and channel, amounts in USD.
+
+with
+
+transactions as (
+
+    select * from {{ ref('fact_transaction') }}
+    where transaction_status = 'Completed'
+
+),
+
+dates as (
+
+    select * from {{ ref('dim_date') }}
+
+),
+
+channels as (
+
+    select * from {{ ref('dim_channel') }}
+
+),
+
+currencies as (
+
+    select * from {{ ref('dim_currency') }}
+
+),
+
+final as (
+
+    select
+        dates.year,
+        dates.month,
+        channels.channel_name,
+        count(transactions.transaction_id) as transaction_count,
+        sum(transactions.transaction_amount * currencies.usd_exchange_rate) as total_amount
+    from transactions
+    inner join dates
+        on dates.date_id = transactions.date_id
+    inner join channels
+        on channels.channel_id = transactions.channel_id
+    inner join currencies
+        on currencies.currency_id = transactions.currency_id
+    group by dates.year, dates.month, channels.channel_name
+    order by dates.year, dates.month, transaction_count desc, channels.channel_name
+
+)
+
+select * from final

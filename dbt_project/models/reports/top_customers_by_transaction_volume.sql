@@ -1,0 +1,67 @@
+-- Top 10 customers by Completed transaction amount (USD). The seed joined dim_customer and
+-- dim_account on natural keys, which counts every transaction once per SCD2 version; the fact
+-- already carries customer_id, so join only the customer's current row (for today's name).
+
+with
+
+transactions as (
+
+    select * from {{ ref('fact_transaction') }}
+    where transaction_status = 'Completed'
+
+),
+
+customers as (
+
+    select * from {{ ref('dim_customer') }}
+    where is_current
+
+),
+
+currencies as (
+
+    select * from {{ ref('dim_currency') }}
+
+),
+
+in_usd as (
+
+    select
+        transactions.customer_id,
+        transactions.transaction_id,
+        transactions.transaction_amount * currencies.usd_exchange_rate as amount_usd
+    from transactions
+    inner join currencies
+        on currencies.currency_id = transactions.currency_id
+
+),
+
+per_customer as (
+
+    select
+        customer_id,
+        count(transaction_id) as total_transactions,
+        sum(amount_usd) as total_amount,
+        avg(amount_usd) as avg_transaction
+    from in_usd
+    group by customer_id
+
+),
+
+final as (
+
+    select
+        per_customer.customer_id,
+        {{ dbt.concat(['customers.first_name', "' '", 'customers.last_name']) }} as customer_name,
+        per_customer.total_transactions,
+        per_customer.total_amount,
+        per_customer.avg_transaction
+    from per_customer
+    inner join customers
+        on customers.customer_id = per_customer.customer_id
+    order by per_customer.total_amount desc, per_customer.customer_id
+    limit 10
+
+)
+
+select * from final

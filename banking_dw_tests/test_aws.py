@@ -34,11 +34,11 @@ from banking_dw.bronze.glue import (
 from banking_dw.contracts import CONTRACTS, TableContract, contract
 from banking_dw.landing.resources import file_md5, object_key
 from banking_dw.landing.s3 import S3Lake
-from banking_dw.settings import REPOSITORY_ROOT
+from banking_dw.settings import repository_root
 # moto_endpoint is a fixture: imported so pytest finds it without a conftest.
 from banking_dw_tests.moto_server import moto_endpoint, set_crawl_progression  # noqa: F401
 
-TEMPLATE = REPOSITORY_ROOT / "deploy" / "aws" / "banking_dw.yaml"
+TEMPLATE = repository_root() / "deploy" / "aws" / "banking_dw.yaml"
 DAYS = [date(2024, 1, 1), date(2024, 1, 2)]
 CHANNELS = contract("dim_channels")
 TRANSACTIONS = contract("fact_transactions")

@@ -17,6 +17,8 @@ import pytest
 import yaml
 
 from banking_dw.contracts import CONTRACTS, contract
+from banking_dw.dbt.args import window_environment
+from banking_dw.partitions import DayWindow
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 SOURCES_YAML = DBT_PROJECT_DIR / "models" / "bronze" / "_bronze__sources.yml"
@@ -200,9 +202,13 @@ def _create_bronze(warehouse: Path, lake: Path) -> None:
 
 
 def _build(tmp_path: Path, warehouse: Path, min_date: str, max_date: str, command: str = "build"):
-    vars_ = f'{{"min_date": "{min_date}", "max_date": "{max_date}", "warehouse_path": "{warehouse}"}}'
-    env = _no_credentials_env()
-    return _dbt(tmp_path, command, "--target", "local", "--vars", vars_, env=env)
+    """As the Dagster asset runs dbt: the warehouse and the window come from the environment."""
+    env = {
+        **_no_credentials_env(),
+        "BANKING_DW_WAREHOUSE_PATH": str(warehouse),
+        **window_environment(DayWindow(dt.date.fromisoformat(min_date), dt.date.fromisoformat(max_date))),
+    }
+    return _dbt(tmp_path, command, "--target", "local", env=env)
 
 
 def _snapshot(warehouse: Path) -> dict[str, list[tuple]]:
@@ -380,7 +386,7 @@ def test_safe_cast_accepts_only_the_contract_formats_for_dates_and_timestamps(tm
     )
     result = _dbt(
         tmp_path, "show", "--quiet", "--output", "json", "--limit", "20", "--inline", inline,
-        "--vars", json.dumps({"warehouse_path": str(tmp_path / "wh.duckdb")}),
+        env={**os.environ, "BANKING_DW_WAREHOUSE_PATH": str(tmp_path / "wh.duckdb")},
     )
     assert result.returncode == 0, result.stdout + result.stderr
     shown = json.loads(result.stdout[result.stdout.index("{"):])["show"]

@@ -11,7 +11,7 @@ from banking_dw.definitions import defs
 from banking_dw.landing.checks import FILE_STRUCTURE_VALID
 from banking_dw.partitions import daily_partitions
 
-LAYERS = {"raw", "landing", "bronze", "silver", "gold"}
+LAYERS = {"raw", "landing", "bronze", "silver", "gold", "reports"}
 REPORTS = {
     "top_customers_by_transaction_volume",
     "monthly_transactions_by_channel",
@@ -27,19 +27,13 @@ def graph():
     return defs().resolve_asset_graph()
 
 
-def _project_has_reports() -> bool:
-    """Reports become dbt models under models/reports (being moved there); once the folder has
-    models, the graph must have the reports group. The lead tightens this after the merge."""
-    return any((settings.dbt_project_dir() / "models" / "reports").glob("*.sql"))
-
-
 def _key(*path: str) -> dg.AssetKey:
     return dg.AssetKey(list(path))
 
 
 def test_groups_are_exactly_the_layers(graph):
     groups = Counter(graph.get(key).group_name for key in graph.get_all_asset_keys())
-    assert set(groups) == LAYERS | ({"reports"} if _project_has_reports() else set())
+    assert set(groups) == LAYERS
     assert groups["raw"] == groups["landing"] == groups["bronze"] == 14
 
 
@@ -55,7 +49,7 @@ def test_the_whole_dbt_project_is_one_asset_step_with_no_pool():
     by_step = {a.node_def.name: a for a in defs().assets}
     assert set(by_step) == {"raw_csv_files", "landed_objects", "crawled_bronze_tables", "dbt_models"}
     dbt_groups = {by_step["dbt_models"].specs_by_key[k].group_name for k in by_step["dbt_models"].keys}
-    assert dbt_groups == {"silver", "gold"} | ({"reports"} if _project_has_reports() else set())
+    assert dbt_groups == {"silver", "gold", "reports"}
     # A killed run never releases a pool slot; the warehouse is guarded by a file lock instead.
     assert all(a.node_def.pool is None for a in by_step.values())
 
@@ -73,7 +67,6 @@ def test_each_table_has_one_path_from_csv_to_gold(graph, table):
         assert upstream in graph.get(downstream).parent_keys, f"{upstream} -> {downstream}"
 
 
-@pytest.mark.skipif(not _project_has_reports(), reason="reports are not dbt models in this checkout yet")
 def test_reports_depend_on_gold(graph):
     for name in REPORTS:
         parents = graph.get(_key("reports", name)).parent_keys
@@ -112,9 +105,32 @@ def test_definitions_include_schedule_and_alert_sensors():
         assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
 
 
-def test_an_unbuilt_target_is_refused_rather_than_half_used(monkeypatch):
+def _shape(definitions: dg.Definitions) -> dict[str, object]:
+    graph = definitions.resolve_asset_graph()
+    return {
+        "assets": {key: graph.get(key).group_name for key in graph.get_all_asset_keys()},
+        "deps": {key: graph.get(key).parent_keys for key in graph.get_all_asset_keys()},
+        "checks": set(graph.asset_check_keys),
+    }
+
+
+def test_the_aws_target_has_the_same_graph_with_its_own_resources(monkeypatch):
+    local = defs()
     monkeypatch.setenv("BANKING_DW_TARGET", "aws")
-    with pytest.raises(NotImplementedError, match="BANKING_DW_TARGET=aws"):
+    monkeypatch.setenv("BANKING_DW_S3_BUCKET", "bank-lake")
+    aws = defs()
+    assert _shape(aws) == _shape(local)
+    assert {name: type(r).__name__ for name, r in aws.resources.items() if name in ("lake", "catalog", "warehouse")} == {
+        "lake": "S3Lake",
+        "catalog": "GlueCatalog",
+        "warehouse": "RedshiftWarehouse",
+    }
+
+
+def test_a_missing_aws_setting_or_an_unknown_target_fails_in_one_line(monkeypatch):
+    monkeypatch.setenv("BANKING_DW_TARGET", "aws")
+    monkeypatch.delenv("BANKING_DW_S3_BUCKET", raising=False)
+    with pytest.raises(ValueError, match="^BANKING_DW_S3_BUCKET is not set: [^\\n]*$"):
         defs()
     monkeypatch.setenv("BANKING_DW_TARGET", "azure")
     with pytest.raises(ValueError, match="'azure' is not a known target"):

@@ -1,11 +1,9 @@
-import json
 from datetime import date
-from pathlib import Path
 
 import dagster as dg
 import pytest
 
-from banking_dw.dbt.args import build_args
+from banking_dw.dbt.args import build_args, window_environment
 from banking_dw.partitions import DayWindow, daily_partitions, parse_partition_key
 
 
@@ -57,11 +55,9 @@ def test_partitions_cover_the_generator_calendar_only():
     assert daily_partitions.end.date() == date(2031, 1, 1)
 
 
-def test_dbt_build_args_carry_window_and_warehouse():
-    args = build_args("local", Path("/tmp/wh.duckdb"), DayWindow(date(2024, 1, 1), date(2024, 1, 3)))
-    assert args[:3] == ["build", "--target", "local"]
-    assert json.loads(args[args.index("--vars") + 1]) == {
-        "min_date": "2024-01-01",
-        "max_date": "2024-01-03",
-        "warehouse_path": "/tmp/wh.duckdb",
+def test_dbt_builds_one_target_and_gets_the_half_open_window_from_the_environment():
+    assert build_args("local") == ["build", "--target", "local"]
+    assert window_environment(DayWindow(date(2024, 1, 1), date(2024, 1, 3))) == {
+        "BANKING_DW_MIN_DATE": "2024-01-01",
+        "BANKING_DW_MAX_DATE": "2024-01-03",
     }

@@ -32,7 +32,7 @@ def failing_rows_evidence(metadata: Mapping[str, object]) -> str | None:
             return str(metadata[key])
     unique_id = metadata.get("unique_id")
     if isinstance(unique_id, str) and unique_id.startswith("test."):
-        return dbt_test_evidence(unique_id, settings.DBT_PROJECT_DIR / "target" / "manifest.json")
+        return dbt_test_evidence(unique_id, settings.dbt_project_dir() / "target" / "manifest.json")
     return None
 
 

@@ -17,7 +17,7 @@ REPORTS_SCHEMA = "dev_reports"
 
 def report_names() -> list[str]:
     """The report models, in file-name order."""
-    return sorted(path.stem for path in (settings.DBT_PROJECT_DIR / "models" / "reports").glob("*.sql"))
+    return sorted(path.stem for path in (settings.dbt_project_dir() / "models" / "reports").glob("*.sql"))
 
 
 def main() -> int:

@@ -433,3 +433,35 @@ def test_smoke_land_and_crawl_on_a_real_account(tmp_path: Path) -> None:
             DatabaseName=catalog.database, TableName=CHANNELS.name, PartitionsToDelete=[{"Values": [day.isoformat()]}]
         )
         lake.client().delete_object(Bucket=lake.bucket, Key=lake.bucket_key(key))
+
+
+# --- the whole front of the graph on the aws target ----------------------------------------
+
+
+def test_aws_target_lands_catalogs_and_crawls_two_days_with_every_check_passing(
+    aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issue's acceptance command, in process: raw -> S3 -> Glue tables, partitions, crawl."""
+    from banking_dw.definitions import defs
+
+    monkeypatch.setenv("BANKING_DW_TARGET", "aws")
+    monkeypatch.setenv("BANKING_DW_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("BANKING_DW_TRANSACTIONS_PER_DAY", "200")
+    definitions = defs()
+    keys = dg.AssetSelection.groups("raw", "landing", "bronze").resolve(definitions.resolve_asset_graph())
+    result = definitions.resolve_implicit_global_asset_job_def().execute_in_process(
+        asset_selection=list(keys),
+        instance=dg.DagsterInstance.ephemeral(),
+        tags={"dagster/asset_partition_range_start": "2024-01-01", "dagster/asset_partition_range_end": "2024-01-02"},
+    )
+
+    evaluations = result.get_asset_check_evaluations()
+    assert {e.asset_key.path[0] for e in evaluations} == {"raw", "landing", "bronze"}
+    assert [f"{e.asset_key.to_user_string()}:{e.check_name}" for e in evaluations if not e.passed] == []
+    glue = client("glue")
+    database = os.environ["BANKING_DW_GLUE_DATABASE"]
+    for table in CONTRACTS:
+        partitions = glue.get_partitions(DatabaseName=database, TableName=table.name)["Partitions"]
+        assert sorted(p["Values"][0] for p in partitions) == ["2024-01-01", "2024-01-02"]
+    crawler = glue.get_crawler(Name=os.environ["BANKING_DW_GLUE_CRAWLER"])["Crawler"]
+    assert crawler["State"] == "READY" and crawler["LastCrawl"]["Status"] in ("COMPLETED", "SUCCEEDED")

@@ -26,5 +26,16 @@ setup(
         "pyarrow==26.0.1",
         "tabulate==0.10.0",
     ],
-    extras_require={"dev": ["pytest==9.2.0"]},
+    extras_require={
+        "dev": [
+            "pytest==9.2.0",
+            # The second SQL engine the dbt project is proven on (Redshift itself cannot be reached):
+            # 1.11.0 is the dbt-postgres release for dbt-core 1.11 (dbt-redshift 1.11 builds on it too).
+            "dbt-postgres==1.11.0",
+            # Imported directly by the second-engine test to load bronze with COPY; dbt-postgres's own driver.
+            "psycopg2-binary==2.9.13",
+            # Ships PostgreSQL binaries and starts a throwaway server in seconds, no system install.
+            "pgserver==0.1.4",
+        ]
+    },
 )

@@ -35,6 +35,13 @@ setup(
             # Lints deploy/aws/banking_dw.yaml; exact pin because each release adds rules and
             # resource specs, so an unpinned lint could fail a template that did not change.
             "cfn-lint==1.58.0",
+            # The second SQL engine the dbt project is proven on (Redshift itself cannot be reached):
+            # 1.11.0 is the dbt-postgres release for dbt-core 1.11 (dbt-redshift 1.11 builds on it too).
+            "dbt-postgres==1.11.0",
+            # Imported directly by the second-engine test to load bronze with COPY; dbt-postgres's own driver.
+            "psycopg2-binary==2.9.13",
+            # Ships PostgreSQL binaries and starts a throwaway server in seconds, no system install.
+            "pgserver==0.1.4",
         ]
     },
 )

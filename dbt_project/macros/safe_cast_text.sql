@@ -4,7 +4,7 @@
     Never raises, so silver can judge every bronze value and quarantine the bad ones.
     duckdb: try_cast, regex-guarded so only the contract's formats pass ('1.5' is not an integer,
     '1.234' is not rounded to a decimal(18,2), '2024-1-2' or a timestamp is not a date);
-    redshift/default: regex-guarded CASE, dates round-tripped through the calendar. -#}
+    redshift, postgres (default): regex-guarded CASE, dates checked against the calendar. -#}
 {% macro safe_cast_text(expr, type) -%}
     {{ return(adapter.dispatch('safe_cast_text', 'banking_dw')(expr, type)) }}
 {%- endmacro %}
@@ -41,10 +41,19 @@
 {%- endmacro %}
 
 
-{#- `cast_sql` only when the date text `day` names a real calendar day: non-strict to_date rolls
-    2023-02-30 over to March instead of raising, so the round trip differs and the value is null. -#}
-{% macro _calendar_checked(expr, day, cast_sql) -%}
-    case when to_char(to_date({{ day }}, 'YYYY-MM-DD'), 'YYYY-MM-DD') = {{ day }} then {{ cast_sql }} end
+{#- `cast_sql` only when the date text `day` (already YYYY-MM-DD with month 01-12 and day 01-31)
+    names a real calendar day: its day is at most the month's length, leap years included.
+    Plain arithmetic, not a to_date round trip: Redshift's non-strict to_date rolls 2023-02-30 over
+    to March, but PostgreSQL's raises, which would fail the whole model instead of quarantining one
+    row; this form behaves the same on both. -#}
+{% macro _calendar_checked(day, cast_sql) -%}
+    {%- set year = 'cast(substring(' ~ day ~ ', 1, 4) as integer)' -%}
+    case when cast(substring({{ day }}, 9, 2) as integer) <= case cast(substring({{ day }}, 6, 2) as integer)
+            when 2 then case when (mod({{ year }}, 4) = 0 and mod({{ year }}, 100) <> 0) or mod({{ year }}, 400) = 0 then 29 else 28 end
+            when 4 then 30 when 6 then 30 when 9 then 30 when 11 then 30
+            else 31
+        end
+    then {{ cast_sql }} end
 {%- endmacro %}
 
 
@@ -80,11 +89,11 @@
         case when {{ expr }} ~ '^{{ _decimal_pattern(t) }}$' then cast({{ expr }} as {{ t }}) end
     {%- elif t == 'date' -%}
         case when {{ expr }} ~ '^{{ _date_pattern() }}$' then
-            {{ _calendar_checked(expr, expr, 'cast(' ~ expr ~ ' as date)') }}
+            {{ _calendar_checked(expr, 'cast(' ~ expr ~ ' as date)') }}
         end
     {%- elif t == 'timestamp' -%}
         case when {{ expr }} ~ '^{{ _timestamp_pattern() }}$' then
-            {{ _calendar_checked(expr, 'left(' ~ expr ~ ', 10)', 'cast(' ~ expr ~ ' as timestamp)') }}
+            {{ _calendar_checked('left(' ~ expr ~ ', 10)', 'cast(' ~ expr ~ ' as timestamp)') }}
         end
     {%- elif t == 'boolean' -%}
         case when lower({{ expr }}) = 'true' then true when lower({{ expr }}) = 'false' then false end

@@ -1,0 +1,221 @@
+"""The dbt project's SQL for Redshift, proven offline: every model, test and hook compiles for the
+redshift target without a connection, and none of it uses a DuckDB-only construct. Also the
+on-run-start hook that creates Spectrum's dev_bronze external schema."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+ROLE_ARN = "arn:aws:iam::123456789012:role/banking-dw-spectrum"
+
+# DuckDB functions and syntax that Redshift does not have (name -> pattern, case-insensitive).
+DUCKDB_ONLY = {
+    "list(...)": r"\blist\s*\(",
+    "list_* functions": r"\blist_\w+\s*\(",
+    "regexp_full_match": r"\bregexp_full_match\s*\(",
+    "regexp_matches": r"\bregexp_matches\s*\(",
+    "regexp_extract": r"\bregexp_extract\s*\(",
+    "strftime / strptime": r"\bstr[fp]time\s*\(",
+    "read_csv / read_parquet / read_json": r"\bread_(csv|csv_auto|parquet|json)\w*\s*\(",
+    "try_cast": r"\btry_cast\s*\(",
+    "struct literal {'...'}": r"\{\s*'",
+    "struct_pack / struct_extract": r"\bstruct_\w+\s*\(",
+    "epoch_ms / epoch_us / epoch_ns": r"\bepoch_(ms|us|ns)\s*\(",
+    "date_diff / date_add / date_sub (Redshift: datediff / dateadd)": r"\bdate_(diff|add|sub)\s*\(",
+    "make_date / make_timestamp": r"\bmake_(date|time|timestamp)\w*\s*\(",
+    "count_if / arg_max / arg_min": r"\b(count_if|arg_max|arg_min)\s*\(",
+    "string_agg / array_agg (Redshift: listagg)": r"\b(string_agg|array_agg)\s*\(",
+    "unnest / generate_series": r"\b(unnest|generate_series)\s*\(",
+    "select * exclude / replace": r"\*\s*(exclude|replace)\s*\(",
+    "DuckDB-only :: cast (nested, unsigned or huge types)": (
+        r"::\s*((struct|map|union|list|json|blob|hugeint|uhugeint|ubigint|uinteger|usmallint|utinyint)\b"
+        r"|\w+\s*\[\s*\])"
+    ),
+    "DuckDB-only type name": r"\b(hugeint|uhugeint|ubigint|uinteger|usmallint|utinyint)\b",
+}
+
+
+def duckdb_only_constructs(sql: str) -> list[str]:
+    """The DuckDB-only constructs used in `sql` (comments ignored), by name."""
+    code = re.sub(r"/\*.*?\*/", " ", sql, flags=re.DOTALL)
+    code = re.sub(r"--[^\n]*", " ", code)
+    return [name for name, pattern in DUCKDB_ONLY.items() if re.search(pattern, code, flags=re.IGNORECASE)]
+
+
+def _dbt_executable() -> str:
+    return str(Path(sys.executable).parent / "dbt")
+
+
+def _offline_env(**overrides: str) -> dict[str, str]:
+    """No Redshift or AWS settings inherited from the caller: what compiles here compiles anywhere."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("REDSHIFT_", "BANKING_DW_REDSHIFT_", "BANKING_DW_GLUE_", "AWS_"))
+    }
+    env.pop("BANKING_DW_DBT_TARGET", None)
+    env.update(overrides)
+    return env
+
+
+def _compile(target_path: Path, target: str, *args: str, env: dict[str, str] | None = None) -> str:
+    """`dbt compile` without a connection into `target_path`; returns its standard output."""
+    command = [
+        _dbt_executable(),
+        "compile",
+        "--target",
+        target,
+        "--no-introspect",
+        "--no-populate-cache",
+        "--no-partial-parse",
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(target_path / "logs"),
+    ]
+    result = subprocess.run(
+        command, cwd=DBT_PROJECT_DIR, env=env or _offline_env(), capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    return result.stdout
+
+
+def _compiled_sql(target_path: Path) -> dict[str, str]:
+    """Every compiled statement: models, tests and hooks (target/compiled), and target/run if any."""
+    files = sorted((target_path / "compiled").rglob("*.sql")) + sorted((target_path / "run").rglob("*.sql"))
+    return {str(p.relative_to(target_path)): p.read_text() for p in files}
+
+
+def _hook_sql(target_path: Path) -> list[str]:
+    manifest = json.loads((target_path / "manifest.json").read_text())
+    hooks = [n for n in manifest["nodes"].values() if n["resource_type"] == "operation"]
+    return [n["compiled_code"] for n in sorted(hooks, key=lambda n: n["unique_id"])]
+
+
+@pytest.fixture(scope="module")
+def redshift_target(tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("redshift")
+    _compile(target, "redshift")
+    return target
+
+
+# --------------------------------------------------------------------------- the scanner can fail
+
+
+@pytest.mark.parametrize(
+    "planted",
+    [
+        "select list(account_id) from t",
+        "select list_distinct(x) from t",
+        "select * from t where regexp_full_match(x, '[0-9]+')",
+        "select regexp_matches(x, 'a')",
+        "select strftime(ts, '%Y-%m-%d')",
+        "create view v as select * from read_csv('lake/*.csv')",
+        "select try_cast(x as integer)",
+        "select {'a': 1} as s",
+        "select epoch_ms(ts)",
+        "select x::hugeint",
+        "select x::varchar[]",
+        "select * exclude (x) from t",
+        "select date_diff('day', a, b)",
+        "select string_agg(x, ',') from t",
+    ],
+)
+def test_scanner_catches_a_planted_duckdb_construct(planted):
+    assert duckdb_only_constructs(planted), planted
+
+
+def test_scanner_accepts_portable_sql_and_ignores_comments():
+    portable = """
+        -- strftime and try_cast in a comment are fine
+        select cast(x as integer), x::integer, md5(cast(id as varchar) || '|'),
+               case when x ~ '^[0-9]+$' then cast(x as bigint) end,
+               dateadd(day, 1, d), datediff(day, a, b), listagg(x, ','), to_char(d, 'YYYY-MM-DD')
+        from dev_bronze.t /* regexp_full_match( */
+    """
+    assert duckdb_only_constructs(portable) == []
+
+
+def test_compiled_duckdb_sql_is_caught(tmp_path):
+    """The same compile-and-scan path fails on DuckDB SQL: the check is not vacuous."""
+    env = _offline_env(BANKING_DW_DATA_DIR=str(tmp_path))
+    _compile(tmp_path, "local", "--select", "stg_fact_transaction", env=env)
+    found = {name for sql in _compiled_sql(tmp_path).values() for name in duckdb_only_constructs(sql)}
+    assert {"try_cast", "regexp_full_match"} <= found
+
+
+# --------------------------------------------------------------------------- the redshift target
+
+
+def test_every_model_and_test_compiles_for_redshift(redshift_target):
+    manifest = json.loads((redshift_target / "manifest.json").read_text())
+    nodes = [n for n in manifest["nodes"].values() if n["resource_type"] in ("model", "test", "operation")]
+    assert nodes
+    uncompiled = [n["unique_id"] for n in nodes if not (n.get("compiled") and n.get("compiled_code") is not None)]
+    assert uncompiled == []
+    # compiled_code of ephemeral-free projects is what target/compiled holds, one file per node
+    assert len(_compiled_sql(redshift_target)) >= len(nodes) - sum(1 for n in nodes if n["resource_type"] == "operation")
+
+
+def test_redshift_sql_has_no_duckdb_only_constructs(redshift_target):
+    offending = {
+        path: found for path, sql in _compiled_sql(redshift_target).items() if (found := duckdb_only_constructs(sql))
+    }
+    assert offending == {}
+
+
+# --------------------------------------------------------------------------- dev_bronze external schema
+
+
+def _normalised(sql: str) -> str:
+    return " ".join(sql.split())
+
+
+def _render_hook_macro(tmp_path: Path, target: str, env: dict[str, str]) -> str:
+    """What create_bronze_external_schema() renders to on `target`, through `dbt compile --inline`."""
+    stdout = _compile(
+        tmp_path, target, "--inline", "{{ create_bronze_external_schema() }}", "--output", "json", "--quiet", env=env
+    )
+    return json.loads(stdout)["compiled"]
+
+
+def test_external_schema_ddl_names_the_configured_database_role_and_region(tmp_path):
+    env = _offline_env(
+        BANKING_DW_GLUE_DATABASE="bank_glue",
+        BANKING_DW_REDSHIFT_IAM_ROLE_ARN=ROLE_ARN,
+        AWS_REGION="eu-west-1",
+    )
+    assert _normalised(_render_hook_macro(tmp_path, "redshift", env)) == (
+        "create external schema if not exists dev_bronze from data catalog database 'bank_glue'"
+        f" region 'eu-west-1' iam_role '{ROLE_ARN}'"
+    )
+
+
+def test_external_schema_defaults_compile_without_credentials(redshift_target):
+    """Glue database banking_dw_bronze by default; no region clause unless one is set; the role is
+    a visible placeholder (a run stops on it instead of sending it to Redshift)."""
+    (hook,) = _hook_sql(redshift_target)
+    assert _normalised(hook).startswith(
+        "create external schema if not exists dev_bronze from data catalog database 'banking_dw_bronze' iam_role '"
+    )
+    assert "region" not in hook
+    assert "set-BANKING_DW_REDSHIFT_IAM_ROLE_ARN" in hook
+
+
+@pytest.mark.parametrize("target", ["local", "postgres"])
+def test_external_schema_ddl_is_empty_on_other_targets(tmp_path, target):
+    env = _offline_env(BANKING_DW_REDSHIFT_IAM_ROLE_ARN=ROLE_ARN, BANKING_DW_DATA_DIR=str(tmp_path))
+    assert _render_hook_macro(tmp_path, target, env).strip() == ""

@@ -1,0 +1,292 @@
+"""A second SQL engine: the same dbt project, on the same two generated days, built on PostgreSQL
+(dbt-postgres on a throwaway `pgserver`) and on DuckDB, must give the same gold, table by table.
+
+Redshift cannot be reached from here and redshift_connector cannot talk to PostgreSQL, so
+PostgreSQL stands in for the non-DuckDB path: the `default__` / `postgres__` macros Redshift
+also dispatches to run for real, against an engine as strict as Redshift or stricter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import duckdb
+import pgserver
+import psycopg2
+import pytest
+
+from banking_dw.bronze.resources import BRONZE_SCHEMA, bronze_view_sql
+from banking_dw.contracts import CONTRACTS
+from banking_dw.generator import Scale, generate_day, generate_reference_tables, write_csv
+from banking_dw_tests.conftest import TEST_SEED, TEST_TRANSACTIONS_PER_DAY
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+# The published layers compared across engines (reports join gold once they are dbt models).
+COMPARED_SCHEMAS = ("dev_gold", "dev_reports")
+NULL = "<null>"
+
+
+# --------------------------------------------------------------------------- the two warehouses
+
+
+@pytest.fixture(scope="session")
+def postgres_env() -> Iterator[dict[str, str]]:
+    """A PostgreSQL server for the session (pgserver: bundled binaries, unix socket only), as the
+    libpq variables the `postgres` dbt profile reads.
+
+    Its data directory is outside pytest's basetemp: run as root, pgserver starts PostgreSQL as
+    an unprivileged user, who cannot enter the 0700 directory pytest keeps its temp dirs in."""
+    with tempfile.TemporaryDirectory(prefix="banking-dw-postgres-") as parent:
+        server = pgserver.get_server(Path(parent) / "data", cleanup_mode="delete")
+        try:
+            yield _libpq_env(server.get_uri())
+        finally:
+            server.cleanup()
+
+
+def _libpq_env(uri_text: str) -> dict[str, str]:
+    """postgresql://user:@/db?host=/socket/dir as PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE."""
+    uri = urlparse(uri_text)
+    return {
+        "PGHOST": parse_qs(uri.query)["host"][0],
+        "PGPORT": str(uri.port or 5432),
+        "PGUSER": uri.username or "postgres",
+        "PGPASSWORD": "",
+        "PGDATABASE": uri.path.lstrip("/") or "postgres",
+    }
+
+
+def _postgres(env: dict[str, str]):
+    return psycopg2.connect(
+        host=env["PGHOST"], port=env["PGPORT"], user=env["PGUSER"], dbname=env["PGDATABASE"]
+    )
+
+
+def _days(window: tuple[str, str]) -> list[dt.date]:
+    return [dt.date.fromisoformat(day) for day in window]
+
+
+@pytest.fixture(scope="session")
+def lake(tmp_path_factory, window) -> Path:
+    """Every table's CSV for every day of the window, under <table>/dt=YYYY-MM-DD/<table>.csv."""
+    scale = Scale(transactions_per_day=TEST_TRANSACTIONS_PER_DAY, seed=TEST_SEED)
+    root = tmp_path_factory.mktemp("lake")
+    for day in _days(window):
+        tables = {**generate_reference_tables(scale), **generate_day(day, scale)}
+        for contract in CONTRACTS:
+            write_csv(tables[contract.name], root / contract.name / f"dt={day.isoformat()}" / f"{contract.name}.csv")
+    return root
+
+
+def _load_postgres_bronze(env: dict[str, str], lake_root: Path) -> None:
+    """Bronze as Glue/Spectrum present it: every contract column as text, plus `dt date`."""
+    with _postgres(env) as connection, connection.cursor() as cursor:
+        cursor.execute(f"create schema if not exists {BRONZE_SCHEMA}")
+        for contract in CONTRACTS:
+            columns = ", ".join(f'"{name}"' for name in contract.column_names)
+            table = f'{BRONZE_SCHEMA}."{contract.name}"'
+            typed = ", ".join(f'"{name}" text' for name in contract.column_names)
+            cursor.execute(f"drop table if exists {table}")
+            cursor.execute(f"create table {table} ({typed}, dt date)")
+            for path in sorted((lake_root / contract.name).glob("dt=*/*.csv")):
+                with path.open() as source:
+                    # HEADER MATCH: PostgreSQL checks the header names the contract's columns, in order.
+                    cursor.copy_expert(f"copy {table} ({columns}) from stdin with (format csv, header match)", source)
+                cursor.execute(f"update {table} set dt = %s where dt is null", [path.parent.name.removeprefix("dt=")])
+
+
+def _load_duckdb_bronze(warehouse: Path, lake_root: Path) -> None:
+    """Bronze as the local crawl builds it: the catalog's views over the lake."""
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute(f"create schema if not exists {BRONZE_SCHEMA}")
+        for contract in CONTRACTS:
+            connection.execute(bronze_view_sql(contract, (lake_root / contract.name).as_posix()))
+
+
+def _dbt(target_path: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    command = [
+        str(Path(sys.executable).parent / "dbt"),
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(target_path / "logs"),
+    ]
+    return subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
+
+
+def _base_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "REDSHIFT_"))}
+    env.pop("BANKING_DW_DBT_TARGET", None)
+    env.update(extra)
+    return env
+
+
+def _build(target_path: Path, target: str, window: tuple[str, str], env: dict[str, str], **vars_: str) -> dict[str, str]:
+    """`dbt run`, then `dbt test`, of the window (half-open: max_date is the day after the last
+    day); returns each node's status. Not `dbt build`: a failing test there skips everything
+    downstream, and the point is to compare what both engines build and what their tests say."""
+    max_date = (dt.date.fromisoformat(window[1]) + dt.timedelta(days=1)).isoformat()
+    arguments = json.dumps({"min_date": window[0], "max_date": max_date, **vars_})
+    statuses: dict[str, str] = {}
+    for command in ("run", "test"):
+        result = _dbt(target_path / command, command, "--target", target, "--vars", arguments, env=env)
+        results_file = target_path / command / "run_results.json"
+        assert results_file.is_file(), result.stdout[-4000:] + result.stderr[-2000:]
+        statuses |= {r["unique_id"]: r["status"] for r in json.loads(results_file.read_text())["results"]}
+    return statuses
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory, window, lake, postgres_env) -> dict[str, dict[str, str]]:
+    """Both engines built from the same bronze; node statuses per engine."""
+    _load_postgres_bronze(postgres_env, lake)
+    on_postgres = _build(tmp_path_factory.mktemp("dbt_postgres"), "postgres", window, _base_env(**postgres_env))
+
+    data_dir = tmp_path_factory.mktemp("duckdb")
+    warehouse = data_dir / "warehouse.duckdb"
+    _load_duckdb_bronze(warehouse, lake)
+    on_duckdb = _build(
+        tmp_path_factory.mktemp("dbt_duckdb"),
+        "local",
+        window,
+        _base_env(BANKING_DW_DATA_DIR=str(data_dir)),
+        warehouse_path=str(warehouse),
+    )
+    return {"postgres": on_postgres, "duckdb": on_duckdb, "warehouse": {"path": str(warehouse)}}
+
+
+# --------------------------------------------------------------------------- comparing tables
+
+
+def _text(value: object) -> str:
+    """One engine-neutral text per value: numbers without trailing zeros (numeric(18,2) 1.50 ==
+    DuckDB's decimal 1.5 == 1.50), ISO dates and timestamps, true/false."""
+    if value is None:
+        return NULL
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, Decimal)):
+        normalised = Decimal(value).normalize()
+        return format(normalised if normalised != 0 else Decimal(0), "f")
+    if isinstance(value, float):
+        return _text(Decimal(repr(round(value, 9))))
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    return str(value)
+
+
+def _tables(cursor, schemas: tuple[str, ...]) -> dict[str, list[str]]:
+    """schema.table -> its column names (sorted), from information_schema, so new models are compared too."""
+    listed = ", ".join(f"'{schema}'" for schema in schemas)
+    cursor.execute(
+        "select table_schema || '.' || table_name, column_name from information_schema.columns"
+        f" where table_schema in ({listed})"
+    )
+    tables: dict[str, list[str]] = {}
+    for table, column in cursor.fetchall():
+        tables.setdefault(table, []).append(column)
+    return {table: sorted(columns) for table, columns in tables.items()}
+
+
+def _rows(cursor, table: str, columns: list[str]) -> list[tuple[str, ...]]:
+    schema, name = table.split(".")
+    quoted = ", ".join(f'"{column}"' for column in columns)
+    cursor.execute(f'select {quoted} from {schema}."{name}"')
+    return sorted(tuple(_text(v) for v in row) for row in cursor.fetchall())
+
+
+def _first_differences(left: list[tuple], right: list[tuple], limit: int = 5) -> tuple[list, list]:
+    only_left = list((Counter(left) - Counter(right)).elements())
+    only_right = list((Counter(right) - Counter(left)).elements())
+    return sorted(only_left)[:limit], sorted(only_right)[:limit]
+
+
+# --------------------------------------------------------------------------- the tests
+
+
+def test_every_model_builds_on_postgres(built):
+    models = {node: status for node, status in built["postgres"].items() if node.startswith("model.")}
+    assert models
+    assert {node: status for node, status in models.items() if status != "success"} == {}
+
+
+def test_data_tests_give_the_same_verdicts_on_both_engines(built):
+    """A test that fails on one engine and passes on the other means the SQL means different things."""
+    verdicts = {engine: {n: s for n, s in built[engine].items() if n.startswith("test.")} for engine in ("postgres", "duckdb")}
+    assert verdicts["postgres"].keys() == verdicts["duckdb"].keys()
+    assert {n: (s, verdicts["duckdb"][n]) for n, s in verdicts["postgres"].items() if s != verdicts["duckdb"][n]} == {}
+
+
+def test_gold_on_postgres_equals_gold_on_duckdb(built, postgres_env):
+    with _postgres(postgres_env) as pg, pg.cursor() as pg_cursor, duckdb.connect(
+        built["warehouse"]["path"], read_only=True
+    ) as duck:
+        duck_cursor = duck.cursor()
+        pg_tables, duck_tables = _tables(pg_cursor, COMPARED_SCHEMAS), _tables(duck_cursor, COMPARED_SCHEMAS)
+        assert sorted(pg_tables) == sorted(duck_tables)
+        assert any(table.startswith("dev_gold.fact_") for table in duck_tables)
+        for table, columns in sorted(duck_tables.items()):
+            assert pg_tables[table] == columns, table
+            on_postgres, on_duckdb = _rows(pg_cursor, table, columns), _rows(duck_cursor, table, columns)
+            only_postgres, only_duckdb = _first_differences(on_postgres, on_duckdb)
+            assert (len(on_postgres), only_postgres, only_duckdb) == (len(on_duckdb), [], []), (
+                f"{table} differs; columns {columns}"
+            )
+
+
+SAFE_CAST_CASES = [
+    ("2024-02-29", "date", "2024-02-29"),
+    ("2023-02-29", "date", NULL),
+    ("2023-02-30", "date", NULL),
+    ("1900-02-29", "date", NULL),
+    ("2000-02-29", "date", "2000-02-29"),
+    ("2023-04-31", "date", NULL),
+    ("2023-02-30 10:00:00", "timestamp", NULL),
+    ("2024-01-31 23:59:59", "timestamp", "2024-01-31 23:59:59"),
+    ("1.234", "decimal(18,2)", NULL),
+    ("-12.5", "decimal(18,2)", "-12.5"),
+    ("1.5", "integer", NULL),
+    ("TRUE", "boolean", "true"),
+]
+
+
+def test_safe_cast_text_on_postgres_never_raises(tmp_path, postgres_env):
+    """Impossible days are null, not an error (PostgreSQL's to_date raises where Redshift's rolls
+    over), and only the contract's formats cast. All cases in one query, one dbt invocation; the
+    texts come from a two-row VALUES scan, as from a bronze column (PostgreSQL folds a cast of a
+    bare literal at plan time, before CASE could guard it)."""
+    count = len(SAFE_CAST_CASES)
+    casts = ", ".join(
+        "{{ safe_cast_text('c" + str(i) + "', '" + type_ + "') }} as case_" + str(i)
+        for i, (_, type_, _) in enumerate(SAFE_CAST_CASES)
+    )
+    texts = ", ".join("'" + text + "'" for text, _, _ in SAFE_CAST_CASES)
+    names = ", ".join(f"c{i}" for i in range(count))
+    sql = (
+        f"select {casts} from (values (1, {texts}), (2{', null' * count})) as cases(n, {names})"
+        " where n = 1"
+    )
+    result = _dbt(
+        tmp_path, "show", "--target", "postgres", "--inline", sql, "--output", "json", "--quiet",
+        env=_base_env(**postgres_env),
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    (row,) = json.loads(result.stdout)["show"]
+    # dbt show's JSON: ISO timestamps with a T, numbers as numbers, booleans as booleans.
+    got = [_text(row[f"case_{i}"]).replace("T", " ") for i in range(count)]
+    assert got == [case[2] for case in SAFE_CAST_CASES], SAFE_CAST_CASES

@@ -7,6 +7,7 @@ process can be killed mid-step.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 import yaml
 
 from banking_dw import settings
@@ -85,7 +87,7 @@ def start_process(command: Sequence[str], env: Mapping[str, str], log: Path, cwd
         )
 
 
-def _descendants(pid: int) -> set[int]:
+def descendants(pid: int) -> set[int]:
     """Every process below pid (run workers may start their own sessions and escape the group)."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
@@ -110,7 +112,7 @@ def stop_process(process: subprocess.Popen, grace_seconds: float = 10.0) -> None
     """SIGTERM the process group, then SIGKILL whatever of its tree is left."""
     if process.poll() is not None:
         return
-    tree = _descendants(process.pid)
+    tree = descendants(process.pid)
     try:
         os.killpg(process.pid, signal.SIGTERM)
     except ProcessLookupError:
@@ -125,6 +127,23 @@ def stop_process(process: subprocess.Popen, grace_seconds: float = 10.0) -> None
         except ProcessLookupError:
             pass
     process.wait(timeout=grace_seconds)
+
+
+def gold_digest(data_dir: Path, schema: str = "dev_gold") -> dict[str, tuple[int, str]]:
+    """table -> (row count, sha256 of its rows in a stable order), for every table in the schema.
+
+    Read-only, so it can be read while a live Dagster idles between runs.
+    """
+    digests = {}
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as connection:
+        tables = connection.execute(
+            "select table_name from information_schema.tables where table_schema = ? order by 1", [schema]
+        ).fetchall()
+        for (table,) in tables:
+            frame = connection.execute(f'select * from "{schema}"."{table}"').df()
+            frame = frame.sort_values(list(frame.columns)).reset_index(drop=True)
+            digests[table] = (len(frame), hashlib.sha256(frame.to_csv(index=False).encode()).hexdigest())
+    return digests
 
 
 def log_tail(log: Path, lines: int = 40) -> str:

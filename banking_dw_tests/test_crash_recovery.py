@@ -75,12 +75,22 @@ def wait_for_step(instance: dg.DagsterInstance, process: subprocess.Popen, step_
     raise TimeoutError(f"no step containing {step_part!r} started; started: {started_steps(instance)}")
 
 
-def wait_for_child_work(pid: int, seconds: float = 5.0) -> None:
-    """Give the step a moment to be mid-work (a dbt child running, files half written)."""
+def let_the_step_get_going(pid: int, seconds: float = 3.0) -> None:
+    """Kill while the step works: once it has a child (dbt), or after a short moment if it has none."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and not descendants(pid):
-        time.sleep(0.2)
-    time.sleep(2.0)
+        time.sleep(0.1)
+    time.sleep(1.0)
+
+
+def finished_steps(instance: dg.DagsterInstance) -> set[str]:
+    ends = (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE)
+    return {
+        record.step_key or ""
+        for run in instance.get_runs()
+        for event_type in ends
+        for record in instance.all_logs(run.run_id, of_type=event_type)
+    }
 
 
 def kill_survivors(pids: set[int]) -> None:
@@ -113,10 +123,11 @@ def test_a_run_killed_mid_step_heals_on_the_next_run(crash_site, clean_gold, win
     try:
         with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
             step = wait_for_step(instance, crashed, step_part, first_log)
-        wait_for_child_work(crashed.pid)
-        leftovers.update(descendants(crashed.pid))
-        os.kill(crashed.pid, signal.SIGKILL)
-        crashed.wait(timeout=30)
+            let_the_step_get_going(crashed.pid)
+            leftovers.update(descendants(crashed.pid))
+            os.kill(crashed.pid, signal.SIGKILL)
+            crashed.wait(timeout=30)
+            assert step not in finished_steps(instance), f"{step} ended before the kill; nothing was crashed"
     finally:
         stop_process(crashed)
     print(f"\nkilled the run during {step}; children left running: {len(leftovers)}")

@@ -7,7 +7,9 @@ import pytest
 
 from banking_dw.contracts import contract
 from banking_dw.raw import checks
-from banking_dw.raw.checks import WindowFiles, evaluate, invalid_value_predicate
+from banking_dw.raw.checks import evaluate
+from banking_dw.raw.reading import WindowFiles
+from banking_dw.raw.values import invalid_value_predicate
 
 DAY = date(2024, 1, 2)
 TYPES = "transaction_type_id,transaction_type_name,direction\n1,Deposit,credit\n2,Withdrawal,debit\n"
@@ -53,7 +55,7 @@ def test_every_value_type_has_a_predicate_that_rejects_garbage():
 @pytest.mark.parametrize(
     ("column", "good", "bad"),
     [
-        ("transaction_amount", "12.50", "12.5"),
+        ("transaction_amount", "12.5", "12.345"),
         ("transaction_amount", "-3.00", "abc"),
         ("transaction_timestamp", "2024-01-02 23:59:59", "2024-01-02T23:59:59"),
         ("date_id", "20240102", "2024-01-02"),

@@ -9,7 +9,7 @@ import dagster as dg
 from banking_dw.check_outcomes import CheckOutcome
 from banking_dw.bronze.resources import Catalog
 from banking_dw.contracts import TableContract
-from banking_dw.landing.audit import count_csv_rows, csv_header
+from banking_dw.csv_io import count_csv_rows, csv_header
 from banking_dw.landing.resources import Lake, object_key
 
 COLUMNS_MATCH = "columns_match_contract"

@@ -7,49 +7,13 @@ bytes.count and rows parsed by pyarrow, so a file of millions of rows costs no P
 
 from __future__ import annotations
 
-import csv
-import io
-
 import numpy as np
 import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from banking_dw.contracts import TableContract
+from banking_dw.csv_io import count_csv_rows, csv_header, without_bom
 
-UTF8_BOM = b"\xef\xbb\xbf"
 _NEWLINE, _QUOTE = ord("\n"), ord('"')
-
-
-def without_bom(data: bytes) -> bytes:
-    """Spreadsheet exports often start with a UTF-8 byte order mark; it is not part of the header."""
-    return data[len(UTF8_BOM):] if data.startswith(UTF8_BOM) else data
-
-
-def csv_header(data: bytes) -> list[str]:
-    """The first record's fields (BOM-tolerant); [] for an empty file."""
-    first_line = without_bom(data).split(b"\n", 1)[0].decode("utf-8", errors="replace")
-    return next(csv.reader(io.StringIO(first_line)), [])
-
-
-def count_csv_rows(data: bytes) -> int:
-    """Data rows, not lines (quoted values may hold newlines); a row with the wrong number of
-    fields is still a row that arrived, so it counts."""
-    body = without_bom(data)
-    if not body:
-        return 0
-    malformed = 0
-
-    def count_malformed(row: pacsv.InvalidRow) -> str:
-        nonlocal malformed
-        malformed += 1
-        return "skip"
-
-    reader = pacsv.open_csv(
-        pa.BufferReader(body),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=count_malformed),
-        convert_options=pacsv.ConvertOptions(include_columns=[]),
-    )
-    return sum(batch.num_rows for batch in reader) + malformed
 
 
 def _first_line_with_open_quote(data: bytes) -> int | None:

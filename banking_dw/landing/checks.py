@@ -10,8 +10,8 @@ import dagster as dg
 
 from banking_dw.check_outcomes import CheckOutcome
 from banking_dw.contracts import TableContract
+from banking_dw.csv_io import count_csv_rows
 from banking_dw.generator import csv_path
-from banking_dw.landing.audit import count_csv_rows
 from banking_dw.landing.resources import Lake, file_md5, object_key
 
 FILE_STRUCTURE_VALID = "file_structure_valid"

@@ -1,0 +1,73 @@
+"""Reading the project's CSV files as text, shared by every layer that looks inside one.
+
+Values stay text (the contract judges them); quoted values may span lines; a UTF-8 byte order mark
+from a spreadsheet export is not part of the first column's name.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def without_bom(data: bytes) -> bytes:
+    return data[len(UTF8_BOM):] if data.startswith(UTF8_BOM) else data
+
+
+def csv_header(data: bytes) -> list[str]:
+    """The first record's fields (BOM-tolerant); [] for an empty file."""
+    first_line = without_bom(data).split(b"\n", 1)[0].decode("utf-8", errors="replace")
+    return next(csv.reader(io.StringIO(first_line)), [])
+
+
+def read_csv_header(path: Path) -> list[str]:
+    with path.open("r", encoding="utf-8-sig", newline="") as handle:
+        return next(csv.reader(handle), [])
+
+
+def count_csv_rows(data: bytes) -> int:
+    """Data rows, not lines (quoted values may hold newlines); a row with the wrong number of
+    fields is still a row that arrived, so it counts."""
+    body = without_bom(data)
+    if not body:
+        return 0
+    malformed = 0
+
+    def count_malformed(row: pacsv.InvalidRow) -> str:
+        nonlocal malformed
+        malformed += 1
+        return "skip"
+
+    reader = pacsv.open_csv(
+        pa.BufferReader(body),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=count_malformed),
+        convert_options=pacsv.ConvertOptions(include_columns=[]),
+    )
+    return sum(batch.num_rows for batch in reader) + malformed
+
+
+def read_text_table(path: Path) -> tuple[pa.Table, list[str], list[int]]:
+    """The file as text columns (order preserved), its header, and the numbers of the rows
+    with a wrong field count (skipped)."""
+    malformed_rows: list[int] = []
+
+    def keep_count(row: pacsv.InvalidRow) -> str:
+        malformed_rows.append(row.number if row.number is not None else -1)
+        return "skip"
+
+    header = read_csv_header(path)
+    text = pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=keep_count),
+        convert_options=pacsv.ConvertOptions(
+            column_types={name: pa.string() for name in header}, strings_can_be_null=False
+        ),
+    )
+    return text, header, malformed_rows

@@ -1,0 +1,113 @@
+"""The bank's balance identity, checked on the raw files of `fact_daily_balances`:
+closing = opening + credits - debits; opening = the previous day's closing; credits and debits
+equal the day's Completed transactions (by the direction of their transaction type)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import duckdb
+
+from banking_dw.check_outcomes import CheckOutcome
+from banking_dw.contracts import ColumnType, TableContract
+from banking_dw.partitions import FIRST_DAY
+from banking_dw.raw.reading import WindowFiles
+from banking_dw.raw.sampling import count, describe_failures, samples
+from banking_dw.raw.values import typed
+
+BALANCE_IDENTITY = "balance_identity_holds"
+BALANCE_TABLE = "fact_daily_balances"
+DESCRIPTION = (
+    "closing = opening + credits - debits; opening = previous closing; credits and"
+    " debits equal the day's Completed transactions."
+)
+
+
+def applies_to(table: TableContract) -> bool:
+    return table.name == BALANCE_TABLE
+
+
+def balance_identity(
+    connection: duckdb.DuckDBPyConnection,
+    files: WindowFiles,
+    load_references: Callable[[str, list[date]], WindowFiles],
+) -> CheckOutcome:
+    days = list(files.files)
+    transactions = load_references("fact_transactions", days)
+    types = load_references("dim_transaction_types", days)
+    for dependency in (transactions, types):
+        if not dependency.readable:
+            return CheckOutcome(
+                BALANCE_IDENTITY, False,
+                f"fact_daily_balances: cannot evaluate without {dependency.table.name}: "
+                + ("; ".join(dependency.header_problems) or "no files"),
+            )
+    connection.register("tx", transactions.text)
+    connection.register("types", types.text)
+    # Continuity looks one day back, at that day's file if it exists, inside the window or not.
+    earlier = [d - timedelta(days=1) for d in days if d > FIRST_DAY]
+    previous = load_references("fact_daily_balances", earlier)
+    if previous.header_problems and len(previous.missing) < len(previous.header_problems):
+        return CheckOutcome(
+            BALANCE_IDENTITY, False,
+            "fact_daily_balances: cannot check continuity, the previous day is unreadable: "
+            + "; ".join(previous.header_problems),
+        )
+    # No file for the day before (the first day generated): nothing to continue from.
+    connection.register("previous", previous.text if previous.text is not None else files.text.slice(0, 0))
+    def money(column: str) -> str:
+        return typed(column, ColumnType.DECIMAL)
+
+    opening, credits, debits, closing = (
+        money(c) for c in ("opening_balance", "total_credits", "total_debits", "closing_balance")
+    )
+    sql = f"""
+        with moved as (
+            select tx.partition, tx.account_id,
+                sum(case when ty.direction = 'credit' then {money('tx.transaction_amount')} else 0 end) as credits,
+                sum(case when ty.direction = 'debit' then {money('tx.transaction_amount')} else 0 end) as debits
+            from tx join types ty on ty.transaction_type_id = tx.transaction_type_id and ty.partition = tx.partition
+            where tx.transaction_status = 'Completed'
+            group by all
+        ),
+        both_days as (
+            select *, true as judged from t
+            union all by name
+            select *, false as judged from previous
+        ),
+        balances as (
+            select partition, row_number, account_id, judged, {opening} as opening, {credits} as credits,
+                {debits} as debits, {closing} as closing,
+                lag({closing}) over (partition by account_id order by partition) as previous_closing,
+                lag(partition) over (partition by account_id order by partition) as previous_partition
+            from both_days
+        )
+        select b.partition, b.row_number as row, b.account_id,
+            case
+                when b.opening is null or b.credits is null or b.debits is null or b.closing is null
+                    then 'a balance amount is missing or not a decimal'
+                when b.closing is distinct from b.opening + b.credits - b.debits
+                    then 'closing ' || b.closing || ' != opening ' || b.opening || ' + credits ' || b.credits || ' - debits ' || b.debits
+                when b.previous_partition = strftime(cast(b.partition as date) - 1, '%Y-%m-%d')
+                    and b.opening is distinct from b.previous_closing
+                    then 'opening ' || b.opening || ' != previous closing ' || b.previous_closing
+                when b.credits is distinct from coalesce(m.credits, 0) or b.debits is distinct from coalesce(m.debits, 0)
+                    then 'credits/debits ' || b.credits || '/' || b.debits || ' != Completed transactions '
+                        || coalesce(m.credits, 0) || '/' || coalesce(m.debits, 0)
+            end as problem
+        from balances b
+        left join moved m on m.partition = b.partition and m.account_id = b.account_id
+        where b.judged and problem is not null
+        order by b.partition, b.row_number
+    """
+    total = count(connection, sql)
+    if total == 0:
+        return CheckOutcome(BALANCE_IDENTITY, True, "fact_daily_balances: balances reconcile")
+    failures = samples(connection, sql)
+    return CheckOutcome(
+        BALANCE_IDENTITY,
+        False,
+        describe_failures(BALANCE_TABLE, "balances that do not reconcile", failures, total),
+        {"failing_rows": total, "samples": failures},
+    )

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from banking_dw.contracts import CONTRACTS, contract
+from banking_dw.contracts import CALENDAR_TYPES, CONTRACTS, VALUE_PATTERNS, contract
 from banking_dw.dbt.args import window_environment
 from banking_dw.partitions import DayWindow
 
@@ -72,22 +72,24 @@ def test_bronze_sources_equal_the_contract():
         c = contract(table["name"])
         meta = table["config"]["meta"]
         assert meta["dagster"]["asset_key"] == ["bronze", c.name]
-        assert meta["partitioned"] is c.partitioned
-        expected = [(col.name, col.type.value) for col in c.columns]
-        if c.partitioned:
-            expected.append(("dt", "date"))
+        # every table is a daily extract: the lake's dt=YYYY-MM-DD partition is a column
+        expected = [(col.name, col.type.value) for col in c.columns] + [("dt", "date")]
         assert [(col["name"], col["data_type"]) for col in table["columns"]] == expected, c.name
 
 
-def test_bronze_contract_var_equals_the_contract():
-    """silver's validation reads the contract from the `bronze_contract` var of dbt_project.yml."""
+def test_contract_vars_equal_the_contract():
+    """silver's casts read each type's value rule from the `contract_types` var, its validation
+    the tables (model name, key, columns) from `bronze_contract`."""
     project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
+    assert project["vars"]["contract_types"] == {
+        t.value: {"pattern": pattern, "calendar": t in CALENDAR_TYPES} for t, pattern in VALUE_PATTERNS.items()
+    }
     restated = project["vars"]["bronze_contract"]
     assert list(restated) == [c.name for c in CONTRACTS]
     for c in CONTRACTS:
         entry = restated[c.name]
+        assert entry["model_name"] == c.model_name, c.name
         assert entry["key"] == list(c.key), c.name
-        assert entry["partitioned"] is c.partitioned, c.name
         expected = []
         for col in c.columns:
             item = {"name": col.name, "type": col.type.value}
@@ -99,6 +101,32 @@ def test_bronze_contract_var_equals_the_contract():
                 item["references"] = f"{col.references[0]}.{col.references[1]}"
             expected.append(item)
         assert entry["columns"] == expected, c.name
+
+
+def _accepted_values(models_yaml: Path) -> dict[tuple[str, str], list[str]]:
+    """(model, column) -> the values of its accepted_values test, as text."""
+    found = {}
+    for model in yaml.safe_load(models_yaml.read_text())["models"]:
+        for column in model.get("columns", []):
+            for test in column.get("data_tests", []):
+                if isinstance(test, dict) and "accepted_values" in test:
+                    values = test["accepted_values"]["arguments"]["values"]
+                    found[(model["name"], column["name"])] = [str(v) for v in values]
+    return found
+
+
+def test_accepted_values_equal_the_contract():
+    """Silver tests every closed set of the contract with exactly its values; gold's tests, on the
+    columns it keeps from the contract, say the same."""
+    by_model = {f"stg_{c.model_name}": c for c in CONTRACTS} | {c.model_name: c for c in CONTRACTS}
+    silver = _accepted_values(DBT_PROJECT_DIR / "models" / "silver" / "_silver__models.yml")
+    gold = _accepted_values(DBT_PROJECT_DIR / "models" / "gold" / "_gold__models.yml")
+    assert gold
+    for (model, column), values in {**silver, **gold}.items():
+        assert values == list(by_model[model].column(column).allowed_values), (model, column)
+    assert set(silver) == {
+        (f"stg_{c.model_name}", col.name) for c in CONTRACTS for col in c.columns if col.allowed_values
+    }
 
 
 def test_singular_tests_state_their_invariant_on_the_first_line():

@@ -1,36 +1,3 @@
-{#- The contract columns of a bronze table, in order (dt excluded). -#}
-{% macro bronze_columns(table) -%}
-    {%- set columns = [] -%}
-    {%- for column in bronze_contract(table).columns -%}
-        {%- do columns.append({
-            'name': column.name,
-            'type': column.type,
-            'nullable': column.get('nullable', false),
-            'allowed_values': column.get('allowed_values'),
-            'references': column.get('references'),
-        }) -%}
-    {%- endfor -%}
-    {{ return(columns) }}
-{%- endmacro %}
-
-
-{#- The raw (text) contract columns of a bronze table, comma-separated, for quarantine models. -#}
-{% macro bronze_column_list(table, prefix='') -%}
-    {%- set names = [] -%}
-    {%- for column in bronze_columns(table) -%}{%- do names.append(prefix ~ column.name) -%}{%- endfor -%}
-    {{ return(names | join(',\n        ')) }}
-{%- endmacro %}
-
-
-{% macro _type_word(type) -%}
-    {%- set t = type | lower -%}
-    {%- if t.startswith('decimal') -%}{{ return('a decimal') }}
-    {%- elif t in ('bigint', 'integer') -%}{{ return('an integer') }}
-    {%- else -%}{{ return('a ' ~ t) }}
-    {%- endif -%}
-{%- endmacro %}
-
-
 {#-
     bronze_validation_ctes(table): the CTEs that judge every bronze row of `table` in the window,
     shared by stg_<table> (rows whose quarantine_reason is null) and quarantine_<table> (the
@@ -42,7 +9,7 @@
     columns, `dt`, `<column>__typed` for each column, and `quarantine_reason`: null for a good row,
     else the FIRST failing rule naming the column and offending value, in this order:
       1. null or empty in a non-nullable column      "customer_id: null or empty"
-      2. text that does not cast to the contract type "transaction_amount: not a decimal 'abc'"
+      2. not a valid value of the contract type      "transaction_amount: not a decimal 'abc'"
       3. value outside the allowed values            "loan_status: not an allowed value 'Maybe'"
       4. negative / zero amount                       "transaction_amount: negative -5.00"
       5. a fact's date_id not its partition day       "date_id: 20240105 is not the partition day 2024-01-02"
@@ -60,7 +27,6 @@
 -#}
 {% macro bronze_validation_ctes(table, _emitted=none) -%}
     {%- set emitted = [] if _emitted is none else _emitted -%}
-    {%- set rules = bronze_rules(table) -%}
     {%- set contract = bronze_contract(table) -%}
     {%- set columns = bronze_columns(table) -%}
     {%- set key = contract.key -%}
@@ -91,46 +57,7 @@
                                'alias': column_name ~ '__lookup'}) -%}
     {%- endfor -%}
 
-    {%- set checks = [] -%}
-    {#- 1. null or empty -#}
-    {%- for c in columns if not c.nullable -%}
-        {%- do checks.append("when nullif(trim(" ~ c.name ~ "), '') is null then " ~ sql_string(c.name ~ ": null or empty")) -%}
-    {%- endfor -%}
-    {#- 2. type -#}
-    {%- for c in columns if (c.type | lower) != 'varchar' -%}
-        {%- do checks.append("when nullif(trim(" ~ c.name ~ "), '') is not null and " ~ c.name ~ "__typed is null then "
-            ~ dbt.concat([sql_string(c.name ~ ": not " ~ _type_word(c.type) ~ " '"), c.name, "''''"])) -%}
-    {%- endfor -%}
-    {#- 3. allowed values -#}
-    {%- for c in columns if c.allowed_values -%}
-        {%- set as_text = c.name ~ "__typed" if (c.type | lower) == 'varchar' else "cast(" ~ c.name ~ "__typed as " ~ dbt.type_string() ~ ")" -%}
-        {%- set quoted = [] -%}{%- for v in c.allowed_values -%}{%- do quoted.append(sql_string(v)) -%}{%- endfor -%}
-        {%- do checks.append("when " ~ c.name ~ "__typed is not null and " ~ as_text ~ " not in (" ~ quoted | join(', ') ~ ") then "
-            ~ dbt.concat([sql_string(c.name ~ ": not an allowed value '"), c.name, "''''"])) -%}
-    {%- endfor -%}
-    {#- 4. signs -#}
-    {%- for name in rules.get('positive', []) + rules.get('non_negative', []) -%}
-        {%- do checks.append("when " ~ name ~ "__typed < 0 then " ~ dbt.concat([sql_string(name ~ ": negative "), "trim(" ~ name ~ ")"])) -%}
-    {%- endfor -%}
-    {%- for name in rules.get('positive', []) -%}
-        {%- do checks.append("when " ~ name ~ "__typed = 0 then " ~ dbt.concat([sql_string(name ~ ": zero "), "trim(" ~ name ~ ")"])) -%}
-    {%- endfor -%}
-    {%- set day_text = "cast(dt as " ~ dbt.type_string() ~ ")" -%}
-    {#- 5. a fact's date_id is its partition day -#}
-    {%- if is_fact and 'date_id' in references -%}
-        {%- do checks.append("when date_id__typed <> " ~ date_id_of('dt') ~ " then "
-            ~ dbt.concat(["'date_id: '", "trim(date_id)", "' is not the partition day '", day_text])) -%}
-    {%- endif -%}
-    {#- 6. a fact's event timestamps fall on its partition day -#}
-    {%- for c in columns if is_fact and (c.type | lower) == 'timestamp' -%}
-        {%- do checks.append("when cast(" ~ c.name ~ "__typed as date) <> dt then "
-            ~ dbt.concat([sql_string(c.name ~ ": "), "trim(" ~ c.name ~ ")", "' is not on the partition day '", day_text])) -%}
-    {%- endfor -%}
-    {#- 7. foreign keys, in the same day's extract -#}
-    {%- for l in lookups -%}
-        {%- do checks.append("when " ~ l.alias ~ ".lookup_key is null then " ~ dbt.concat(
-            [sql_string(l.column ~ ": unknown " ~ entity_word(l.table) ~ " "), "trim(" ~ l.column ~ ")", "' on '", day_text])) -%}
-    {%- endfor -%}
+    {%- set checks = row_rules(table, columns, lookups) -%}
 
     {%- set raw_columns = [] -%}
     {%- for c in columns -%}{%- do raw_columns.append(c.name) -%}{%- endfor -%}

@@ -32,7 +32,8 @@ from banking_dw.warehouse import WarehouseResource
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator[Any]:
     environment = {**warehouse.dbt_environment(), **window_environment(window_for_context(context))}
     with warehouse.exclusive_writer(context.run.run_id, context.log.info), _environment(environment):
-        yield from dbt.cli(build_args(warehouse.dbt_target()), context=context).stream()
+        invocation = dbt.cli(build_args(warehouse.dbt_target()), context=context)
+        yield from invocation.stream().fetch_row_counts().fetch_column_metadata()
 
 
 @contextmanager

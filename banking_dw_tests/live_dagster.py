@@ -52,7 +52,7 @@ def free_port() -> int:
 def write_instance_yaml(dagster_home: Path, extra: Mapping[str, Any] | None = None) -> Path:
     """The repository's deploy/dagster.yaml (what `make dev` and `make run` use) plus test settings."""
     dagster_home.mkdir(parents=True, exist_ok=True)
-    deployed = settings.REPOSITORY_ROOT / "deploy" / "dagster.yaml"
+    deployed = settings.repository_root() / "deploy" / "dagster.yaml"
     config = (yaml.safe_load(deployed.read_text()) or {}) if deployed.exists() else {}
     config.update(extra or {})
     target = dagster_home / "dagster.yaml"
@@ -346,7 +346,7 @@ def live_dagster(workdir: Path) -> Iterator[LiveDagster]:
     processes: list[subprocess.Popen] = []
     try:
         for log, command in zip(logs, commands.values()):
-            processes.append(start_process(command, env, log, settings.REPOSITORY_ROOT))
+            processes.append(start_process(command, env, log, settings.repository_root()))
         client = GraphQLClient(f"http://127.0.0.1:{port}/graphql")
         _wait_until_ready(client, processes, logs)
         yield LiveDagster(client, dagster_home, data_dir, logs)

@@ -119,7 +119,7 @@ def test_a_run_killed_mid_step_heals_on_the_next_run(crash_site, clean_gold, win
     day = window[0]
     first_log, second_log = tmp_path / "killed_run.log", tmp_path / "rerun.log"
 
-    crashed = start_process(materialize_command(day), env, first_log, settings.REPOSITORY_ROOT)
+    crashed = start_process(materialize_command(day), env, first_log, settings.repository_root())
     try:
         with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
             step = wait_for_step(instance, crashed, step_part, first_log)
@@ -133,7 +133,7 @@ def test_a_run_killed_mid_step_heals_on_the_next_run(crash_site, clean_gold, win
     print(f"\nkilled the run during {step}; children left running: {len(leftovers)}")
 
     started = time.monotonic()
-    rerun = start_process(materialize_command(day), env, second_log, settings.REPOSITORY_ROOT)
+    rerun = start_process(materialize_command(day), env, second_log, settings.repository_root())
     try:
         returncode = rerun.wait(timeout=RERUN_TIMEOUT_SECONDS)
     except subprocess.TimeoutExpired:

@@ -135,3 +135,14 @@ def test_a_missing_aws_setting_or_an_unknown_target_fails_in_one_line(monkeypatc
     monkeypatch.setenv("BANKING_DW_TARGET", "azure")
     with pytest.raises(ValueError, match="'azure' is not a known target"):
         defs()
+
+
+def test_every_dbt_data_test_is_an_asset_check_so_its_failure_alerts(graph):
+    """A singular test over several models needs `meta.dagster.ref`, or dagster-dbt only logs it."""
+    import json
+
+    from banking_dw.dbt.project import dbt_project
+
+    manifest = json.loads(dbt_project().manifest_path.read_text())
+    tests = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "test"}
+    assert tests - {key.name for key in graph.asset_check_keys} == set()

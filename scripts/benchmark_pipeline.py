@@ -1,12 +1,16 @@
-"""Wall time of the warehouse through the standard Dagster CLI, per run and per layer (step).
+"""Wall time of the warehouse through the standard Dagster CLI, per run and per step.
 
-    .venv/bin/python scripts/benchmark_pipeline.py [--repeats 3] [--skip-million] [--skip-history]
+    .venv/bin/python scripts/benchmark_pipeline.py [--repeats 3] [--skip-year] [--skip-million]
 
-Measures, each in a fresh data directory and DAGSTER_HOME under a temp folder:
-  1. the `make run` step: the whole graph for 2024-01-01...2024-01-07 at default scale;
-  2. one day at 1,000,000 transactions end to end;
-  3. how one more day's cost grows with history: day 2 after day 1, versus day 60 after 59 days.
-Prints medians (and each run) in seconds, as Markdown rows for docs/benchmarks.md.
+Each repeat runs in a fresh data directory and DAGSTER_HOME under a temp folder, prepared as
+`make install` prepares a fresh clone (one `dbt parse` in that environment, not timed), then:
+  1. the `make run` step: the whole graph for 2024-01-01...2024-01-07 at default scale,
+     then one more day (2024-01-08);
+  2. 365 days (2024) in one run, then one more day (2025-01-01);
+  3. one day at 1,000,000 transactions, with the peak memory of the run's process.
+Prints medians (and each run) in seconds as Markdown rows for docs/benchmarks.md, with each
+step's duration (Dagster's STEP_SUCCESS) and the time outside the steps (code load, run start
+and end, event writes).
 """
 
 from __future__ import annotations
@@ -14,18 +18,19 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DAGSTER = Path(sys.executable).parent / "dagster"
+BIN = Path(sys.executable).parent
 STEP_FINISHED = re.compile(r'STEP_SUCCESS - Finished execution of step "(\w+)" in ([\d.]+)(ms|s|m)\.')
 UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0}
 
@@ -34,75 +39,105 @@ UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0}
 class Timing:
     wall: float
     steps: dict[str, float] = field(default_factory=dict)
+    peak_rss_gib: float = 0.0
+
+    @property
+    def outside_steps(self) -> float:
+        return self.wall - sum(self.steps.values())
 
 
-def materialize(home: Path, selection: str, first: str, last: str, transactions: int | None) -> Timing:
-    env = {**os.environ, "BANKING_DW_DATA_DIR": str(home / "data"), "DAGSTER_HOME": str(home / "dagster")}
-    if transactions:
-        env["BANKING_DW_TRANSACTIONS_PER_DAY"] = str(transactions)
-    (home / "dagster").mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "deploy" / "dagster.yaml", home / "dagster" / "dagster.yaml")
-    command = [str(DAGSTER), "asset", "materialize", "-m", "banking_dw.definitions",
-               "--select", selection, "--partition-range", f"{first}...{last}"]
-    started = time.perf_counter()
-    completed = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    if completed.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}")
-    steps = {m[0]: float(m[1]) * UNITS[m[2]] for m in STEP_FINISHED.findall(completed.stdout + completed.stderr)}
-    return Timing(wall, steps)
+class Home:
+    """A fresh data directory and DAGSTER_HOME, with dbt parsed there as `make install` would."""
+
+    def __init__(self, transactions: int | None) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="banking_dw_bench_"))
+        self.env = {
+            **os.environ,
+            "BANKING_DW_DATA_DIR": str(self.root / "data"),
+            "DAGSTER_HOME": str(self.root / "dagster"),
+            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        }
+        if transactions:
+            self.env["BANKING_DW_TRANSACTIONS_PER_DAY"] = str(transactions)
+        (self.root / "dagster").mkdir(parents=True)
+        shutil.copy(ROOT / "deploy" / "dagster.yaml", self.root / "dagster" / "dagster.yaml")
+        subprocess.run(
+            [str(BIN / "dbt"), "parse", "--quiet", "--profiles-dir", "."],
+            cwd=ROOT / "dbt_project", env=self.env, check=True,
+        )
+
+    def materialize(self, first: str, last: str) -> Timing:
+        command = [str(BIN / "dagster"), "asset", "materialize", "-m", "banking_dw.definitions",
+                   "--select", "*", "--partition-range", f"{first}...{last}"]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        started = time.perf_counter()
+        completed = subprocess.run(command, cwd=ROOT, env=self.env, capture_output=True, text=True)
+        wall = time.perf_counter() - started
+        if completed.returncode != 0:
+            sys.exit(f"{' '.join(command)} failed:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}")
+        output = completed.stdout + completed.stderr
+        steps = {m[0]: float(m[1]) * UNITS[m[2]] for m in STEP_FINISHED.findall(output)}
+        # ru_maxrss of children is the largest so far; it is this run's when it grew (KiB on Linux).
+        peak = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 2**20
+        return Timing(wall, steps, peak)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
-def fresh_home() -> Path:
-    return Path(tempfile.mkdtemp(prefix="banking_dw_bench_"))
+def median_row(label: str, values: list[float], unit: str = "") -> str:
+    shown = ", ".join(f"{v:.1f}" for v in values)
+    return f"| {label} | {statistics.median(values):.1f}{unit} | {shown} |"
 
 
-def report(label: str, timings: list[Timing]) -> None:
-    walls = [t.wall for t in timings]
-    print(f"| {label} | {statistics.median(walls):.1f} | {', '.join(f'{w:.1f}' for w in walls)} |")
+def report(label: str, timings: list[Timing], memory: bool = False) -> None:
+    print(median_row(label, [t.wall for t in timings]))
     for step in timings[0].steps:
-        values = [t.steps.get(step, float("nan")) for t in timings]
-        print(f"| &nbsp;&nbsp;step `{step}` | {statistics.median(values):.1f} | {', '.join(f'{v:.1f}' for v in values)} |")
+        print(median_row(f"&nbsp;&nbsp;`{step}`", [t.steps.get(step, float("nan")) for t in timings]))
+    print(median_row("&nbsp;&nbsp;outside the steps", [t.outside_steps for t in timings]))
+    if memory:
+        print(median_row("&nbsp;&nbsp;peak memory of the largest process, GiB", [t.peak_rss_gib for t in timings]))
+
+
+def repeat(times: int, scenario: Callable[[], tuple[Timing, ...]]) -> list[tuple[Timing, ...]]:
+    return [scenario() for _ in range(times)]
+
+
+def window_then_day(first: str, last: str, next_day: str, transactions: int | None = None) -> tuple[Timing, Timing]:
+    home = Home(transactions)
+    try:
+        return home.materialize(first, last), home.materialize(next_day, next_day)
+    finally:
+        home.remove()
+
+
+def one_day(day: str, transactions: int) -> tuple[Timing]:
+    home = Home(transactions)
+    try:
+        return (home.materialize(day, day),)
+    finally:
+        home.remove()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--skip-year", action="store_true")
     parser.add_argument("--skip-million", action="store_true")
-    parser.add_argument("--skip-history", action="store_true")
     args = parser.parse_args()
 
     print(f"machine: {os.cpu_count()} cores; repeats: {args.repeats}\n")
     print("| measurement | median s | runs s |\n|---|---|---|")
-    homes: list[Path] = []
-    try:
-        timings = []
-        for _ in range(args.repeats):
-            homes.append(fresh_home())
-            timings.append(materialize(homes[-1], "*", "2024-01-01", "2024-01-07", None))
-        report("`make run` step: 7 days, whole graph, default scale", timings)
-
-        if not args.skip_million:
-            timings = []
-            for _ in range(args.repeats):
-                homes.append(fresh_home())
-                timings.append(materialize(homes[-1], "*", "2024-03-15", "2024-03-15", 1_000_000))
-            report("1 day at 1,000,000 transactions, whole graph", timings)
-
-        if not args.skip_history:
-            start = date(2024, 1, 1)
-            for history_days in (1, 59):
-                timings = []
-                for _ in range(args.repeats):
-                    homes.append(fresh_home())
-                    last_loaded = start + timedelta(days=history_days - 1)
-                    materialize(homes[-1], "*", start.isoformat(), last_loaded.isoformat(), None)
-                    next_day = (last_loaded + timedelta(days=1)).isoformat()
-                    timings.append(materialize(homes[-1], "*", next_day, next_day, None))
-                report(f"one more day (day {history_days + 1}) after {history_days} day(s) of history", timings)
-    finally:
-        for home in homes:
-            shutil.rmtree(home, ignore_errors=True)
+    week = repeat(args.repeats, lambda: window_then_day("2024-01-01", "2024-01-07", "2024-01-08"))
+    report("7 days, whole graph, default scale (the `make run` step)", [w[0] for w in week])
+    report("one more day: 2024-01-08 after 7 days", [w[1] for w in week])
+    if not args.skip_year:
+        year = repeat(args.repeats, lambda: window_then_day("2024-01-01", "2024-12-31", "2025-01-01"))
+        report("365 days in one run, whole graph, default scale", [y[0] for y in year])
+        report("one more day: 2025-01-01 after 365 days", [y[1] for y in year])
+    if not args.skip_million:
+        million = repeat(args.repeats, lambda: one_day("2024-03-15", 1_000_000))
+        report("one day at 1,000,000 transactions, whole graph", [m[0] for m in million], memory=True)
 
 
 if __name__ == "__main__":

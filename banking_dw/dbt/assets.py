@@ -2,6 +2,7 @@
 
 
 import os
+import shutil
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -32,7 +33,28 @@ from banking_dw.warehouse import WarehouseResource
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator[Any]:
     environment = {**warehouse.dbt_environment(), **window_environment(window_for_context(context))}
     with warehouse.exclusive_writer(context.run.run_id, context.log.info), _environment(environment):
-        yield from dbt.cli(build_args(warehouse.dbt_target()), context=context).stream()
+        invocation = dbt.cli(build_args(warehouse.dbt_target()), context=context)
+        yield from invocation.stream().fetch_row_counts().fetch_column_metadata()
+    keep_partial_parse(invocation.target_path, dbt_project().project_dir / dbt_project().target_path)
+
+
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+
+
+def keep_partial_parse(invocation_target: Path, project_target: Path) -> None:
+    """Make this run's parse state the one the next run starts from.
+
+    dagster-dbt gives each invocation its own target folder, seeded with the project's
+    partial-parse file; dbt's state changes with the warehouse path (a new data directory), so
+    without this every run in another environment than `make install`'s would parse in full.
+    """
+    produced = Path(invocation_target) / PARTIAL_PARSE_FILE
+    if not produced.is_file():
+        return
+    project_target.mkdir(parents=True, exist_ok=True)
+    staging = project_target / f".{PARTIAL_PARSE_FILE}.{os.getpid()}"
+    shutil.copyfile(produced, staging)
+    os.replace(staging, project_target / PARTIAL_PARSE_FILE)
 
 
 @contextmanager

@@ -1,4 +1,6 @@
 -- Invariant: an account's opening_balance on a day in the window equals its closing_balance on the previous day, wherever the previous day is loaded, unless the quarantine explains either day (a transaction or balance row of the account that day was quarantined).
+{{ config(meta={'dagster': {'ref': {'name': 'fact_daily_balances'}}}) }}
+
 with balances as (
     select account_id, partition_date, opening_balance, closing_balance
     from {{ ref('fact_daily_balances') }}

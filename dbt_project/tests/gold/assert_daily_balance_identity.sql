@@ -1,4 +1,6 @@
 -- Invariant: for every account and day in the window, closing_balance = opening_balance + total_credits - total_debits, unless the quarantine explains the account-day.
+{{ config(meta={'dagster': {'ref': {'name': 'fact_daily_balances'}}}) }}
+
 with explained as (
     {{ quarantined_account_days() }}
 )

@@ -1,4 +1,6 @@
 -- Invariant: every transaction in the window whose account_sk / customer_sk is set points at the account and customer versions whose validity window contains its timestamp (a null key is not_null_unless_quarantined's to judge).
+{{ config(meta={'dagster': {'ref': {'name': 'fact_transaction'}}}) }}
+
 select
     transactions.transaction_id,
     transactions.transaction_timestamp,

@@ -24,8 +24,9 @@ daily_totals as (
 
     select
         dates.date,
-        sum(balances.closing_balance * currencies.usd_exchange_rate) as total_balance,
-        avg(balances.closing_balance * currencies.usd_exchange_rate) as avg_account_balance,
+        -- Rounded to cents: engines differ in the scale (and type) they give a decimal's avg().
+        cast(sum(balances.closing_balance * currencies.usd_exchange_rate) as numeric(18, 2)) as total_balance,
+        cast(avg(balances.closing_balance * currencies.usd_exchange_rate) as numeric(18, 2)) as avg_account_balance,
         count(distinct balances.account_id) as active_accounts
     from balances
     inner join dates

@@ -130,6 +130,12 @@ def failing(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEvaluat
     return {name: e for name, e in evaluations(result).items() if not e.passed}
 
 
+def quarantine_check(name: str) -> str | None:
+    """The asset of a failed `quarantine_is_empty` dbt test (dbt names it after the test and model)."""
+    asset, check = name.split(":")
+    return asset if check.startswith("quarantine_is_empty") else None
+
+
 def quarantine(data_dir: Path, model: str, day: str) -> pd.DataFrame:
     return query(data_dir, f"select * from dev_silver.quarantine_{model} where dt = ?", [day])
 
@@ -296,8 +302,9 @@ def test_an_exact_duplicate_keeps_one_copy_and_quarantines_the_other(lands_clean
     duplicated = lands_clean.facts["duplicated"]
     assert rows.transaction_id.tolist() == [duplicated]
     assert rows.quarantine_reason.tolist() == [f"transaction_id {duplicated}: exact duplicate of a row kept in silver"]
-    assert set(failing(lands_clean.result)) == {"silver/quarantine_fact_transaction:quarantine_is_empty"}
-    assert all(e.severity == dg.AssetCheckSeverity.WARN for e in failing(lands_clean.result).values())
+    failed = failing(lands_clean.result)
+    assert [quarantine_check(name) for name in failed] == ["silver/quarantine_fact_transaction"], sorted(failed)
+    assert all(e.severity == dg.AssetCheckSeverity.WARN for e in failed.values())
 
 
 # Stage 3: row faults the quarantine explains, and a spurious customer version.
@@ -425,10 +432,9 @@ def test_row_faults_only_warn_and_reports_rebuild_with_gold(warns, clean):
     assert failed and all(e.severity == dg.AssetCheckSeverity.WARN for e in failed.values()), {
         n: e.severity for n, e in failed.items()
     }
-    assert {
-        "silver/quarantine_fact_transaction:quarantine_is_empty",
-        "silver/quarantine_dim_customer:quarantine_is_empty",
-    } <= set(failed)
+    assert {"silver/quarantine_fact_transaction", "silver/quarantine_dim_customer"} <= {
+        quarantine_check(name) for name in failed
+    }, sorted(failed)
     assert warns.facts["reports_consistent"].empty
     assert warns.facts["first_day"] == clean.first_day, "the other day's facts must not change"
 
@@ -464,6 +470,10 @@ def test_a_quarantined_completed_transaction_warns_and_no_other_row_is_lost(warn
         assert lost_keys(gold_rows(clean.data_dir, model), warns.facts["gold"][model], key) == set(), model
 
 
+def rows_of(facts: pd.DataFrame, customer: str, day: str) -> pd.DataFrame:
+    return facts[(facts.customer_id == int(customer)) & (facts.partition_date.astype(str) == day)]
+
+
 def test_a_conflicting_customer_is_quarantined_and_its_accounts_and_facts_stay(warns, clean):
     plan = warns.facts["plan"]
     customer = plan.conflicting_customer
@@ -474,7 +484,7 @@ def test_a_conflicting_customer_is_quarantined_and_its_accounts_and_facts_stay(w
         after = warns.facts["gold"][model]
         mine = lambda frame: frame[frame.customer_id == int(customer)].drop(columns=["extract_date"], errors="ignore")
         pd.testing.assert_frame_equal(mine(after).reset_index(drop=True), mine(before).reset_index(drop=True), obj=model)
-    assert len(warns.facts["gold"]["fact_transaction"].query(f"customer_id == {customer} and partition_date == '{clean.second}'")) > 0
+    assert len(rows_of(warns.facts["gold"]["fact_transaction"], customer, clean.second)) > 0
 
 
 def test_a_spurious_customer_version_reaches_silver_and_gold(warns, clean):
@@ -483,9 +493,7 @@ def test_a_spurious_customer_version_reaches_silver_and_gold(warns, clean):
     versions = warns.facts["gold"]["dim_customer"].query(f"customer_id == {plan.spurious_customer}")
     spurious = versions[versions.city == "Spurioustown"]
     assert len(spurious) == 1 and spurious.is_current.all()
-    facts = warns.facts["gold"]["fact_transaction"].query(
-        f"customer_id == {plan.spurious_customer} and partition_date == '{clean.second}'"
-    )
+    facts = rows_of(warns.facts["gold"]["fact_transaction"], plan.spurious_customer, clean.second)
     assert len(facts) and (facts.customer_sk == spurious.customer_sk.iloc[0]).all()
 
 

@@ -68,9 +68,6 @@ def dagster(webhook, tmp_path_factory) -> Iterator[LiveDagster]:
     # live_dagster hands the daemon this process's environment, as a user's shell would.
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(WEBHOOK_ENV, webhook.url)
-        # live_dagster.py still reads settings.REPOSITORY_ROOT, which settings no longer has
-        # (it became repository_root()); bridged here until live_dagster.py is fixed.
-        patch.setattr(settings, "REPOSITORY_ROOT", settings.repository_root(), raising=False)
         with live_dagster(tmp_path_factory.mktemp("alerts_live")) as live:
             yield live
 

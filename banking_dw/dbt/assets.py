@@ -3,6 +3,7 @@
 
 import os
 import shutil
+from datetime import timedelta
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -13,10 +14,11 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from banking_dw import settings
+from banking_dw.alerts.evidence import failed_row_count, failing_rows_evidence
 from banking_dw.dbt.args import build_args, window_environment
 from banking_dw.dbt.project import dbt_project
 from banking_dw.dbt.translator import BankingDbtTranslator
-from banking_dw.partitions import daily_partitions, window_for_context
+from banking_dw.partitions import DayWindow, daily_partitions, window_for_context
 from banking_dw.warehouse import WarehouseResource
 
 
@@ -31,10 +33,12 @@ from banking_dw.warehouse import WarehouseResource
     dagster_dbt_translator=BankingDbtTranslator(),
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator[Any]:
-    environment = {**warehouse.dbt_environment(), **window_environment(window_for_context(context))}
+    window = window_for_context(context)
+    environment = {**warehouse.dbt_environment(), **window_environment(window)}
     with warehouse.exclusive_writer(context.run.run_id, context.log.info), _environment(environment):
         invocation = dbt.cli(build_args(warehouse.dbt_target()), context=context)
-        yield from invocation.stream().fetch_row_counts().fetch_column_metadata()
+        for event in invocation.stream().fetch_row_counts().fetch_column_metadata():
+            yield described(event, window) if isinstance(event, dg.AssetCheckResult) else event
     keep_partial_parse(invocation.target_path, dbt_project().project_dir / dbt_project().target_path)
 
 
@@ -55,6 +59,23 @@ def keep_partial_parse(invocation_target: Path, project_target: Path) -> None:
     staging = project_target / f".{PARTIAL_PARSE_FILE}.{os.getpid()}"
     shutil.copyfile(produced, staging)
     os.replace(staging, project_target / PARTIAL_PARSE_FILE)
+
+
+def described(result: dg.AssetCheckResult, window: DayWindow) -> dg.AssetCheckResult:
+    """dbt tests arrive with no description: say what failed, where, how often, and where to look."""
+    if result.passed or result.description:
+        return result
+    metadata = {key: getattr(value, "value", value) for key, value in (result.metadata or {}).items()}
+    rows = failed_row_count(metadata)
+    evidence = failing_rows_evidence(metadata)
+    days = window.start.isoformat() if len(window) == 1 else f"{window.start}...{window.end - timedelta(days=1)}"
+    return result._replace(
+        description=(
+            f"{result.asset_key.to_user_string()} {days}: dbt test {result.check_name} failed"
+            + ("" if rows is None else f" on {rows} row(s)")
+            + (f"; the rows: {evidence}" if evidence else "")
+        )
+    )
 
 
 @contextmanager

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
+import signal
 import time
 from abc import abstractmethod
 from collections.abc import Callable, Iterator
@@ -26,6 +28,47 @@ REPORT_EVERY_SECONDS = 30.0
 
 class WarehouseBusy(TimeoutError):
     """Another writer kept the warehouse for longer than this one would wait."""
+
+
+class WriterLock:
+    """The held warehouse lock; a step records in it the writer processes it starts (dbt)."""
+
+    def __init__(self, descriptor: int | None) -> None:
+        self.descriptor = descriptor
+
+    def adopt(self, pid: int) -> None:
+        """Name a child that writes the warehouse, so that if this process is killed, the next
+        writer can stop the orphan instead of waiting for it to finish."""
+        if self.descriptor is not None:
+            end = os.fstat(self.descriptor).st_size
+            os.pwrite(self.descriptor, f"writer_pid={pid}\n".encode(), end)
+
+
+def stop_orphaned_writers(holder: str, log: Callable[[str], None], grace_seconds: float = 10.0) -> list[int]:
+    """Terminate the writers a killed holder named (`writer_pid=N`) that still run; returns them."""
+    stopped = []
+    for pid in (int(match) for match in re.findall(r"writer_pid=(\d+)", holder)):
+        if not _is_running_dbt(pid):
+            continue
+        log(f"stopping dbt (pid {pid}) left writing the warehouse by a killed run ({holder.splitlines()[0]})")
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace_seconds
+        while _is_running_dbt(pid) and time.monotonic() < deadline:
+            time.sleep(POLL_SECONDS)
+        if _is_running_dbt(pid):
+            os.kill(pid, signal.SIGKILL)
+        stopped.append(pid)
+    return stopped
+
+
+def _is_running_dbt(pid: int) -> bool:
+    """Alive and still a dbt process (a recycled pid must never be killed)."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        status = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return status != "Z" and any(part.endswith(b"dbt") for part in command[:2])
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -55,7 +98,7 @@ class RedshiftWarehouse(WarehouseResource):
 
     def exclusive_writer(self, run_id: str, log: Callable[[str], None]):
         # Redshift serialises concurrent writers itself; each run deletes and inserts only its window.
-        return nullcontext()
+        return nullcontext(WriterLock(None))
 
 
 class DuckDBWarehouse(WarehouseResource):
@@ -89,7 +132,7 @@ class DuckDBWarehouse(WarehouseResource):
             connection.close()
 
     @contextmanager
-    def exclusive_writer(self, run_id: str, log: Callable[[str], None]) -> Iterator[None]:
+    def exclusive_writer(self, run_id: str, log: Callable[[str], None]) -> Iterator[WriterLock]:
         """Hold the warehouse for a whole step: an OS file lock first, then DuckDB's own lock free.
 
         The OS releases the file lock when its process dies, so a killed run never leaves the
@@ -109,6 +152,8 @@ class DuckDBWarehouse(WarehouseResource):
             os.close(descriptor)
             raise
         try:
+            # A holder that died without clearing its line was killed; a writer it started may live on.
+            stop_orphaned_writers(os.pread(descriptor, 4096, 0).decode(errors="replace"), log)
             os.ftruncate(descriptor, 0)
             os.pwrite(descriptor, f"pid={os.getpid()} run_id={run_id}\n".encode(), 0)
             self._wait(
@@ -117,7 +162,7 @@ class DuckDBWarehouse(WarehouseResource):
                 " (an orphaned dbt of a killed run may be finishing)",
                 log,
             )
-            yield
+            yield WriterLock(descriptor)
         finally:
             # The holder's line is cleared, then closing the descriptor releases the lock.
             os.ftruncate(descriptor, 0)

@@ -82,3 +82,54 @@ def test_the_writer_also_waits_for_duckdbs_own_lock(tmp_path):
     with DuckDBWarehouse(path=str(database), lock_timeout_seconds=5).exclusive_writer("run-two", print):
         with duckdb.connect(str(database)) as connection:
             assert connection.execute("select 1").fetchone() == (1,)
+
+
+ORPHAN_DBT = textwrap.dedent(
+    """
+    import duckdb, sys, time
+    connection = duckdb.connect(sys.argv[1])
+    print("open", flush=True)
+    time.sleep(120)
+    """
+)
+
+HOLDER_WITH_DBT = textwrap.dedent(
+    """
+    import subprocess, sys, time
+    from banking_dw.warehouse import DuckDBWarehouse
+    database, fake_dbt, orphan_code = sys.argv[1], sys.argv[2], sys.argv[3]
+    with DuckDBWarehouse(path=database).exclusive_writer("run-one", print) as lock:
+        # As dagster-dbt starts it: `<python> <venv>/bin/dbt ...`, a child writing the warehouse.
+        dbt = subprocess.Popen([sys.executable, fake_dbt, database], stdout=subprocess.PIPE, text=True)
+        lock.adopt(dbt.pid)
+        print(dbt.pid, dbt.stdout.readline().strip(), flush=True)
+        time.sleep(120)
+    """
+)
+
+
+def test_a_killed_runs_orphaned_dbt_is_stopped_by_the_next_writer(tmp_path):
+    database = tmp_path / "warehouse.duckdb"
+    fake_dbt = tmp_path / "bin" / "dbt"
+    fake_dbt.parent.mkdir()
+    fake_dbt.write_text(ORPHAN_DBT)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER_WITH_DBT, str(database), str(fake_dbt), ORPHAN_DBT],
+        stdout=subprocess.PIPE, text=True,
+    )
+    orphan_pid, state = holder.stdout.readline().split()
+    assert state == "open"
+    os.kill(holder.pid, signal.SIGKILL)  # the run dies; its dbt lives on, holding DuckDB's lock
+    holder.wait()
+    try:
+        said: list[str] = []
+        started = time.monotonic()
+        with DuckDBWarehouse(path=str(database), lock_timeout_seconds=30).exclusive_writer("run-two", said.append):
+            pass
+        assert time.monotonic() - started < 15, "waited for the orphan instead of stopping it"
+        assert any(f"stopping dbt (pid {orphan_pid})" in line and "run_id=run-one" in line for line in said)
+    finally:
+        try:
+            os.kill(int(orphan_pid), signal.SIGKILL)
+        except ProcessLookupError:
+            pass

@@ -35,8 +35,9 @@ from banking_dw.warehouse import WarehouseResource
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator[Any]:
     window = window_for_context(context)
     environment = {**warehouse.dbt_environment(), **window_environment(window)}
-    with warehouse.exclusive_writer(context.run.run_id, context.log.info), _environment(environment):
+    with warehouse.exclusive_writer(context.run.run_id, context.log.info) as lock, _environment(environment):
         invocation = dbt.cli(build_args(warehouse.dbt_target()), context=context)
+        lock.adopt(invocation.process.pid)
         for event in invocation.stream().fetch_row_counts().fetch_column_metadata():
             yield described(event, window) if isinstance(event, dg.AssetCheckResult) else event
     keep_partial_parse(invocation.target_path, dbt_project().project_dir / dbt_project().target_path)

@@ -28,8 +28,9 @@ final as (
         locations.state,
         locations.city,
         count(transactions.transaction_id) as transaction_count,
-        sum(transactions.transaction_amount * currencies.usd_exchange_rate) as total_amount,
-        avg(transactions.transaction_amount * currencies.usd_exchange_rate) as avg_amount
+        -- Rounded to cents: engines differ in the scale (and type) they give a decimal's avg().
+        cast(sum(transactions.transaction_amount * currencies.usd_exchange_rate) as numeric(18, 2)) as total_amount,
+        cast(avg(transactions.transaction_amount * currencies.usd_exchange_rate) as numeric(18, 2)) as avg_amount
     from transactions
     inner join locations
         on locations.location_id = transactions.location_id

@@ -50,8 +50,8 @@ final as (
     select
         investment_type_name,
         count(investment_id) as total_investments,
-        sum(invested_usd) as total_invested,
-        sum(return_usd) as total_return,
+        cast(sum(invested_usd) as numeric(18, 2)) as total_invested,
+        cast(sum(return_usd) as numeric(18, 2)) as total_return,
         round(100.0 * sum(return_usd) / nullif(sum(invested_usd), 0), 2) as roi_percentage
     from in_usd
     group by investment_type_name

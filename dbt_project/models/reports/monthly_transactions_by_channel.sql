@@ -34,7 +34,7 @@ final as (
         dates.month,
         channels.channel_name,
         count(transactions.transaction_id) as transaction_count,
-        sum(transactions.transaction_amount * currencies.usd_exchange_rate) as total_amount
+        cast(sum(transactions.transaction_amount * currencies.usd_exchange_rate) as numeric(18, 2)) as total_amount
     from transactions
     inner join dates
         on dates.date_id = transactions.date_id

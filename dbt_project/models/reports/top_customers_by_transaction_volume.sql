@@ -41,8 +41,9 @@ per_customer as (
     select
         customer_id,
         count(transaction_id) as total_transactions,
-        sum(amount_usd) as total_amount,
-        avg(amount_usd) as avg_transaction
+        -- Rounded to cents: engines differ in the scale (and type) they give a decimal's avg().
+        cast(sum(amount_usd) as numeric(18, 2)) as total_amount,
+        cast(avg(amount_usd) as numeric(18, 2)) as avg_transaction
     from in_usd
     group by customer_id
 

@@ -17,7 +17,7 @@ UTF8_BOM = b"\xef\xbb\xbf"
 
 
 def without_bom(data: bytes) -> bytes:
-    return data[len(UTF8_BOM):] if data.startswith(UTF8_BOM) else data
+    return data[len(UTF8_BOM) :] if data.startswith(UTF8_BOM) else data
 
 
 def csv_header(data: bytes) -> list[str]:

@@ -6,9 +6,9 @@ dbt vars, so a day is never counted twice at a boundary.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Iterator
 
 import dagster as dg
 
@@ -33,7 +33,7 @@ class DayWindow:
             raise ValueError(f"empty day window [{self.start}, {self.end})")
 
     @classmethod
-    def from_key_range(cls, first_key: str, last_key: str) -> "DayWindow":
+    def from_key_range(cls, first_key: str, last_key: str) -> DayWindow:
         """Dagster's partition ranges name their last day; the window ends the day after."""
         return cls(parse_partition_key(first_key), parse_partition_key(last_key) + timedelta(days=1))
 

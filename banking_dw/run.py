@@ -77,7 +77,7 @@ class RunFollower:
         step = self._step(entry)
         if event is None:
             if step and entry.user_message.startswith(PROGRESS_PREFIX) and self.out.isatty():
-                self.out.write(f"\r       {step.name:<28} {entry.user_message[len(PROGRESS_PREFIX):].strip()}")
+                self.out.write(f"\r       {step.name:<28} {entry.user_message[len(PROGRESS_PREFIX) :].strip()}")
                 self.out.flush()
             return
         event_type = event.event_type
@@ -90,14 +90,16 @@ class RunFollower:
             else:
                 name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
                 step.failed_checks.append(name)
-                self.failed_checks.append(
-                    f"{evaluation.severity.value} {name}: {evaluation.description or ''}".strip()
-                )
-        elif event_type in (
-            dg.DagsterEventType.STEP_SUCCESS,
-            dg.DagsterEventType.STEP_FAILURE,
-            dg.DagsterEventType.STEP_SKIPPED,
-        ) and step:
+                self.failed_checks.append(f"{evaluation.severity.value} {name}: {evaluation.description or ''}".strip())
+        elif (
+            event_type
+            in (
+                dg.DagsterEventType.STEP_SUCCESS,
+                dg.DagsterEventType.STEP_FAILURE,
+                dg.DagsterEventType.STEP_SKIPPED,
+            )
+            and step
+        ):
             step.status = {
                 dg.DagsterEventType.STEP_SUCCESS: "succeeded",
                 dg.DagsterEventType.STEP_FAILURE: "failed",
@@ -140,33 +142,36 @@ def materialize_window(window: str, selection: str, out: TextIO = sys.stdout) ->
     log_path = Path(instance.root_directory) / "logs" / f"run-{run_id}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    with log_path.open("w", encoding="utf-8") as log:
-        # dbt's own output and library warnings belong in the log file, not on the operator's screen.
-        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-            definitions = defs()
-            keys = dg.AssetSelection.from_string(selection).resolve(definitions.resolve_asset_graph())
-            out.write(f"banking-dw: {len(keys)} assets, {first}...{last} ({days} day(s)), run {run_id[:8]}\n")
-            out.flush()
-            follower = RunFollower(instance, run_id, out, log)
-            done = threading.Event()
-            watcher = threading.Thread(target=_follow, args=(follower, done), daemon=True)
-            watcher.start()
-            try:
-                result = definitions.resolve_implicit_global_asset_job_def().execute_in_process(
-                    run_config=QUIET_LOGGING,
-                    instance=instance,
-                    asset_selection=list(keys),
-                    run_id=run_id,
-                    raise_on_error=False,
-                    tags={
-                        "dagster/asset_partition_range_start": first,
-                        "dagster/asset_partition_range_end": last,
-                    },
-                )
-            finally:
-                done.set()
-                watcher.join()
-                follower.poll()
+    # dbt's own output and library warnings belong in the log file, not on the operator's screen.
+    with (
+        log_path.open("w", encoding="utf-8") as log,
+        contextlib.redirect_stdout(log),
+        contextlib.redirect_stderr(log),
+    ):
+        definitions = defs()
+        keys = dg.AssetSelection.from_string(selection).resolve(definitions.resolve_asset_graph())
+        out.write(f"banking-dw: {len(keys)} assets, {first}...{last} ({days} day(s)), run {run_id[:8]}\n")
+        out.flush()
+        follower = RunFollower(instance, run_id, out, log)
+        done = threading.Event()
+        watcher = threading.Thread(target=_follow, args=(follower, done), daemon=True)
+        watcher.start()
+        try:
+            result = definitions.resolve_implicit_global_asset_job_def().execute_in_process(
+                run_config=QUIET_LOGGING,
+                instance=instance,
+                asset_selection=list(keys),
+                run_id=run_id,
+                raise_on_error=False,
+                tags={
+                    "dagster/asset_partition_range_start": first,
+                    "dagster/asset_partition_range_end": last,
+                },
+            )
+        finally:
+            done.set()
+            watcher.join()
+            follower.poll()
     seconds = time.monotonic() - started
     if result.success and not follower.failed_checks:
         out.write(f"run succeeded in {seconds:.1f} s, every check passed. Full log: {log_path}\n")

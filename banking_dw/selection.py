@@ -32,7 +32,6 @@ def layer_selection(context: dg.AssetExecutionContext) -> LayerSelection:
     if not (context.has_partition_key or context.has_partition_key_range):
         names = sorted({t.name for t in materialize + check})
         raise dg.Failure(
-            f"{', '.join(names)} are partitioned by day: choose a partition or a range to"
-            " materialise or check"
+            f"{', '.join(names)} are partitioned by day: choose a partition or a range to materialise or check"
         )
     return LayerSelection(materialize, check, list(window_for_context(context).days()))

@@ -34,8 +34,7 @@ def target() -> Target:
         return Target(raw)
     except ValueError:
         raise ValueError(
-            f"BANKING_DW_TARGET={raw!r} is not a known target; use one of"
-            f" {', '.join(t.value for t in Target)}"
+            f"BANKING_DW_TARGET={raw!r} is not a known target; use one of {', '.join(t.value for t in Target)}"
         ) from None
 
 

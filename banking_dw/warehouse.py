@@ -158,8 +158,10 @@ class DuckDBWarehouse(WarehouseResource):
             os.pwrite(descriptor, f"pid={os.getpid()} run_id={run_id}\n".encode(), 0)
             self._wait(
                 self._duckdb_lock_free,
-                lambda: f"{self.database_path()} is still locked by another DuckDB process"
-                " (an orphaned dbt of a killed run may be finishing)",
+                lambda: (
+                    f"{self.database_path()} is still locked by another DuckDB process"
+                    " (an orphaned dbt of a killed run may be finishing)"
+                ),
                 log,
             )
             yield WriterLock(descriptor)

@@ -12,6 +12,9 @@ import pytest
 
 from banking_dw.generator import Scale, generate_day
 
+# The moto S3/Glue server fixture, for the aws target's tests.
+pytest_plugins = ["banking_dw_tests.moto_server"]
+
 # Small enough for a quick suite, big enough that every status, type and change path occurs.
 TEST_TRANSACTIONS_PER_DAY = 400
 TEST_SEED = 7

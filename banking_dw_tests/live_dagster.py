@@ -18,7 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,19 +113,13 @@ def stop_process(process: subprocess.Popen, grace_seconds: float = 10.0) -> None
     if process.poll() is not None:
         return
     tree = descendants(process.pid)
-    try:
+    with suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
-    try:
+    with suppress(subprocess.TimeoutExpired):
         process.wait(timeout=grace_seconds)
-    except subprocess.TimeoutExpired:
-        pass
     for pid in [process.pid, *tree]:
-        try:
+        with suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     process.wait(timeout=grace_seconds)
 
 
@@ -238,7 +232,9 @@ class GraphQLClient:
                 return status
             if time.monotonic() > deadline:
                 runs = [(r.run_id, r.status) for r in self.backfill_runs(backfill_id)]
-                raise TimeoutError(f"backfill {backfill_id} still {status} after {timeout_seconds}s; runs {runs}; {error}")
+                raise TimeoutError(
+                    f"backfill {backfill_id} still {status} after {timeout_seconds}s; runs {runs}; {error}"
+                )
             time.sleep(poll_seconds)
 
     def backfill_runs(self, backfill_id: str) -> list[BackfillRun]:
@@ -274,7 +270,10 @@ class GraphQLClient:
     def failed_checks(self, run_id: str) -> dict[str, str]:
         """`asset:check` -> description of every check evaluation of the run that did not pass."""
         return {
-            f"{'/'.join(e['evaluation']['assetKey']['path'])}:{e['evaluation']['checkName']}": e["evaluation"]["description"] or ""
+            f"{'/'.join(e['evaluation']['assetKey']['path'])}:{e['evaluation']['checkName']}": e["evaluation"][
+                "description"
+            ]
+            or ""
             for e in self.run_events(run_id)
             if e["__typename"] == "AssetCheckEvaluationEvent" and not e["evaluation"]["success"]
         }
@@ -305,7 +304,7 @@ def _wait_until_ready(client: GraphQLClient, processes: Sequence[subprocess.Pope
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
     last = "no answer"
     while time.monotonic() < deadline:
-        for process, log in zip(processes, logs):
+        for process, log in zip(processes, logs, strict=False):
             if process.poll() is not None:
                 raise RuntimeError(f"{log.name} exited with {process.returncode}:\n{log_tail(log)}")
         try:
@@ -338,14 +337,20 @@ def live_dagster(workdir: Path) -> Iterator[LiveDagster]:
     port = free_port()
     commands = {
         "webserver.log": [
-            str(VENV_BIN / "dagster-webserver"), "-m", CODE_LOCATION_MODULE, "-h", "127.0.0.1", "-p", str(port)
+            str(VENV_BIN / "dagster-webserver"),
+            "-m",
+            CODE_LOCATION_MODULE,
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
         ],
         "daemon.log": [str(VENV_BIN / "dagster-daemon"), "run", "-m", CODE_LOCATION_MODULE],
     }
     logs = tuple(workdir / name for name in commands)
     processes: list[subprocess.Popen] = []
     try:
-        for log, command in zip(logs, commands.values()):
+        for log, command in zip(logs, commands.values(), strict=False):
             processes.append(start_process(command, env, log, settings.repository_root()))
         client = GraphQLClient(f"http://127.0.0.1:{port}/graphql")
         _wait_until_ready(client, processes, logs)

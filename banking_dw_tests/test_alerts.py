@@ -43,7 +43,9 @@ class Log:
 
 
 def _failure(check="matches_contract", partition="2024-01-01", asset="raw/fact_transactions") -> FailedCheck:
-    return FailedCheck("run-1", "job", asset, check, "ERROR", partition, "broken", 2, "select 1", "http://ui/runs/run-1")
+    return FailedCheck(
+        "run-1", "job", asset, check, "ERROR", partition, "broken", 2, "select 1", "http://ui/runs/run-1"
+    )
 
 
 def _sensor_context(instance, result, sinks):
@@ -134,7 +136,12 @@ def test_an_unreachable_webhook_does_not_lose_alerts(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(
     "metadata, count",
-    [({"dagster_dbt/failed_row_count": 7}, 7), ({"failing_rows": 2}, 2), ({"failures": 1}, 1), ({"passed": True}, None)],
+    [
+        ({"dagster_dbt/failed_row_count": 7}, 7),
+        ({"failing_rows": 2}, 2),
+        ({"failures": 1}, 1),
+        ({"passed": True}, None),
+    ],
 )
 def test_failed_row_count_comes_from_dbt_or_python_checks(metadata, count):
     assert failed_row_count(metadata) == count
@@ -142,12 +149,24 @@ def test_failed_row_count_comes_from_dbt_or_python_checks(metadata, count):
 
 def test_a_dbt_test_points_at_its_stored_failures_or_its_definition(tmp_path):
     manifest = tmp_path / "manifest.json"
-    manifest.write_text(json.dumps({"nodes": {
-        "test.banking_dw.stored.1": {"name": "stored", "relation_name": '"dev_audit"."stored"',
-                                     "original_file_path": "models/gold/_gold__models.yml"},
-        "test.banking_dw.singular.2": {"name": "singular", "relation_name": None,
-                                       "original_file_path": "tests/gold/singular.sql"},
-    }}))
+    manifest.write_text(
+        json.dumps(
+            {
+                "nodes": {
+                    "test.banking_dw.stored.1": {
+                        "name": "stored",
+                        "relation_name": '"dev_audit"."stored"',
+                        "original_file_path": "models/gold/_gold__models.yml",
+                    },
+                    "test.banking_dw.singular.2": {
+                        "name": "singular",
+                        "relation_name": None,
+                        "original_file_path": "tests/gold/singular.sql",
+                    },
+                }
+            }
+        )
+    )
     assert dbt_test_evidence("test.banking_dw.stored.1", manifest) == 'select * from "dev_audit"."stored"'
     assert "dbt_project/tests/gold/singular.sql" in dbt_test_evidence("test.banking_dw.singular.2", manifest)
     assert dbt_test_evidence("test.banking_dw.gone.3", manifest) is None

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from banking_dw import settings
 from banking_dw.alerts.sinks import WEBHOOK_ENV
 from banking_dw.generator import csv_path
 
@@ -76,8 +75,11 @@ def with_unknown_status(path: Path) -> str:
     """One transaction's status replaced by a value outside the contract; returns its id."""
     lines = path.read_bytes().split(b"\n")
     transaction_id = lines[1].split(b",", 1)[0]
-    lines[1] = lines[1].replace(b'"Completed"', b'"Misplaced"').replace(b'"Pending"', b'"Misplaced"').replace(
-        b'"Failed"', b'"Misplaced"'
+    lines[1] = (
+        lines[1]
+        .replace(b'"Completed"', b'"Misplaced"')
+        .replace(b'"Pending"', b'"Misplaced"')
+        .replace(b'"Failed"', b'"Misplaced"')
     )
     assert b'"Misplaced"' in lines[1]
     path.write_bytes(b"\n".join(lines))
@@ -101,7 +103,9 @@ def wait_for_sensor(ledger: Path, after: float, dagster: LiveDagster) -> None:
         if ledger.is_file() and ledger.stat().st_mtime > after:
             return
         time.sleep(2.0)
-    raise TimeoutError(f"the alert sensor did not judge the run within {SENSOR_TIMEOUT_SECONDS}s\n{dagster.logs_tail()}")
+    raise TimeoutError(
+        f"the alert sensor did not judge the run within {SENSOR_TIMEOUT_SECONDS}s\n{dagster.logs_tail()}"
+    )
 
 
 def alerts_for(lines: list[dict], asset: str) -> list[dict]:

@@ -35,8 +35,7 @@ from banking_dw.contracts import CONTRACTS, TableContract, contract
 from banking_dw.landing.resources import file_md5, object_key
 from banking_dw.landing.s3 import S3Lake
 from banking_dw.settings import repository_root
-# moto_endpoint is a fixture: imported so pytest finds it without a conftest.
-from banking_dw_tests.moto_server import moto_endpoint, set_crawl_progression  # noqa: F401
+from banking_dw_tests.moto_server import set_crawl_progression
 
 TEMPLATE = repository_root() / "deploy" / "aws" / "banking_dw.yaml"
 DAYS = [date(2024, 1, 1), date(2024, 1, 2)]
@@ -74,7 +73,7 @@ def aws_env(moto_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
 
 @functools.cache
-def client(service: str):  # noqa: ANN201 - a boto3 client's class is generated at run time
+def client(service: str):
     """The test's own view of moto (every test's environment names the same server)."""
     return boto3.client(service, region_name=os.environ["AWS_REGION"], config=Config(retries={"max_attempts": 1}))
 
@@ -312,7 +311,9 @@ def test_an_existing_crawler_that_could_rewrite_columns_is_refused(aws_env: str,
 def test_a_failed_or_cancelled_last_crawl_fails_with_its_message() -> None:
     judge_finished_crawl("c", {"Status": "SUCCEEDED"})
     with pytest.raises(CrawlerError, match="c finished its crawl with status FAILED: Access Denied"):
-        judge_finished_crawl("c", {"Status": "FAILED", "ErrorMessage": "Access Denied", "LogGroup": "/aws-glue/crawlers"})
+        judge_finished_crawl(
+            "c", {"Status": "FAILED", "ErrorMessage": "Access Denied", "LogGroup": "/aws-glue/crawlers"}
+        )
     with pytest.raises(CrawlerError, match="status CANCELLED"):
         judge_finished_crawl("c", {"Status": "CANCELLED"})
 
@@ -341,7 +342,6 @@ def test_resources_work_inside_a_dagster_run(aws_env: str, tmp_path: Path) -> No
     assert result.success
     _, catalog = lake_and_catalog()
     assert catalog.row_counts(CHANNELS, DAYS[:1]) == {DAYS[0]: 2}
-
 
 
 def test_missing_bucket_fails_with_one_line_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -379,7 +379,7 @@ CloudFormationLoader.add_multi_constructor("!", _intrinsic)
 
 
 def test_cloudformation_crawler_and_outputs_match_the_code() -> None:
-    template = yaml.load(TEMPLATE.read_text(), Loader=CloudFormationLoader)  # noqa: S506 - a SafeLoader
+    template = yaml.load(TEMPLATE.read_text(), Loader=CloudFormationLoader)
     crawler = template["Resources"]["BronzeCrawler"]["Properties"]
     assert crawler["SchemaChangePolicy"] == SCHEMA_CHANGE_POLICY
     assert json.loads(crawler["Configuration"]) == CRAWLER_CONFIGURATION

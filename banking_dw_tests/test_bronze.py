@@ -90,7 +90,7 @@ def test_the_catalog_reports_columns_partitions_and_rows_of_the_days_asked(tmp_p
     _land(catalog, JAN_1, HEADER + '1,1,1,20240101,5.00,"Approved"\n2,1,1,20240101,6.00,"Pending"\n')
     _land(catalog, JAN_2, HEADER + '3,1,1,20240102,5.00,"Approved"\n')
     catalog.crawl([LOANS], [JAN_1, JAN_2])
-    assert catalog.columns(LOANS) == LOANS.column_names + ("dt",)
+    assert catalog.columns(LOANS) == (*LOANS.column_names, "dt")
     assert catalog.partitions(LOANS, [JAN_1, JAN_3]) == {JAN_1}
     assert catalog.row_counts(LOANS, [JAN_1, JAN_2, JAN_3]) == {JAN_1: 2, JAN_2: 1, JAN_3: 0}
 

@@ -6,6 +6,7 @@ dagster process, and a child it started (dbt) may outlive it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -42,8 +43,15 @@ RERUN_TIMEOUT_SECONDS = 180.0
 def materialize_command(day: str) -> list[str]:
     """What `make run` runs, for one day."""
     return [
-        str(VENV_BIN / "dagster"), "asset", "materialize", "-m", CODE_LOCATION_MODULE,
-        "--select", "*", "--partition-range", f"{day}...{day}",
+        str(VENV_BIN / "dagster"),
+        "asset",
+        "materialize",
+        "-m",
+        CODE_LOCATION_MODULE,
+        "--select",
+        "*",
+        "--partition-range",
+        f"{day}...{day}",
     ]
 
 
@@ -95,10 +103,8 @@ def finished_steps(instance: dg.DagsterInstance) -> set[str]:
 
 def kill_survivors(pids: set[int]) -> None:
     for pid in pids:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 @pytest.fixture

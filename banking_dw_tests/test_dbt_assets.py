@@ -10,8 +10,10 @@ from banking_dw.partitions import DayWindow
 
 def _failed(**metadata) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
-        passed=False, asset_key=dg.AssetKey(["silver", "quarantine_fact_transaction"]),
-        check_name="quarantine_is_empty", metadata=metadata,
+        passed=False,
+        asset_key=dg.AssetKey(["silver", "quarantine_fact_transaction"]),
+        check_name="quarantine_is_empty",
+        metadata=metadata,
     )
 
 

@@ -48,9 +48,7 @@ def _dbt(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subpr
         "--log-path",
         str(tmp_path / "logs"),
     ]
-    return subprocess.run(
-        command, cwd=DBT_PROJECT_DIR, env=env or os.environ.copy(), capture_output=True, text=True
-    )
+    return subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env or os.environ.copy(), capture_output=True, text=True)
 
 
 def _no_credentials_env() -> dict[str, str]:
@@ -177,8 +175,14 @@ def test_manifest_shape(tmp_path):
 def test_redshift_sql_compiles_without_duckdb_only_functions(tmp_path):
     """The aws target's SQL (silver validation, gold, reports) compiles offline and is portable."""
     result = _dbt(
-        tmp_path, "compile", "--target", "redshift", "--no-introspect", "--no-populate-cache",
-        "--select", "stg_fact_transaction quarantine_dim_customer dim_customer fact_transaction reports",
+        tmp_path,
+        "compile",
+        "--target",
+        "redshift",
+        "--no-introspect",
+        "--no-populate-cache",
+        "--select",
+        "stg_fact_transaction quarantine_dim_customer dim_customer fact_transaction reports",
         env=_no_credentials_env(),
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
@@ -327,16 +331,19 @@ def test_row_rules_quarantine_with_reasons_and_only_warn(tmp_path):
     accounts_day2 = {r["account_id"]: r for r in csv.DictReader(_csv(lake, "dim_accounts", DAY2).open())}
     # an account with transactions on day 2 whose version is unchanged since day 1
     conflicted = next(
-        r["account_id"] for r in tx_rows
+        r["account_id"]
+        for r in tx_rows
         if r["account_id"] in accounts_day1 and accounts_day1[r["account_id"]] == accounts_day2[r["account_id"]]
     )
     others = [i for i, r in enumerate(tx_rows) if r["account_id"] != conflicted]
     completed = next(i for i in others if tx_rows[i]["transaction_status"] == "Completed")
     # a Completed transaction moved to an unknown account no longer says whose balance it explains
     unknown = next(i for i in others if tx_rows[i]["transaction_status"] != "Completed")
-    bad_amount, negative, off_day, exact, conflicting = [completed] + [i for i in others if i not in (completed, unknown)][:4]
-    ids = {name: tx_rows[i]["transaction_id"] for name, i in
-           [("exact", exact), ("conflicting", conflicting)]}
+    bad_amount, negative, off_day, exact, conflicting = [
+        completed,
+        *[i for i in others if i not in (completed, unknown)][:4],
+    ]
+    ids = {name: tx_rows[i]["transaction_id"] for name, i in [("exact", exact), ("conflicting", conflicting)]}
 
     def corrupt_transactions(header, rows):
         body = rows[1:]
@@ -352,7 +359,9 @@ def test_row_rules_quarantine_with_reasons_and_only_warn(tmp_path):
     def conflict_account(header, rows):
         row = next(r for r in rows[1:] if r[header.index("account_id")] == conflicted)
         clash = list(row)
-        clash[header.index("account_status")] = "Frozen" if row[header.index("account_status")] != "Frozen" else "Active"
+        clash[header.index("account_status")] = (
+            "Frozen" if row[header.index("account_status")] != "Frozen" else "Active"
+        )
         rows.append(clash)
 
     def duplicate_customer(header, rows):
@@ -375,30 +384,41 @@ def test_row_rules_quarantine_with_reasons_and_only_warn(tmp_path):
         "quarantine_is_empty_quarantine_dim_customer_",
     }, result.stdout[-5000:]
 
-    reasons = sorted(r for (r,) in _fetch(warehouse, "select quarantine_reason from dev_silver.quarantine_fact_transaction"))
-    assert reasons == sorted([
-        "transaction_amount: not a decimal 'abc'",
-        "transaction_amount: negative -5.00",
-        "account_id: unknown account 99999 on 2024-01-02",
-        "transaction_timestamp: 2024-01-03 00:10:00 is not on the partition day 2024-01-02",
-        f"transaction_id {ids['exact']}: exact duplicate of a row kept in silver",
-        f"transaction_id {ids['conflicting']}: conflicting copies of the key (different values), all quarantined",
-        f"transaction_id {ids['conflicting']}: conflicting copies of the key (different values), all quarantined",
-    ])
-    assert _fetch(warehouse, "select account_id, quarantine_reason from dev_silver.quarantine_dim_account") == [
-        (conflicted, f"account_id {conflicted}: conflicting copies of the key (different values), all quarantined")
-    ] * 2
+    reasons = sorted(
+        r for (r,) in _fetch(warehouse, "select quarantine_reason from dev_silver.quarantine_fact_transaction")
+    )
+    assert reasons == sorted(
+        [
+            "transaction_amount: not a decimal 'abc'",
+            "transaction_amount: negative -5.00",
+            "account_id: unknown account 99999 on 2024-01-02",
+            "transaction_timestamp: 2024-01-03 00:10:00 is not on the partition day 2024-01-02",
+            f"transaction_id {ids['exact']}: exact duplicate of a row kept in silver",
+            f"transaction_id {ids['conflicting']}: conflicting copies of the key (different values), all quarantined",
+            f"transaction_id {ids['conflicting']}: conflicting copies of the key (different values), all quarantined",
+        ]
+    )
+    assert (
+        _fetch(warehouse, "select account_id, quarantine_reason from dev_silver.quarantine_dim_account")
+        == [(conflicted, f"account_id {conflicted}: conflicting copies of the key (different values), all quarantined")]
+        * 2
+    )
     assert _fetch(warehouse, "select customer_id, quarantine_reason from dev_silver.quarantine_dim_customer") == [
         (duplicated_customer, f"customer_id {duplicated_customer}: exact duplicate of a row kept in silver")
     ]
     # 200 bronze rows + 2 appended copies - 7 quarantined; the exact duplicate keeps one copy
     assert _fetch(warehouse, "select count(*) from dev_gold.fact_transaction") == [(200 + 2 - 7,)]
-    assert _fetch(warehouse, f"select count(*) from dev_gold.fact_transaction where transaction_id = {ids['exact']}") == [(1,)]
+    assert _fetch(
+        warehouse, f"select count(*) from dev_gold.fact_transaction where transaction_id = {ids['exact']}"
+    ) == [(1,)]
     # the conflicting account's day-2 transactions are not knocked out: gold finds its day-1 version
-    resolved = _fetch(warehouse, f"""
+    resolved = _fetch(
+        warehouse,
+        f"""
         select count(*), count(f.account_sk), min(a.extract_date)
         from dev_gold.fact_transaction as f left join dev_gold.dim_account as a on a.account_sk = f.account_sk
-        where f.account_id = {conflicted} and f.partition_date = date '2024-01-02'""")
+        where f.account_id = {conflicted} and f.partition_date = date '2024-01-02'""",
+    )
     assert resolved[0][0] > 0 and resolved[0][0] == resolved[0][1] and resolved[0][2] == DAY1
     reports = _fetch(warehouse, "select table_name from information_schema.tables where table_schema = 'dev_reports'")
     assert len(reports) == 6
@@ -413,11 +433,19 @@ def test_safe_cast_accepts_only_the_contract_formats_for_dates_and_timestamps(tm
         f" from (values {rows}) as t(i, v) order by i"
     )
     result = _dbt(
-        tmp_path, "show", "--quiet", "--output", "json", "--limit", "20", "--inline", inline,
+        tmp_path,
+        "show",
+        "--quiet",
+        "--output",
+        "json",
+        "--limit",
+        "20",
+        "--inline",
+        inline,
         env={**os.environ, "BANKING_DW_WAREHOUSE_PATH": str(tmp_path / "wh.duckdb")},
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    shown = json.loads(result.stdout[result.stdout.index("{"):])["show"]
+    shown = json.loads(result.stdout[result.stdout.index("{") :])["show"]
     judged = {values[row["i"]]: (row["is_date"], row["is_timestamp"]) for row in shown}
     assert judged == {
         "2024-01-02": (True, False),

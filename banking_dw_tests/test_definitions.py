@@ -1,12 +1,12 @@
 """The code location loads, and the graph has the shape users rely on."""
 
+import itertools
 from collections import Counter
 
 import dagster as dg
 import pytest
 
 from banking_dw.contracts import CONTRACTS
-from banking_dw import settings
 from banking_dw.definitions import defs
 from banking_dw.landing.checks import FILE_STRUCTURE_VALID
 from banking_dw.partitions import daily_partitions
@@ -63,7 +63,7 @@ def test_each_table_has_one_path_from_csv_to_gold(graph, table):
         _key("silver", f"stg_{table.model_name}"),
         _key("gold", table.model_name),
     ]
-    for upstream, downstream in zip(path, path[1:]):
+    for upstream, downstream in itertools.pairwise(path):
         assert upstream in graph.get(downstream).parent_keys, f"{upstream} -> {downstream}"
 
 
@@ -120,7 +120,9 @@ def test_the_aws_target_has_the_same_graph_with_its_own_resources(monkeypatch):
     monkeypatch.setenv("BANKING_DW_S3_BUCKET", "bank-lake")
     aws = defs()
     assert _shape(aws) == _shape(local)
-    assert {name: type(r).__name__ for name, r in aws.resources.items() if name in ("lake", "catalog", "warehouse")} == {
+    assert {
+        name: type(r).__name__ for name, r in aws.resources.items() if name in ("lake", "catalog", "warehouse")
+    } == {
         "lake": "S3Lake",
         "catalog": "GlueCatalog",
         "warehouse": "RedshiftWarehouse",
@@ -130,7 +132,7 @@ def test_the_aws_target_has_the_same_graph_with_its_own_resources(monkeypatch):
 def test_a_missing_aws_setting_or_an_unknown_target_fails_in_one_line(monkeypatch):
     monkeypatch.setenv("BANKING_DW_TARGET", "aws")
     monkeypatch.delenv("BANKING_DW_S3_BUCKET", raising=False)
-    with pytest.raises(ValueError, match="^BANKING_DW_S3_BUCKET is not set: [^\\n]*$"):
+    with pytest.raises(ValueError, match=r"^BANKING_DW_S3_BUCKET is not set: [^\n]*$"):
         defs()
     monkeypatch.setenv("BANKING_DW_TARGET", "azure")
     with pytest.raises(ValueError, match="'azure' is not a known target"):

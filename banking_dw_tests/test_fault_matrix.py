@@ -44,13 +44,14 @@ _FIELD = re.compile(rb'"(?:[^"]|"")*"|[^,\n]*')
 
 # --- editing a raw file as bytes, keeping the generator's quoting --------------------------------
 
+
 def split_fields(line: bytes) -> list[bytes]:
     fields, position = [], 0
     while True:
         match = _FIELD.match(line, position)
         fields.append(match.group())
         position = match.end()
-        if position >= len(line) or line[position:position + 1] != b",":
+        if position >= len(line) or line[position : position + 1] != b",":
             return fields
         position += 1
 
@@ -103,8 +104,13 @@ def empty(path: Path) -> None:
 
 # --- what the warehouse holds -------------------------------------------------------------------
 
+
 def warehouse_digest(data_dir: Path) -> dict[str, tuple[int, str]]:
-    return {f"{schema}.{table}": d for schema in ("dev_gold", "dev_reports") for table, d in gold_digest(data_dir, schema).items()}
+    return {
+        f"{schema}.{table}": d
+        for schema in ("dev_gold", "dev_reports")
+        for table, d in gold_digest(data_dir, schema).items()
+    }
 
 
 def gold_rows(data_dir: Path, table: str, day: str | None = None) -> pd.DataFrame:
@@ -150,6 +156,7 @@ def run_day(data_dir: Path, day: str) -> dg.ExecuteInProcessResult:
 
 
 # --- the staged copy ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Clean:
@@ -210,12 +217,24 @@ def faults(copy, clean) -> Faults:
 
 # Stage 1: case -> (table, edit, the problem the description must name).
 REJECTED = {
-    "customer columns reordered": ("dim_customers", lambda p: swap_columns(p, "first_name", "last_name"), "line 1: header"),
-    "transaction columns reordered": ("fact_transactions", lambda p: swap_columns(p, "channel_id", "currency_id"), "line 1: header"),
+    "customer columns reordered": (
+        "dim_customers",
+        lambda p: swap_columns(p, "first_name", "last_name"),
+        "line 1: header",
+    ),
+    "transaction columns reordered": (
+        "fact_transactions",
+        lambda p: swap_columns(p, "channel_id", "currency_id"),
+        "line 1: header",
+    ),
     "header only": ("fact_investments", header_only, "line 2: no data rows (header only)"),
     "missing column": ("fact_customer_interactions", drop_last_column, "line 1: header"),
     "cut inside the last quoted field": ("fact_loans", cut_inside_last_quoted_field, "the last line has no newline"),
-    "closing quote missing": ("dim_accounts", lambda p: drop_a_closing_quote(p, 3), "line 3: a quoted value is not closed"),
+    "closing quote missing": (
+        "dim_accounts",
+        lambda p: drop_a_closing_quote(p, 3),
+        "line 3: a quoted value is not closed",
+    ),
     "0-byte file": ("dim_channels", empty, "line 1: the file is empty (0 bytes)"),
 }
 
@@ -263,7 +282,7 @@ def add_bom(path: Path) -> None:
 
 def duplicate_row(path: Path, line_number: int) -> None:
     rows = read_lines(path)
-    write_lines(path, rows + [rows[line_number - 1]])
+    write_lines(path, [*rows, rows[line_number - 1]])
 
 
 DUPLICATED_LINE = 5
@@ -277,7 +296,9 @@ def lands_clean(rejected, faults, copy, clean) -> Stage:
     result = run_day(copy, clean.second)
     facts = {
         "digest": warehouse_digest(copy),
-        "landed": LocalLake(root=str(copy / "lake")).read_bytes(object_key(contract("dim_accounts"), date.fromisoformat(clean.second))),
+        "landed": LocalLake(root=str(copy / "lake")).read_bytes(
+            object_key(contract("dim_accounts"), date.fromisoformat(clean.second))
+        ),
         "quarantine": quarantine(copy, "fact_transaction", clean.second),
         "duplicated": duplicated,
     }
@@ -294,7 +315,9 @@ def test_a_bom_and_an_exact_duplicate_leave_gold_and_reports_identical(lands_cle
 def test_a_file_with_a_bom_lands_and_passes_every_check(lands_clean):
     assert lands_clean.facts["landed"].startswith(BOM)
     on_accounts = {n: e for n, e in evaluations(lands_clean.result).items() if "dim_account" in n.split(":")[0]}
-    assert on_accounts and all(e.passed for e in on_accounts.values()), sorted(n for n, e in on_accounts.items() if not e.passed)
+    assert on_accounts and all(e.passed for e in on_accounts.values()), sorted(
+        n for n, e in on_accounts.items() if not e.passed
+    )
 
 
 def test_an_exact_duplicate_keeps_one_copy_and_quarantines_the_other(lands_clean, clean):
@@ -326,7 +349,7 @@ def append_conflicting_copy(path: Path, key_value: str, column: str) -> None:
     index = rows[0].index(column.encode())
     copy = next(list(row) for row in rows[1:] if unquoted(row[0]) == key_value)
     copy[index] = b'"conflict.' + copy[index].strip(b'"') + b'"'
-    write_lines(path, rows + [copy])
+    write_lines(path, [*rows, copy])
 
 
 def later(days: int) -> Callable[[bytes], bytes]:
@@ -352,7 +375,7 @@ def plan_warnings(clean: Clean) -> WarnPlan:
     transactions = fields_of(clean.data_dir, "fact_transactions", clean.second)
     accounts = fields_of(clean.data_dir, "dim_accounts", clean.second)
     customers = fields_of(clean.data_dir, "dim_customers", clean.second)
-    owner = dict(zip(accounts.account_id, accounts.customer_id))
+    owner = dict(zip(accounts.account_id, accounts.customer_id, strict=False))
     transactions["customer_id"] = transactions.account_id.map(owner)
     before = fields_of(clean.data_dir, "dim_customers", clean.first)
     # Customers whose version did not change that day: their facts keep the same surrogate key.
@@ -375,9 +398,14 @@ def plan_warnings(clean: Clean) -> WarnPlan:
 def warns(lands_clean, faults, copy, clean) -> Stage:
     plan = plan_warnings(clean)
     faults.apply("fact_transactions", lambda p: edit_row(p, "transaction_timestamp", plan.late_transaction, later(3)))
-    faults.apply("fact_transactions", lambda p: edit_row(p, "transaction_amount", plan.negative_transaction, lambda f: b"-" + f))
+    faults.apply(
+        "fact_transactions", lambda p: edit_row(p, "transaction_amount", plan.negative_transaction, lambda f: b"-" + f)
+    )
     faults.apply("dim_customers", lambda p: append_conflicting_copy(p, plan.conflicting_customer, "email"))
-    faults.apply("dim_customers", lambda p: edit_row(p, "updated_at", plan.spurious_customer, lambda _: plan.spurious_updated_at.encode()))
+    faults.apply(
+        "dim_customers",
+        lambda p: edit_row(p, "updated_at", plan.spurious_customer, lambda _: plan.spurious_updated_at.encode()),
+    )
     faults.apply("dim_customers", lambda p: edit_row(p, "city", plan.spurious_customer, lambda _: b'"Spurioustown"'))
     result = run_day(copy, clean.second)
     facts = {
@@ -388,7 +416,8 @@ def warns(lands_clean, faults, copy, clean) -> Stage:
         "quarantine_transactions": quarantine(copy, "fact_transaction", clean.second),
         "quarantine_customers": quarantine(copy, "dim_customer", clean.second),
         "stg_spurious": query(
-            copy, "select * from dev_silver.stg_dim_customer where customer_id = ? and partition_date = ?",
+            copy,
+            "select * from dev_silver.stg_dim_customer where customer_id = ? and partition_date = ?",
             [int(plan.spurious_customer), clean.second],
         ),
         "reports_consistent": reports_consistent_with_gold(copy),
@@ -478,12 +507,20 @@ def test_a_conflicting_customer_is_quarantined_and_its_accounts_and_facts_stay(w
     plan = warns.facts["plan"]
     customer = plan.conflicting_customer
     reasons = _reasons(warns.facts["quarantine_customers"], "customer_id")
-    assert reasons[customer] == [f"customer_id {customer}: conflicting copies of the key (different values), all quarantined"] * 2
+    assert (
+        reasons[customer]
+        == [f"customer_id {customer}: conflicting copies of the key (different values), all quarantined"] * 2
+    )
     for model in ["fact_transaction", "dim_account", "dim_customer"]:
         before = gold_rows(clean.data_dir, model)
         after = warns.facts["gold"][model]
-        mine = lambda frame: frame[frame.customer_id == int(customer)].drop(columns=["extract_date"], errors="ignore")
-        pd.testing.assert_frame_equal(mine(after).reset_index(drop=True), mine(before).reset_index(drop=True), obj=model)
+
+        def mine(frame):
+            return frame[frame.customer_id == int(customer)].drop(columns=["extract_date"], errors="ignore")
+
+        pd.testing.assert_frame_equal(
+            mine(after).reset_index(drop=True), mine(before).reset_index(drop=True), obj=model
+        )
     assert len(rows_of(warns.facts["gold"]["fact_transaction"], customer, clean.second)) > 0
 
 

@@ -120,7 +120,7 @@ def test_keys_are_unique_and_not_null_and_fact_keys_unique_across_days(reference
             key = contracts.contract(name).key
             for column in key:
                 assert table[column].null_count == 0, (name, column)
-            values = list(zip(*(table[c].to_pylist() for c in key)))
+            values = list(zip(*(table[c].to_pylist() for c in key), strict=False))
             assert len(set(values)) == len(values), name
             if contracts.contract(name).is_fact:
                 assert seen_fact_keys[name].isdisjoint(values), name
@@ -153,7 +153,7 @@ def test_every_foreign_key_resolves_in_the_same_days_files(reference, days):
 
 def test_generated_text_is_single_line(reference, days):
     for tables in [reference, days[FIRST]]:
-        for name, table in tables.items():
+        for _name, table in tables.items():
             for field in table.schema:
                 if pa.types.is_string(field.type):
                     assert not pc.any(pc.match_substring_regex(table[field.name], r"[\r\n]")).as_py()
@@ -235,8 +235,11 @@ def test_dim_dates_is_the_iso_calendar(reference):
 def test_small_reference_dimensions(reference):
     types = {r["transaction_type_name"]: r["direction"] for r in rows(reference["dim_transaction_types"])}
     assert types == {
-        "Deposit": "credit", "Transfer In": "credit",
-        "Withdrawal": "debit", "Transfer Out": "debit", "Payment": "debit",
+        "Deposit": "credit",
+        "Transfer In": "credit",
+        "Withdrawal": "debit",
+        "Transfer Out": "debit",
+        "Payment": "debit",
     }
     channels = {r["channel_name"]: r["is_digital"] for r in rows(reference["dim_channels"])}
     assert set(channels) == set(contracts.CHANNEL_NAMES) and channels["Mobile"] and not channels["ATM"]
@@ -303,8 +306,10 @@ def test_every_event_happens_after_the_overnight_batch(days):
     for day, tables in days.items():
         start = datetime.combine(day, time(1))
         end = datetime.combine(day + timedelta(days=1), time(0))
-        for name, column in (("fact_transactions", "transaction_timestamp"),
-                             ("fact_customer_interactions", "interaction_timestamp")):
+        for name, column in (
+            ("fact_transactions", "transaction_timestamp"),
+            ("fact_customer_interactions", "interaction_timestamp"),
+        ):
             stamps = tables[name][column]
             assert start <= pc.min(stamps).as_py() and pc.max(stamps).as_py() < end, name
         for name in tables:
@@ -422,24 +427,27 @@ def test_csv_text_formats(tmp_path, days):
 
 def test_write_csv_round_trips_hostile_text(tmp_path):
     hostile = ["plain", 'say "hi"', "a,b,c", "line one\nline two", "crlf\r\nend", "ünïcødé ✓ 銀行", "", None]
-    table = pa.table({
-        "id": pa.array(range(len(hostile)), pa.int64()),
-        "text": pa.array(hostile, pa.string()),
-        "amount": pa.array([Decimal("-1.05"), Decimal("0.00")] * 4, pa.decimal128(18, 2)),
-        "flag": pa.array([True, False] * 4),
-    })
+    table = pa.table(
+        {
+            "id": pa.array(range(len(hostile)), pa.int64()),
+            "text": pa.array(hostile, pa.string()),
+            "amount": pa.array([Decimal("-1.05"), Decimal("0.00")] * 4, pa.decimal128(18, 2)),
+            "flag": pa.array([True, False] * 4),
+        }
+    )
     path = tmp_path / "deep" / "er" / "hostile.csv"
     assert write_csv(table, path) == path.stat().st_size
     parsed = pacsv.read_csv(
         path,
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(column_types=table.schema, strings_can_be_null=True, quoted_strings_can_be_null=False),
+        convert_options=pacsv.ConvertOptions(
+            column_types=table.schema, strings_can_be_null=True, quoted_strings_can_be_null=False
+        ),
     )
     assert parsed.equals(table)
     # DuckDB reads a quoted empty field as null unless told otherwise.
     via_duckdb = duckdb.sql(
-        f"select text from read_csv('{path}', all_varchar=true, header=true, allow_quoted_nulls=false)"
-        " order by id::int"
+        f"select text from read_csv('{path}', all_varchar=true, header=true, allow_quoted_nulls=false) order by id::int"
     ).fetchall()
     assert [r[0] for r in via_duckdb] == hostile
     write_csv(table.slice(0, 1), path)  # replaces, never appends

@@ -28,7 +28,10 @@ SELECTION = 'key:"landing/fact_loans" or key:"bronze/fact_loans"'
     [
         (b"", "line 1: the file is empty"),
         (HEADER, "line 2: no data rows (header only)"),
-        (HEADER.replace(b"loan_fact_id,loan_id", b"loan_id,loan_fact_id") + ROW, "line 1: header ['loan_id', 'loan_fact_id'"),
+        (
+            HEADER.replace(b"loan_fact_id,loan_id", b"loan_id,loan_fact_id") + ROW,
+            "line 1: header ['loan_id', 'loan_fact_id'",
+        ),
         (HEADER + ROW + ROW[:-4], "line 3: the last line has no newline"),
         (HEADER + ROW + b'2,1,1,20240101,5.00,"Approved\n' + ROW, "line 3: a quoted value is not closed"),
         (HEADER + ROW + b'2,1,1,20240101,5.00,"Approved\n', "line 3: a quoted value is not closed"),
@@ -40,7 +43,9 @@ def test_the_audit_names_the_problem_and_its_line(data, expected):
     assert any(p.startswith(expected) for p in problems), problems
 
 
-@pytest.mark.parametrize("data", [HEADER + ROW, BOM + HEADER + ROW, (HEADER + ROW).replace(b"\n", b"\r\n"), HEADER + b"1,2\n"])
+@pytest.mark.parametrize(
+    "data", [HEADER + ROW, BOM + HEADER + ROW, (HEADER + ROW).replace(b"\n", b"\r\n"), HEADER + b"1,2\n"]
+)
 def test_sound_files_pass_the_audit_bom_crlf_and_ragged_rows_included(data):
     # A ragged row is a value problem for silver's quarantine, not a structural one.
     assert audit_csv(data, LOANS) == []
@@ -77,14 +82,22 @@ def _corrupt(good: bytes) -> dict[str, tuple[bytes, str]]:
     return {
         "empty": (b"", "line 1: the file is empty"),
         "header-only": (lines[0], "line 2: no data rows"),
-        "reordered-header": (lines[0].replace(b"loan_fact_id,loan_id", b"loan_id,loan_fact_id") + b"".join(lines[1:]), "line 1: header"),
+        "reordered-header": (
+            lines[0].replace(b"loan_fact_id,loan_id", b"loan_id,loan_fact_id") + b"".join(lines[1:]),
+            "line 1: header",
+        ),
         "truncated": (good[:-5], f"line {len(lines)}: the last line has no newline"),
-        "missing-closing-quote": (b"".join(lines[:2]) + open_quote + b"".join(lines[3:]), "line 3: a quoted value is not closed"),
+        "missing-closing-quote": (
+            b"".join(lines[:2]) + open_quote + b"".join(lines[3:]),
+            "line 3: a quoted value is not closed",
+        ),
     }
 
 
 @pytest.mark.parametrize("case", ["empty", "header-only", "reordered-header", "truncated", "missing-closing-quote"])
-def test_a_broken_file_is_rejected_blocks_downstream_and_leaves_the_published_object(tmp_path, landed_once, window, case):
+def test_a_broken_file_is_rejected_blocks_downstream_and_leaves_the_published_object(
+    tmp_path, landed_once, window, case
+):
     day = window[0]
     data_dir = tmp_path / "data"
     shutil.copytree(landed_once, data_dir)

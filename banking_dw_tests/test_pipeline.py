@@ -13,6 +13,7 @@ from banking_dw.contracts import TABLE_NAMES, contract
 from banking_dw.generator import csv_path
 
 from .conftest import failed_checks, materialize, query, warehouse_environment
+
 FACTS = [t for t in TABLE_NAMES if t.startswith("fact_")]
 GOLD_HISTORY_TABLES = ["dim_customer", "dim_account"] + [contract(t).model_name for t in FACTS]
 
@@ -36,8 +37,12 @@ def test_fact_rows_reconcile_from_csv_to_gold(built, window, table):
     for day in window:
         csv_rows = len(pd.read_csv(csv_path(data_dir, table, date.fromisoformat(day))))
         bronze = query(data_dir, f"select count(*) as n from dev_bronze.{table} where dt = ?", [day]).n[0]
-        silver = query(data_dir, f"select count(*) as n from dev_silver.stg_{model} where partition_date = ?", [day]).n[0]
-        quarantined = query(data_dir, f"select count(*) as n from dev_silver.quarantine_{model} where dt = ?", [day]).n[0]
+        silver = query(data_dir, f"select count(*) as n from dev_silver.stg_{model} where partition_date = ?", [day]).n[
+            0
+        ]
+        quarantined = query(data_dir, f"select count(*) as n from dev_silver.quarantine_{model} where dt = ?", [day]).n[
+            0
+        ]
         gold = query(data_dir, f"select count(*) as n from dev_gold.{model} where partition_date = ?", [day]).n[0]
         assert csv_rows == bronze == silver + quarantined == gold, (table, day)
         assert quarantined == 0
@@ -103,16 +108,18 @@ def test_a_bad_landed_row_is_quarantined_with_its_reason_and_the_good_rows_stay(
         good_rows = len(pd.read_csv(landed))
         with landed.open(newline="") as handle:
             first = list(csv.reader(handle))[1]
-        bad_amount = ["9999000001"] + first[1:8] + ["abc"] + first[9:]
-        negative = ["9999000002"] + first[1:8] + ["-5.00"] + first[9:]
-        unknown_account = ["9999000003", "987654321"] + first[2:]
+        bad_amount = ["9999000001", *first[1:8], "abc", *first[9:]]
+        negative = ["9999000002", *first[1:8], "-5.00", *first[9:]]
+        unknown_account = ["9999000003", "987654321", *first[2:]]
         with landed.open("a", newline="") as handle:
             csv.writer(handle, quoting=csv.QUOTE_NONNUMERIC).writerows([bad_amount, negative, unknown_account])
 
         result = materialize("group:bronze or group:silver or group:gold", day)
 
-    quarantine = query(tmp_path, "select transaction_id, quarantine_reason from dev_silver.quarantine_fact_transaction order by 1")
-    reasons = dict(zip(quarantine.transaction_id, quarantine.quarantine_reason))
+    quarantine = query(
+        tmp_path, "select transaction_id, quarantine_reason from dev_silver.quarantine_fact_transaction order by 1"
+    )
+    reasons = dict(zip(quarantine.transaction_id, quarantine.quarantine_reason, strict=False))
     assert set(reasons) == {"9999000001", "9999000002", "9999000003"}
     assert "transaction_amount" in reasons["9999000001"] and "abc" in reasons["9999000001"]
     assert "transaction_amount" in reasons["9999000002"]
@@ -151,7 +158,10 @@ def test_a_corrupted_raw_file_fails_the_right_check(tmp_path, window):
     assert failing == {MATCHES_CONTRACT, BALANCE_IDENTITY}
     sample = outcomes[MATCHES_CONTRACT].metadata["samples"][0]
     assert (sample["partition"], sample["row"], sample["column"], sample["value"]) == (
-        window[0], 4, "closing_balance", "not money",
+        window[0],
+        4,
+        "closing_balance",
+        "not money",
     )
 
 

@@ -40,7 +40,7 @@ def _outcomes(tmp_path: Path, name: str, text: str, references: dict[str, str] |
 
 
 def _transaction(tx_id="1", amount="10.00", status="Completed", description="Card payment"):
-    return f"{tx_id},7,20240102,2024-01-02 09:00:00,1,1,1,1,{amount},{status},\"{description}\"\n"
+    return f'{tx_id},7,20240102,2024-01-02 09:00:00,1,1,1,1,{amount},{status},"{description}"\n'
 
 
 def test_every_value_type_has_a_predicate_that_rejects_garbage():
@@ -88,7 +88,9 @@ def test_clean_transactions_pass_and_a_bad_amount_fails_the_contract_naming_row_
         "dim_currencies": "currency_id,currency_code,currency_name,usd_exchange_rate\n1,USD,US Dollar,1.00\n",
         "dim_transaction_types": TYPES,
     }
-    clean = _outcomes(tmp_path / "clean", "fact_transactions", TX_HEADER + _transaction("1") + _transaction("2"), references)
+    clean = _outcomes(
+        tmp_path / "clean", "fact_transactions", TX_HEADER + _transaction("1") + _transaction("2"), references
+    )
     assert all(o.passed for o in clean.values()), {k: o.description for k, o in clean.items() if not o.passed}
 
     hostile = 'Paid "Smith, O\'Brien"\nline two'
@@ -99,7 +101,13 @@ def test_clean_transactions_pass_and_a_bad_amount_fails_the_contract_naming_row_
     assert "fact_transactions" in contract_check.description
     assert contract_check.metadata["bad_values_by_column"] == {"transaction_amount": 1}
     sample = contract_check.metadata["samples"][0]
-    assert sample == {"partition": "2024-01-02", "row": 2, "value": "abc", "column": "transaction_amount", "expected": "decimal(18,2)"}
+    assert sample == {
+        "partition": "2024-01-02",
+        "row": 2,
+        "value": "abc",
+        "column": "transaction_amount",
+        "expected": "decimal(18,2)",
+    }
     # The hostile but well-quoted description is not a failure, and other checks are unaffected.
     assert outcomes[checks.KEY_UNIQUE_NOT_NULL].passed
 
@@ -141,8 +149,13 @@ def test_unknown_account_fails_foreign_keys_against_the_same_day(tmp_path):
     fk = outcomes[checks.FOREIGN_KEYS_RESOLVE]
     assert not fk.passed
     assert fk.metadata["unresolved_by_column"]["account_id"] == 1
-    assert {"partition": "2024-01-02", "row": 1, "value": "7", "column": "account_id",
-            "references": "dim_accounts.account_id"} in fk.metadata["samples"]
+    assert {
+        "partition": "2024-01-02",
+        "row": 1,
+        "value": "7",
+        "column": "account_id",
+        "references": "dim_accounts.account_id",
+    } in fk.metadata["samples"]
     # Reference tables that cannot be read are failures too, never silently skipped.
     assert fk.metadata["unresolved_by_column"]["channel_id"] == -1
 
@@ -198,7 +211,8 @@ def _window(tmp_path: Path, table: str, texts: dict[date, str], references: dict
 
 def test_the_window_is_checked_day_by_day_but_fact_keys_may_not_repeat_across_days(tmp_path):
     outcomes = _window(
-        tmp_path, "fact_transactions",
+        tmp_path,
+        "fact_transactions",
         {date(2024, 1, 1): TX_HEADER + _transaction("1"), DAY: TX_HEADER + _transaction("1") + _transaction("2")},
         {},
     )
@@ -213,15 +227,22 @@ def test_the_window_is_checked_day_by_day_but_fact_keys_may_not_repeat_across_da
 def test_an_unreadable_previous_day_fails_continuity_instead_of_skipping_it(tmp_path):
     tx = TX_HEADER + _transaction("1", amount="10.00")
     yesterday = _write(tmp_path / "balances-2024-01-01.csv", "account;date_id\n7;20240101\n")
-    paths = {DAY: _write(tmp_path / "balances-2024-01-02.csv", BALANCES_HEADER + "7,20240102,1,100.00,10.00,0.00,110.00\n")}
-    refs = {"fact_transactions": _write(tmp_path / "tx.csv", tx), "dim_transaction_types": _write(tmp_path / "types.csv", TYPES)}
+    paths = {
+        DAY: _write(tmp_path / "balances-2024-01-02.csv", BALANCES_HEADER + "7,20240102,1,100.00,10.00,0.00,110.00\n")
+    }
+    refs = {
+        "fact_transactions": _write(tmp_path / "tx.csv", tx),
+        "dim_transaction_types": _write(tmp_path / "types.csv", TYPES),
+    }
 
     def path_of(name, day):
         if name == "fact_daily_balances":
             return yesterday if day == date(2024, 1, 1) else paths[day]
         return refs.get(name, tmp_path / "absent.csv")
 
-    outcome = {o.name: o for o in checks.evaluate_window(contract("fact_daily_balances"), paths, lambda d: (1, 1), path_of)}
+    outcome = {
+        o.name: o for o in checks.evaluate_window(contract("fact_daily_balances"), paths, lambda d: (1, 1), path_of)
+    }
     assert not outcome[checks.BALANCE_IDENTITY].passed
     assert "previous day is unreadable" in outcome[checks.BALANCE_IDENTITY].description
 
@@ -231,14 +252,19 @@ def test_continuity_looks_back_at_the_day_before_the_window(tmp_path):
     yesterday = _write(tmp_path / "balances-2024-01-01.csv", BALANCES_HEADER + "7,20240101,1,0.00,0.00,0.00,90.00\n")
     today = BALANCES_HEADER + "7,20240102,1,100.00,10.00,0.00,110.00\n"
     paths = {DAY: _write(tmp_path / "balances-2024-01-02.csv", today)}
-    refs = {"fact_transactions": _write(tmp_path / "tx.csv", tx), "dim_transaction_types": _write(tmp_path / "types.csv", TYPES)}
+    refs = {
+        "fact_transactions": _write(tmp_path / "tx.csv", tx),
+        "dim_transaction_types": _write(tmp_path / "types.csv", TYPES),
+    }
 
     def path_of(name, day):
         if name == "fact_daily_balances":
             return yesterday if day == date(2024, 1, 1) else paths[day]
         return refs.get(name, tmp_path / "absent.csv")
 
-    outcome = {o.name: o for o in checks.evaluate_window(contract("fact_daily_balances"), paths, lambda d: (1, 1), path_of)}
+    outcome = {
+        o.name: o for o in checks.evaluate_window(contract("fact_daily_balances"), paths, lambda d: (1, 1), path_of)
+    }
     balance = outcome[checks.BALANCE_IDENTITY]
     assert not balance.passed
     assert "opening 100.00 != previous closing 90.00" in balance.description
@@ -260,5 +286,8 @@ def test_combine_adds_counts_merges_partitions_and_names_every_failure():
 def test_a_byte_order_mark_is_not_part_of_the_header(tmp_path):
     path = tmp_path / "types.csv"
     path.write_bytes(b"\xef\xbb\xbf" + TYPES.encode())
-    outcomes = {o.name: o for o in evaluate(WindowFiles(contract("dim_transaction_types"), {DAY: path}), lambda d: (1, 10), None)}
+    outcomes = {
+        o.name: o
+        for o in evaluate(WindowFiles(contract("dim_transaction_types"), {DAY: path}), lambda d: (1, 10), None)
+    }
     assert outcomes[checks.MATCHES_CONTRACT].passed, outcomes[checks.MATCHES_CONTRACT].description

@@ -86,9 +86,7 @@ def _compile(target_path: Path, target: str, *args: str, env: dict[str, str] | N
         "--log-path",
         str(target_path / "logs"),
     ]
-    result = subprocess.run(
-        command, cwd=DBT_PROJECT_DIR, env=env or _offline_env(), capture_output=True, text=True
-    )
+    result = subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env or _offline_env(), capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     return result.stdout
 
@@ -167,7 +165,9 @@ def test_every_model_and_test_compiles_for_redshift(redshift_target):
     uncompiled = [n["unique_id"] for n in nodes if not (n.get("compiled") and n.get("compiled_code") is not None)]
     assert uncompiled == []
     # compiled_code of ephemeral-free projects is what target/compiled holds, one file per node
-    assert len(_compiled_sql(redshift_target)) >= len(nodes) - sum(1 for n in nodes if n["resource_type"] == "operation")
+    assert len(_compiled_sql(redshift_target)) >= len(nodes) - sum(
+        1 for n in nodes if n["resource_type"] == "operation"
+    )
 
 
 def test_redshift_sql_has_no_duckdb_only_constructs(redshift_target):

@@ -76,11 +76,15 @@ def test_monthly_transactions_by_channel(built, csvs):
     channels = _latest(csvs, "dim_channels").set_index("channel_id").channel_name
     tx["year"], tx["month"] = tx.date_id // 10000, tx.date_id // 100 % 100
     tx["channel_name"] = tx.channel_id.map(channels)
-    expected = tx.groupby(["year", "month", "channel_name"]).agg(
-        transaction_count=("transaction_id", "count"), total_amount=("amount_usd", "sum")
-    ).reset_index()
+    expected = (
+        tx.groupby(["year", "month", "channel_name"])
+        .agg(transaction_count=("transaction_id", "count"), total_amount=("amount_usd", "sum"))
+        .reset_index()
+    )
     report = _report(built, "monthly_transactions_by_channel")
-    merged = expected.merge(report, on=["year", "month", "channel_name"], suffixes=("", "_report"), validate="one_to_one")
+    merged = expected.merge(
+        report, on=["year", "month", "channel_name"], suffixes=("", "_report"), validate="one_to_one"
+    )
     assert len(merged) == len(expected) == len(report)
     assert (merged.transaction_count == merged.transaction_count_report).all()
     _assert_close(merged.total_amount_report, merged.total_amount)
@@ -94,10 +98,18 @@ def test_investment_roi_by_type(built, csvs):
     investments["returned"] = _usd(investments, csvs, "investment_return")
     names = _latest(csvs, "dim_investment_types").set_index("investment_type_id").investment_type_name
     investments["investment_type_name"] = investments.investment_type_id.map(names)
-    expected = investments.groupby("investment_type_name").agg(
-        total_investments=("investment_id", "count"), total_invested=("invested", "sum"), total_return=("returned", "sum")
-    ).reset_index()
-    report = _report(built, "investment_roi_by_type").set_index("investment_type_name").loc[expected.investment_type_name]
+    expected = (
+        investments.groupby("investment_type_name")
+        .agg(
+            total_investments=("investment_id", "count"),
+            total_invested=("invested", "sum"),
+            total_return=("returned", "sum"),
+        )
+        .reset_index()
+    )
+    report = (
+        _report(built, "investment_roi_by_type").set_index("investment_type_name").loc[expected.investment_type_name]
+    )
     assert report.total_investments.tolist() == expected.total_investments.tolist()
     _assert_close(report.total_invested, expected.total_invested)
     _assert_close(report.total_return, expected.total_return)
@@ -122,10 +134,15 @@ def test_loan_approval_rate_by_type(built, csvs):
 def test_balance_trend(built, csvs):
     balances = csvs("fact_daily_balances")
     balances["closing_usd"] = _usd(balances, csvs, "closing_balance")
-    expected = balances.groupby("day").agg(
-        total_balance=("closing_usd", "sum"), avg_account_balance=("closing_usd", "mean"),
-        active_accounts=("account_id", "nunique"),
-    ).sort_index(ascending=False)
+    expected = (
+        balances.groupby("day")
+        .agg(
+            total_balance=("closing_usd", "sum"),
+            avg_account_balance=("closing_usd", "mean"),
+            active_accounts=("account_id", "nunique"),
+        )
+        .sort_index(ascending=False)
+    )
     report = _report(built, "balance_trend")
     assert [d.date() for d in pd.to_datetime(report["date"])] == list(expected.index)
     _assert_close(report.total_balance, expected.total_balance)
@@ -138,10 +155,16 @@ def test_geographic_distribution(built, csvs):
     locations = _latest(csvs, "dim_locations").set_index("location_id")
     for column in ("country", "state", "city"):
         tx[column] = tx.location_id.map(locations[column])
-    expected = tx.groupby(["country", "state", "city"]).agg(
-        transaction_count=("transaction_id", "count"), total_amount=("amount_usd", "sum")
-    ).reset_index().sort_values(["total_amount", "country", "state", "city"], ascending=[False, True, True, True]).head(20)
+    expected = (
+        tx.groupby(["country", "state", "city"])
+        .agg(transaction_count=("transaction_id", "count"), total_amount=("amount_usd", "sum"))
+        .reset_index()
+        .sort_values(["total_amount", "country", "state", "city"], ascending=[False, True, True, True])
+        .head(20)
+    )
     report = _report(built, "geographic_distribution")
-    assert report[["country", "state", "city"]].values.tolist() == expected[["country", "state", "city"]].values.tolist()
+    assert (
+        report[["country", "state", "city"]].values.tolist() == expected[["country", "state", "city"]].values.tolist()
+    )
     assert report.transaction_count.tolist() == expected.transaction_count.tolist()
     _assert_close(report.total_amount, expected.total_amount)

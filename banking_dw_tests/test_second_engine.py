@@ -67,9 +67,7 @@ def _libpq_env(uri_text: str) -> dict[str, str]:
 
 
 def _postgres(env: dict[str, str]):
-    return psycopg2.connect(
-        host=env["PGHOST"], port=env["PGPORT"], user=env["PGUSER"], dbname=env["PGDATABASE"]
-    )
+    return psycopg2.connect(host=env["PGHOST"], port=env["PGPORT"], user=env["PGUSER"], dbname=env["PGDATABASE"])
 
 
 def _days(window: tuple[str, str]) -> list[dt.date]:
@@ -136,7 +134,9 @@ def _base_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def _build(target_path: Path, target: str, window: tuple[str, str], env: dict[str, str], **vars_: str) -> dict[str, str]:
+def _build(
+    target_path: Path, target: str, window: tuple[str, str], env: dict[str, str], **vars_: str
+) -> dict[str, str]:
     """`dbt run`, then `dbt test`, of the window (half-open: max_date is the day after the last
     day); returns each node's status. Not `dbt build`: a failing test there skips everything
     downstream, and the point is to compare what both engines build and what their tests say."""
@@ -227,15 +227,19 @@ def test_every_model_builds_on_postgres(built):
 
 def test_data_tests_give_the_same_verdicts_on_both_engines(built):
     """A test that fails on one engine and passes on the other means the SQL means different things."""
-    verdicts = {engine: {n: s for n, s in built[engine].items() if n.startswith("test.")} for engine in ("postgres", "duckdb")}
+    verdicts = {
+        engine: {n: s for n, s in built[engine].items() if n.startswith("test.")} for engine in ("postgres", "duckdb")
+    }
     assert verdicts["postgres"].keys() == verdicts["duckdb"].keys()
     assert {n: (s, verdicts["duckdb"][n]) for n, s in verdicts["postgres"].items() if s != verdicts["duckdb"][n]} == {}
 
 
 def test_gold_on_postgres_equals_gold_on_duckdb(built, postgres_env):
-    with _postgres(postgres_env) as pg, pg.cursor() as pg_cursor, duckdb.connect(
-        built["warehouse"]["path"], read_only=True
-    ) as duck:
+    with (
+        _postgres(postgres_env) as pg,
+        pg.cursor() as pg_cursor,
+        duckdb.connect(built["warehouse"]["path"], read_only=True) as duck,
+    ):
         duck_cursor = duck.cursor()
         pg_tables, duck_tables = _tables(pg_cursor, COMPARED_SCHEMAS), _tables(duck_cursor, COMPARED_SCHEMAS)
         assert sorted(pg_tables) == sorted(duck_tables)
@@ -277,12 +281,17 @@ def test_safe_cast_text_on_postgres_never_raises(tmp_path, postgres_env):
     )
     texts = ", ".join("'" + text + "'" for text, _, _ in SAFE_CAST_CASES)
     names = ", ".join(f"c{i}" for i in range(count))
-    sql = (
-        f"select {casts} from (values (1, {texts}), (2{', null' * count})) as cases(n, {names})"
-        " where n = 1"
-    )
+    sql = f"select {casts} from (values (1, {texts}), (2{', null' * count})) as cases(n, {names}) where n = 1"
     result = _dbt(
-        tmp_path, "show", "--target", "postgres", "--inline", sql, "--output", "json", "--quiet",
+        tmp_path,
+        "show",
+        "--target",
+        "postgres",
+        "--inline",
+        sql,
+        "--output",
+        "json",
+        "--quiet",
         env=_base_env(**postgres_env),
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]

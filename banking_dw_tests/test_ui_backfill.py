@@ -54,7 +54,9 @@ def backfill(dagster: LiveDagster, assets: list[AssetNode], partitions: list[str
     elapsed = time.monotonic() - started
     runs = dagster.client.backfill_runs(backfill_id)
     failed_checks = {r.run_id: dagster.client.failed_checks(r.run_id) for r in runs}
-    print(f"\nbackfill {backfill_id} over {partitions} ({len(assets)} assets): {status} in {elapsed:.1f}s, {len(runs)} runs")
+    print(
+        f"\nbackfill {backfill_id} over {partitions} ({len(assets)} assets): {status} in {elapsed:.1f}s, {len(runs)} runs"
+    )
     for run in runs:
         groups = sorted({g.group for g in assets if g.path in run.asset_paths})
         print(f"  {run.run_id} {run.status} {len(run.asset_paths)} assets {groups}")

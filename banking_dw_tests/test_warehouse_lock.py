@@ -1,5 +1,6 @@
 """One writer at a time on the DuckDB warehouse, and a killed writer never leaves it held."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -36,9 +37,11 @@ def test_a_second_writer_waits_naming_the_holder_then_gives_up(tmp_path):
     try:
         waiting: list[str] = []
         started = time.monotonic()
-        with pytest.raises(WarehouseBusy) as raised:
-            with DuckDBWarehouse(path=str(database), lock_timeout_seconds=1.5).exclusive_writer("run-two", waiting.append):
-                pytest.fail("entered while another process held the warehouse")
+        with (
+            pytest.raises(WarehouseBusy) as raised,
+            DuckDBWarehouse(path=str(database), lock_timeout_seconds=1.5).exclusive_writer("run-two", waiting.append),
+        ):
+            pytest.fail("entered while another process held the warehouse")
         assert time.monotonic() - started >= 1.5
         message = str(raised.value)
         assert f"pid={holder.pid} run_id=run-one" in message and str(database) + ".lock" in message
@@ -65,23 +68,31 @@ def test_the_writer_also_waits_for_duckdbs_own_lock(tmp_path):
     database = tmp_path / "warehouse.duckdb"
     # A process writing DuckDB without our file lock, as an orphaned dbt of a killed run would.
     orphan = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(database)!r}); print('open', flush=True); time.sleep(60)"],
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(database)!r}); print('open', flush=True); time.sleep(60)",
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
         assert orphan.stdout.readline().strip() == "open"
         waiting: list[str] = []
-        with pytest.raises(WarehouseBusy, match="still locked by another DuckDB process"):
-            with DuckDBWarehouse(path=str(database), lock_timeout_seconds=1).exclusive_writer("run-two", waiting.append):
-                pytest.fail("entered while DuckDB's file was locked")
+        with (
+            pytest.raises(WarehouseBusy, match="still locked by another DuckDB process"),
+            DuckDBWarehouse(path=str(database), lock_timeout_seconds=1).exclusive_writer("run-two", waiting.append),
+        ):
+            pytest.fail("entered while DuckDB's file was locked")
         assert waiting
     finally:
         orphan.kill()
         orphan.wait()
-    with DuckDBWarehouse(path=str(database), lock_timeout_seconds=5).exclusive_writer("run-two", print):
-        with duckdb.connect(str(database)) as connection:
-            assert connection.execute("select 1").fetchone() == (1,)
+    with (
+        DuckDBWarehouse(path=str(database), lock_timeout_seconds=5).exclusive_writer("run-two", print),
+        duckdb.connect(str(database)) as connection,
+    ):
+        assert connection.execute("select 1").fetchone() == (1,)
 
 
 ORPHAN_DBT = textwrap.dedent(
@@ -115,7 +126,8 @@ def test_a_killed_runs_orphaned_dbt_is_stopped_by_the_next_writer(tmp_path):
     fake_dbt.write_text(ORPHAN_DBT)
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLDER_WITH_DBT, str(database), str(fake_dbt), ORPHAN_DBT],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     orphan_pid, state = holder.stdout.readline().split()
     assert state == "open"
@@ -129,7 +141,5 @@ def test_a_killed_runs_orphaned_dbt_is_stopped_by_the_next_writer(tmp_path):
         assert time.monotonic() - started < 15, "waited for the orphan instead of stopping it"
         assert any(f"stopping dbt (pid {orphan_pid})" in line and "run_id=run-one" in line for line in said)
     finally:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(int(orphan_pid), signal.SIGKILL)
-        except ProcessLookupError:
-            pass

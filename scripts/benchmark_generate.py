@@ -57,7 +57,9 @@ def run_repeat_in_subprocess(transactions: int) -> dict:
         started = time.perf_counter()
         completed = subprocess.run(
             [sys.executable, __file__, "--child", "--transactions", str(transactions), "--out", out_dir],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         )
         result = json.loads(completed.stdout)
         result["process_s"] = time.perf_counter() - started
@@ -79,19 +81,21 @@ def faker_loop_rows_per_second(rows: int) -> float:
     writer = csv.writer(sink, quoting=csv.QUOTE_NONNUMERIC)
     writer.writerow(columns)
     for row in range(rows):
-        writer.writerow((
-            date_id * 10**9 + row + 1,
-            fake.random_int(1, 3_000_000),
-            date_id,
-            fake.date_time_between_dates(first, last).strftime("%Y-%m-%d %H:%M:%S"),
-            fake.random_int(1, 5),
-            fake.random_int(1, 50),
-            fake.random_int(1, 3),
-            fake.random_int(1, 5),
-            f"{fake.pydecimal(left_digits=4, right_digits=2, positive=True):.2f}",
-            fake.random_element(TRANSACTION_STATUSES),
-            f"Card payment at {fake.company()}",
-        ))
+        writer.writerow(
+            (
+                date_id * 10**9 + row + 1,
+                fake.random_int(1, 3_000_000),
+                date_id,
+                fake.date_time_between_dates(first, last).strftime("%Y-%m-%d %H:%M:%S"),
+                fake.random_int(1, 5),
+                fake.random_int(1, 50),
+                fake.random_int(1, 3),
+                fake.random_int(1, 5),
+                f"{fake.pydecimal(left_digits=4, right_digits=2, positive=True):.2f}",
+                fake.random_element(TRANSACTION_STATUSES),
+                f"Card payment at {fake.company()}",
+            )
+        )
     with tempfile.TemporaryDirectory(prefix="bench-faker-") as out_dir:
         (Path(out_dir) / "fact_transactions.csv").write_text(sink.getvalue())
     return rows / (time.perf_counter() - started)
@@ -119,14 +123,18 @@ def main() -> None:
     transaction_rate = rows["fact_transactions"] / median["total_s"]
     faker_rate = faker_loop_rows_per_second(args.faker_rows)
 
-    print(f"day {BENCHMARK_DAY}, {args.transactions:,} transactions/day,"
-          f" {args.repeats} repeats, {os.cpu_count()} cores")
+    print(
+        f"day {BENCHMARK_DAY}, {args.transactions:,} transactions/day, {args.repeats} repeats, {os.cpu_count()} cores"
+    )
     for name, count in rows.items():
         print(f"  {name:<28} {count:>10,} rows")
     print(f"  {'all 7 tables':<28} {all_rows:>10,} rows, {repeats[0]['bytes'] / 2**20:,.0f} MiB of CSV")
-    print(f"generate + write, median     {median['total_s']:.2f} s "
-          f"(generate {median['generate_s']:.2f} s, write {median['write_s']:.2f} s; every run: "
-          + ", ".join(f"{r['total_s']:.2f}" for r in repeats) + ")")
+    print(
+        f"generate + write, median     {median['total_s']:.2f} s "
+        f"(generate {median['generate_s']:.2f} s, write {median['write_s']:.2f} s; every run: "
+        + ", ".join(f"{r['total_s']:.2f}" for r in repeats)
+        + ")"
+    )
     print(f"whole subprocess, median     {median['process_s']:.2f} s (adds interpreter start and imports)")
     print(f"rows/second, all tables      {all_rows / median['total_s']:,.0f}")
     print(f"rows/second, transactions    {transaction_rate:,.0f} (the whole day's time charged to them)")

@@ -63,12 +63,23 @@ class Home:
         shutil.copy(ROOT / "deploy" / "dagster.yaml", self.root / "dagster" / "dagster.yaml")
         subprocess.run(
             [str(BIN / "dbt"), "parse", "--quiet", "--profiles-dir", "."],
-            cwd=ROOT / "dbt_project", env=self.env, check=True,
+            cwd=ROOT / "dbt_project",
+            env=self.env,
+            check=True,
         )
 
     def materialize(self, first: str, last: str) -> Timing:
-        command = [str(BIN / "dagster"), "asset", "materialize", "-m", "banking_dw.definitions",
-                   "--select", "*", "--partition-range", f"{first}...{last}"]
+        command = [
+            str(BIN / "dagster"),
+            "asset",
+            "materialize",
+            "-m",
+            "banking_dw.definitions",
+            "--select",
+            "*",
+            "--partition-range",
+            f"{first}...{last}",
+        ]
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         started = time.perf_counter()
         completed = subprocess.run(command, cwd=ROOT, env=self.env, capture_output=True, text=True)

@@ -41,7 +41,9 @@ def wait_for(url: str, timeout_seconds: float) -> None:
             return
         except OSError as error:
             if time.monotonic() > deadline:
-                raise SystemExit(f"no Dagster UI at {url} after {timeout_seconds:.0f} s ({error}); start `make dev` first")
+                raise SystemExit(
+                    f"no Dagster UI at {url} after {timeout_seconds:.0f} s ({error}); start `make dev` first"
+                ) from None
             time.sleep(1)
 
 
@@ -77,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("chromium is not installed: `apt-get install chromium`")
     wait_for(arguments.url, timeout_seconds=120)
     arguments.out.parent.mkdir(parents=True, exist_ok=True)
-    screenshot(arguments.url + arguments.page, arguments.out, chromium, arguments.width, arguments.height, arguments.settle_ms)
+    screenshot(
+        arguments.url + arguments.page, arguments.out, chromium, arguments.width, arguments.height, arguments.settle_ms
+    )
     print(f"wrote {arguments.out}")
     return 0
 

@@ -19,9 +19,7 @@ def run_url(run_id: str) -> str:
     return f"{base.rstrip('/')}/runs/{run_id}"
 
 
-def check_evaluations_of_run(
-    instance: dg.DagsterInstance, run: dg.DagsterRun
-) -> tuple[list[FailedCheck], list[str]]:
+def check_evaluations_of_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> tuple[list[FailedCheck], list[str]]:
     """The run's failed checks, and the identities of the checks that passed."""
     records = instance.get_records_for_run(
         run_id=run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION

@@ -1,6 +1,5 @@
 """Layer `bronze`: one crawl step registers every landed table as `dev_bronze.<table>`."""
 
-
 from collections.abc import Iterator
 
 import dagster as dg
@@ -48,7 +47,9 @@ def crawled_bronze_tables(
     with warehouse.exclusive_writer(context.run.run_id, context.log.info):
         catalog.crawl(selection.materialize, selection.days)
         for table in selection.materialize:
-            yield dg.MaterializeResult(asset_key=bronze_key(table.name), metadata={"columns": len(catalog.columns(table))})
+            yield dg.MaterializeResult(
+                asset_key=bronze_key(table.name), metadata={"columns": len(catalog.columns(table))}
+            )
         for table in selection.check:
             outcomes = verify_bronze(table, selection.days, catalog, lake)
             yield from check_results(context, bronze_key(table.name), outcomes)

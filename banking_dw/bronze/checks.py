@@ -6,8 +6,8 @@ from datetime import date
 
 import dagster as dg
 
-from banking_dw.check_outcomes import CheckOutcome
 from banking_dw.bronze.resources import Catalog
+from banking_dw.check_outcomes import CheckOutcome
 from banking_dw.contracts import TableContract
 from banking_dw.csv_io import count_csv_rows, csv_header
 from banking_dw.landing.resources import Lake, object_key
@@ -20,13 +20,17 @@ ROW_COUNT_MATCHES = "row_count_matches_landed"
 def bronze_check_specs(asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
     return [
         dg.AssetCheckSpec(COLUMNS_MATCH, asset=asset_key, description="Catalog columns equal the contract, plus `dt`."),
-        dg.AssetCheckSpec(PARTITIONS_VISIBLE, asset=asset_key, description="Every day of the window is visible in the table."),
-        dg.AssetCheckSpec(ROW_COUNT_MATCHES, asset=asset_key, description="Rows per day equal the landed object's rows."),
+        dg.AssetCheckSpec(
+            PARTITIONS_VISIBLE, asset=asset_key, description="Every day of the window is visible in the table."
+        ),
+        dg.AssetCheckSpec(
+            ROW_COUNT_MATCHES, asset=asset_key, description="Rows per day equal the landed object's rows."
+        ),
     ]
 
 
 def expected_columns(table: TableContract) -> tuple[str, ...]:
-    return table.column_names + ("dt",)
+    return (*table.column_names, "dt")
 
 
 def _landed(lake: Lake, table: TableContract, day: date) -> bytes | None:
@@ -74,12 +78,20 @@ def verify_bronze(table: TableContract, days: list[date], catalog: Catalog, lake
             for k, v in differing.items()
         )
         outcomes.append(
-            CheckOutcome(ROW_COUNT_MATCHES, False, f"{table.name}: rows differ from landed: {described}",
-                         {"differences": differing})
+            CheckOutcome(
+                ROW_COUNT_MATCHES,
+                False,
+                f"{table.name}: rows differ from landed: {described}",
+                {"differences": differing},
+            )
         )
     else:
         outcomes.append(
-            CheckOutcome(ROW_COUNT_MATCHES, True, f"{table.name}: row counts equal landed",
-                         {"rows": {day.isoformat(): counts[day] for day in days}})
+            CheckOutcome(
+                ROW_COUNT_MATCHES,
+                True,
+                f"{table.name}: row counts equal landed",
+                {"rows": {day.isoformat(): counts[day] for day in days}},
+            )
         )
     return outcomes

@@ -209,7 +209,9 @@ class GlueCatalog(ResourceWithBoto3Configuration, CatalogResource):
         for table in tables:
             missing = [day.isoformat() for day in days if self.lake.stat(object_key(table, day)) is None]
             if missing:
-                raise FileNotFoundError(f"crawl found no object for {table.name} on {', '.join(missing)}; land it first")
+                raise FileNotFoundError(
+                    f"crawl found no object for {table.name} on {', '.join(missing)}; land it first"
+                )
         self._ensure_database()
         self._ensure_tables()
         for table in tables:
@@ -235,7 +237,9 @@ class GlueCatalog(ResourceWithBoto3Configuration, CatalogResource):
         catalog cannot see: a query through it would read nothing)."""
         registered = self.partitions(table, days)
         return {
-            day: csv_data_rows(self.lake.read_bytes(object_key(table, day)), table.column_names) if day in registered else 0
+            day: csv_data_rows(self.lake.read_bytes(object_key(table, day)), table.column_names)
+            if day in registered
+            else 0
             for day in days
         }
 
@@ -300,7 +304,9 @@ class GlueCatalog(ResourceWithBoto3Configuration, CatalogResource):
                 PartitionInputList=[partition_input(table, day, self.partition_location(table, day)) for day in batch],
             )
             # Another run registering the same day at the same time is fine; anything else is not.
-            failures = [e for e in response.get("Errors", []) if e["ErrorDetail"]["ErrorCode"] != "AlreadyExistsException"]
+            failures = [
+                e for e in response.get("Errors", []) if e["ErrorDetail"]["ErrorCode"] != "AlreadyExistsException"
+            ]
             if failures:
                 raise RuntimeError(f"Glue could not register partitions of {self.database}.{table.name}: {failures}")
         for day, location in registered.items():

@@ -115,8 +115,7 @@ class LocalCatalog(CatalogResource):
             return {day: 0 for day in days}
         with self.warehouse.connect(read_only=True) as connection:
             rows = connection.execute(
-                f'select dt, count(*) from {BRONZE_SCHEMA}."{table.name}"'
-                " where dt >= ? and dt < ? group by dt",
+                f'select dt, count(*) from {BRONZE_SCHEMA}."{table.name}" where dt >= ? and dt < ? group by dt',
                 [min(days), max(days) + timedelta(days=1)],
             ).fetchall()
         counts = dict(rows)

@@ -1,12 +1,11 @@
 """Layers `silver`, `gold` and `reports`: the whole dbt project as one daily-partitioned asset."""
 
-
 import os
 import shutil
-from datetime import timedelta
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 

@@ -21,9 +21,7 @@ ARROW_TYPES: dict[ColumnType, pa.DataType] = {
 
 
 def schema_for(table: str) -> pa.Schema:
-    return pa.schema(
-        [pa.field(c.name, ARROW_TYPES[c.type], nullable=c.nullable) for c in contract(table).columns]
-    )
+    return pa.schema([pa.field(c.name, ARROW_TYPES[c.type], nullable=c.nullable) for c in contract(table).columns])
 
 
 def contract_table(table: str, columns: dict[str, pa.Array | np.ndarray]) -> pa.Table:
@@ -45,9 +43,10 @@ def _as_arrow(values: pa.Array | np.ndarray, arrow_type: pa.DataType) -> pa.Arra
     return pa.array(values, type=arrow_type)
 
 
-def decimal_from_units(
-    units: np.ndarray, arrow_type: pa.Decimal128Type = pa.decimal128(18, 2)
-) -> pa.Array:
+MONEY = pa.decimal128(18, 2)
+
+
+def decimal_from_units(units: np.ndarray, arrow_type: pa.Decimal128Type = MONEY) -> pa.Array:
     """int64 counts of the smallest unit (cents for money) -> decimal128 without Python objects:
     the 128-bit little-endian words are the units and their sign extension."""
     units = np.asarray(units, dtype=np.int64)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.csv as pacsv

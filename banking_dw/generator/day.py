@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from functools import cache, partial
-from typing import Callable
 
 import numpy as np
 import pyarrow as pa
 
 from banking_dw.contracts import (
+    ACCOUNT_STATUSES,
+    ACCOUNT_TYPES,
     CUSTOMER_SEGMENTS,
     INTERACTION_TYPES,
     LOAN_STATUSES,
     LOAN_TYPES,
+    REFERENCE_TABLES,
     RESOLUTION_STATUSES,
     TRANSACTION_STATUSES,
-    ACCOUNT_STATUSES,
-    ACCOUNT_TYPES,
-    REFERENCE_TABLES,
     contract,
 )
 
@@ -40,7 +40,7 @@ from .population import (
 )
 from .reference import LOAN_PRODUCTS_PER_TYPE, generate_reference_tables, loan_type_index
 from .scale import ID_BLOCK, Scale
-from .transactions import weighted_choice, day_transactions, event_seconds
+from .transactions import day_transactions, event_seconds, weighted_choice
 
 INVESTMENT_TYPE_WEIGHTS = (0.3, 0.25, 0.2, 0.2, 0.05)
 INVESTMENT_AMOUNT_USD = (500.0, 100_000.0)
@@ -64,8 +64,9 @@ PHONE_LINES = (0, 10_000)
 HOUSE_NUMBERS = (1, 10_000)
 
 
-def _draw_between(draw: Callable[..., np.ndarray], field: int, bounds: tuple[int, int],
-                  *keys: np.ndarray | int) -> np.ndarray:
+def _draw_between(
+    draw: Callable[..., np.ndarray], field: int, bounds: tuple[int, int], *keys: np.ndarray | int
+) -> np.ndarray:
     """A keyed draw in the half-open range [low, high)."""
     low, high = bounds
     return low + draw(field, high - low, *keys)
@@ -76,9 +77,7 @@ def _fact_ids(day: date, count: int) -> np.ndarray:
     return date_id(day) * ID_BLOCK + np.arange(1, count + 1, dtype=np.int64)
 
 
-def _log_uniform_cents(
-    rng: np.random.Generator, low_usd: float, high_usd: float, size: int
-) -> np.ndarray:
+def _log_uniform_cents(rng: np.random.Generator, low_usd: float, high_usd: float, size: int) -> np.ndarray:
     low, high = np.log(low_usd), np.log(high_usd)
     return np.rint(np.exp(rng.uniform(low, high, size=size)) * 100).astype(np.int64)
 
@@ -101,43 +100,49 @@ def dim_customers(customers: Customers, scale: Scale) -> pa.Table:
     house = _draw_between(per_version, CustomerField.HOUSE_NUMBER, HOUSE_NUMBERS, ids, version)
     residence = per_version(CustomerField.RESIDENCE, len(pool.residence_cities), ids, version)
     id_text = pa.array(ids).cast(pa.string())
-    return contract_table("dim_customers", {
-        "customer_id": ids,
-        "first_name": take(pool.first_names, first),
-        "last_name": take(pool.last_names, last),
-        "email": concat_text(
-            take(pool.first_name_handles, first), ".", take(pool.last_name_handles, last),
-            id_text, "@", take(pool.email_domains, domain),
-        ),
-        "phone": concat_text(
-            "(", digits(area, 3), ") ", digits(exchange, 3), "-", digits(line, 4)
-        ),
-        "date_of_birth": days_as_datetime64(customers.join_day - age_days),
-        "address": concat_text(digits(house, 1), " ", take(pool.streets, street)),
-        "city": take(pool.residence_cities, residence),
-        "state": take(pool.residence_states, residence),
-        "country": pa.repeat(COUNTRY, len(ids)),
-        "customer_segment": take(pa.array(CUSTOMER_SEGMENTS), customers.segment),
-        "join_date": days_as_datetime64(customers.join_day),
-        "updated_at": customers.updated_at,
-    })
+    return contract_table(
+        "dim_customers",
+        {
+            "customer_id": ids,
+            "first_name": take(pool.first_names, first),
+            "last_name": take(pool.last_names, last),
+            "email": concat_text(
+                take(pool.first_name_handles, first),
+                ".",
+                take(pool.last_name_handles, last),
+                id_text,
+                "@",
+                take(pool.email_domains, domain),
+            ),
+            "phone": concat_text("(", digits(area, 3), ") ", digits(exchange, 3), "-", digits(line, 4)),
+            "date_of_birth": days_as_datetime64(customers.join_day - age_days),
+            "address": concat_text(digits(house, 1), " ", take(pool.streets, street)),
+            "city": take(pool.residence_cities, residence),
+            "state": take(pool.residence_states, residence),
+            "country": pa.repeat(COUNTRY, len(ids)),
+            "customer_segment": take(pa.array(CUSTOMER_SEGMENTS), customers.segment),
+            "join_date": days_as_datetime64(customers.join_day),
+            "updated_at": customers.updated_at,
+        },
+    )
 
 
 def dim_accounts(accounts: Accounts) -> pa.Table:
-    return contract_table("dim_accounts", {
-        "account_id": accounts.account_id,
-        "customer_id": accounts.customer_id,
-        "account_type": take(pa.array(ACCOUNT_TYPES), accounts.account_type),
-        "currency_id": accounts.currency_id,
-        "account_status": take(pa.array(ACCOUNT_STATUSES), accounts.status),
-        "open_date": days_as_datetime64(accounts.open_day),
-        "updated_at": accounts.updated_at,
-    })
+    return contract_table(
+        "dim_accounts",
+        {
+            "account_id": accounts.account_id,
+            "customer_id": accounts.customer_id,
+            "account_type": take(pa.array(ACCOUNT_TYPES), accounts.account_type),
+            "currency_id": accounts.currency_id,
+            "account_status": take(pa.array(ACCOUNT_STATUSES), accounts.status),
+            "open_date": days_as_datetime64(accounts.open_day),
+            "updated_at": accounts.updated_at,
+        },
+    )
 
 
-def _transactions_and_balances(
-    day: date, accounts: Accounts, scale: Scale
-) -> tuple[pa.Table, pa.Table]:
+def _transactions_and_balances(day: date, accounts: Accounts, scale: Scale) -> tuple[pa.Table, pa.Table]:
     t = day_index(day)
     opening = balance_cents(accounts, t - 1, scale.seed)
     closing = balance_cents(accounts, t, scale.seed)
@@ -146,28 +151,34 @@ def _transactions_and_balances(
     pool = pools(scale.seed)
     per_type = pool.descriptions_per_type
     description = (txn.type_id - 1) * per_type + rng.integers(0, per_type, size=len(txn.type_id))
-    transactions = contract_table("fact_transactions", {
-        "transaction_id": _fact_ids(day, len(txn.type_id)),
-        "account_id": accounts.account_id[txn.account_index],
-        "date_id": np.full(len(txn.type_id), date_id(day)),
-        "transaction_timestamp": txn.epoch_seconds,
-        "channel_id": txn.channel_id,
-        "location_id": rng.integers(1, LOCATION_COUNT + 1, size=len(txn.type_id)),
-        "currency_id": accounts.currency_id[txn.account_index],
-        "transaction_type_id": txn.type_id,
-        "transaction_amount": txn.amount_cents,
-        "transaction_status": take(pa.array(TRANSACTION_STATUSES), txn.status),
-        "description": take(pool.descriptions, description),
-    })
-    balances = contract_table("fact_daily_balances", {
-        "account_id": accounts.account_id,
-        "date_id": np.full(len(accounts), date_id(day)),
-        "currency_id": accounts.currency_id,
-        "opening_balance": opening,
-        "total_credits": txn.credits_cents,
-        "total_debits": txn.debits_cents,
-        "closing_balance": closing,
-    })
+    transactions = contract_table(
+        "fact_transactions",
+        {
+            "transaction_id": _fact_ids(day, len(txn.type_id)),
+            "account_id": accounts.account_id[txn.account_index],
+            "date_id": np.full(len(txn.type_id), date_id(day)),
+            "transaction_timestamp": txn.epoch_seconds,
+            "channel_id": txn.channel_id,
+            "location_id": rng.integers(1, LOCATION_COUNT + 1, size=len(txn.type_id)),
+            "currency_id": accounts.currency_id[txn.account_index],
+            "transaction_type_id": txn.type_id,
+            "transaction_amount": txn.amount_cents,
+            "transaction_status": take(pa.array(TRANSACTION_STATUSES), txn.status),
+            "description": take(pool.descriptions, description),
+        },
+    )
+    balances = contract_table(
+        "fact_daily_balances",
+        {
+            "account_id": accounts.account_id,
+            "date_id": np.full(len(accounts), date_id(day)),
+            "currency_id": accounts.currency_id,
+            "opening_balance": opening,
+            "total_credits": txn.credits_cents,
+            "total_debits": txn.debits_cents,
+            "closing_balance": closing,
+        },
+    )
     return transactions, balances
 
 
@@ -180,15 +191,18 @@ def fact_investments(day: date, accounts: Accounts, scale: Scale) -> pa.Table:
     amount = _log_uniform_cents(rng, *INVESTMENT_AMOUNT_USD, size=count)
     worst, best = INVESTMENT_RETURN_BASIS_POINTS
     return_bp = rng.integers(worst, best + 1, size=count)
-    return contract_table("fact_investments", {
-        "investment_id": _fact_ids(day, count),
-        "customer_id": accounts.customer_id[holder],
-        "account_id": accounts.account_id[holder],
-        "investment_type_id": 1 + weighted_choice(rng, INVESTMENT_TYPE_WEIGHTS, count),
-        "date_id": np.full(count, date_id(day)),
-        "investment_amount": amount,
-        "investment_return": amount * return_bp // 10_000,
-    })
+    return contract_table(
+        "fact_investments",
+        {
+            "investment_id": _fact_ids(day, count),
+            "customer_id": accounts.customer_id[holder],
+            "account_id": accounts.account_id[holder],
+            "investment_type_id": 1 + weighted_choice(rng, INVESTMENT_TYPE_WEIGHTS, count),
+            "date_id": np.full(count, date_id(day)),
+            "investment_amount": amount,
+            "investment_return": amount * return_bp // 10_000,
+        },
+    )
 
 
 def fact_loans(day: date, customer_total: int, scale: Scale) -> pa.Table:
@@ -197,15 +211,18 @@ def fact_loans(day: date, customer_total: int, scale: Scale) -> pa.Table:
     loan_id = rng.integers(1, len(LOAN_TYPES) * LOAN_PRODUCTS_PER_TYPE + 1, size=count)
     bounds = np.log(np.array([LOAN_AMOUNT_USD[t] for t in LOAN_TYPES]))[loan_type_index(loan_id)]
     usd = np.exp(bounds[:, 0] + (bounds[:, 1] - bounds[:, 0]) * rng.random(count))
-    return contract_table("fact_loans", {
-        "loan_fact_id": _fact_ids(day, count),
-        "loan_id": loan_id,
-        "customer_id": rng.integers(1, customer_total + 1, size=count),
-        "date_id": np.full(count, date_id(day)),
-        # Applications are for round hundreds of dollars.
-        "loan_amount": np.rint(usd / 100).astype(np.int64) * 100 * 100,
-        "loan_status": take(pa.array(LOAN_STATUSES), weighted_choice(rng, LOAN_STATUS_WEIGHTS, count)),
-    })
+    return contract_table(
+        "fact_loans",
+        {
+            "loan_fact_id": _fact_ids(day, count),
+            "loan_id": loan_id,
+            "customer_id": rng.integers(1, customer_total + 1, size=count),
+            "date_id": np.full(count, date_id(day)),
+            # Applications are for round hundreds of dollars.
+            "loan_amount": np.rint(usd / 100).astype(np.int64) * 100 * 100,
+            "loan_status": take(pa.array(LOAN_STATUSES), weighted_choice(rng, LOAN_STATUS_WEIGHTS, count)),
+        },
+    )
 
 
 def fact_customer_interactions(day: date, customer_total: int, scale: Scale) -> pa.Table:
@@ -218,16 +235,19 @@ def fact_customer_interactions(day: date, customer_total: int, scale: Scale) -> 
     score = 1 + np.where(complaint, complaint_score, weighted_choice(rng, OTHER_SCORE_WEIGHTS, count))
     # Customers rate an interaction once it is closed; an open one has no score yet.
     unscored = resolution == RESOLUTION_STATUSES.index("Pending")
-    return contract_table("fact_customer_interactions", {
-        "interaction_id": _fact_ids(day, count),
-        "customer_id": rng.integers(1, customer_total + 1, size=count),
-        "channel_id": 1 + weighted_choice(rng, INTERACTION_CHANNEL_WEIGHTS, count),
-        "date_id": np.full(count, date_id(day)),
-        "interaction_timestamp": event_seconds(rng, count, day_index(day)),
-        "interaction_type": take(pa.array(INTERACTION_TYPES), kind),
-        "resolution_status": take(pa.array(RESOLUTION_STATUSES), resolution),
-        "satisfaction_score": pa.array(score, type=pa.int32(), mask=unscored),
-    })
+    return contract_table(
+        "fact_customer_interactions",
+        {
+            "interaction_id": _fact_ids(day, count),
+            "customer_id": rng.integers(1, customer_total + 1, size=count),
+            "channel_id": 1 + weighted_choice(rng, INTERACTION_CHANNEL_WEIGHTS, count),
+            "date_id": np.full(count, date_id(day)),
+            "interaction_timestamp": event_seconds(rng, count, day_index(day)),
+            "interaction_type": take(pa.array(INTERACTION_TYPES), kind),
+            "resolution_status": take(pa.array(RESOLUTION_STATUSES), resolution),
+            "satisfaction_score": pa.array(score, type=pa.int32(), mask=unscored),
+        },
+    )
 
 
 def generate_day(day: date, scale: Scale) -> dict[str, pa.Table]:

@@ -58,16 +58,12 @@ def keyed_uniform(seed: int, stream: Stream, field: int, *keys: np.ndarray | int
     return (h >> np.uint64(11)).astype(np.float64) * _UNIT
 
 
-def keyed_integers(
-    seed: int, stream: Stream, field: int, high: int, *keys: np.ndarray | int
-) -> np.ndarray:
+def keyed_integers(seed: int, stream: Stream, field: int, high: int, *keys: np.ndarray | int) -> np.ndarray:
     """Integers in [0, high)."""
     return (keyed_uniform(seed, stream, field, *keys) * high).astype(np.int64)
 
 
-def keyed_choice(
-    seed: int, stream: Stream, field: int, weights: tuple[float, ...], *keys: np.ndarray
-) -> np.ndarray:
+def keyed_choice(seed: int, stream: Stream, field: int, weights: tuple[float, ...], *keys: np.ndarray) -> np.ndarray:
     """Index into `weights` (which need not sum to one) per row."""
     u = keyed_uniform(seed, stream, field, *keys)
     cumulative = np.cumsum(weights, dtype=np.float64)

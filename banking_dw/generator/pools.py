@@ -81,8 +81,7 @@ def _descriptions(fake: Faker) -> list[str]:
         2: ["ATM withdrawal", "Cash withdrawal at branch"] * half,
         3: [f"Transfer from {p}" for p in people],
         4: [f"Transfer to {p}" for p in people],
-        5: [f"Card payment at {m}" for m in merchants[:half]]
-        + [f"Bill payment to {e}" for e in employers[:half]],
+        5: [f"Card payment at {m}" for m in merchants[:half]] + [f"Bill payment to {e}" for e in employers[:half]],
     }
     return [text for type_id in sorted(by_type) for text in by_type[type_id]]
 
@@ -96,7 +95,7 @@ def pools(seed: int) -> Pools:
     location_states = [fake.state_abbr() for _ in range(LOCATION_COUNT)]
     locations = [
         (city, state, fake.postcode_in_state(state))
-        for city, state in zip(_distinct(fake.city, LOCATION_COUNT), location_states)
+        for city, state in zip(_distinct(fake.city, LOCATION_COUNT), location_states, strict=False)
     ]
     return Pools(
         first_names=pa.array(first_names),

@@ -72,9 +72,14 @@ class Versioning:
 
     @classmethod
     def draw(
-        cls, seed: int, stream: Stream, fields: tuple[int, int], ids: np.ndarray,
-        born: np.ndarray, period_range: tuple[int, int],
-    ) -> "Versioning":
+        cls,
+        seed: int,
+        stream: Stream,
+        fields: tuple[int, int],
+        ids: np.ndarray,
+        born: np.ndarray,
+        period_range: tuple[int, int],
+    ) -> Versioning:
         low, high = period_range
         period = low + keyed_integers(seed, stream, fields[0], high - low + 1, ids)
         phase = (keyed_uniform(seed, stream, fields[1], ids) * period).astype(np.int64)
@@ -87,8 +92,9 @@ class Versioning:
         return np.maximum(self.born, self.born - self.phase + version * self.period)
 
 
-def change_timestamp(seed: int, stream: Stream, field: int, ids: np.ndarray,
-                     versions: np.ndarray, start_days: np.ndarray) -> np.ndarray:
+def change_timestamp(
+    seed: int, stream: Stream, field: int, ids: np.ndarray, versions: np.ndarray, start_days: np.ndarray
+) -> np.ndarray:
     """Epoch seconds of a version's change, inside its start day's overnight batch."""
     second = keyed_integers(seed, stream, field, BATCH_WINDOW_SECONDS, ids, versions)
     return day_start_epoch_seconds(start_days) + second
@@ -132,12 +138,8 @@ def customers_on(day: int, scale: Scale) -> Customers:
     version = versioning.version_on(day)
     start = versioning.version_start(version)
     seed = scale.seed
-    segment = keyed_choice(
-        seed, Stream.CUSTOMER_VERSION, CustomerField.SEGMENT, SEGMENT_WEIGHTS, ids, version
-    )
-    updated_at = change_timestamp(
-        seed, Stream.CUSTOMER_VERSION, CustomerField.CHANGE_SECOND, ids, version, start
-    )
+    segment = keyed_choice(seed, Stream.CUSTOMER_VERSION, CustomerField.SEGMENT, SEGMENT_WEIGHTS, ids, version)
+    updated_at = change_timestamp(seed, Stream.CUSTOMER_VERSION, CustomerField.CHANGE_SECOND, ids, version, start)
     return Customers(ids, join, version, updated_at, segment)
 
 
@@ -171,8 +173,12 @@ def _account_slots(day: int, scale: Scale) -> tuple[np.ndarray, np.ndarray, np.n
     )
     slots = np.arange(MAX_ACCOUNTS_PER_CUSTOMER, dtype=np.int64)
     delay = 1 + keyed_integers(
-        scale.seed, Stream.CUSTOMER, CustomerField.ACCOUNT_DELAY, SECONDARY_ACCOUNT_DELAY_DAYS,
-        ids[:, None], slots[None, :],
+        scale.seed,
+        Stream.CUSTOMER,
+        CustomerField.ACCOUNT_DELAY,
+        SECONDARY_ACCOUNT_DELAY_DAYS,
+        ids[:, None],
+        slots[None, :],
     )
     open_day = join[:, None] + np.where(slots[None, :] == 0, 0, delay)
     exists = (slots[None, :] < count[:, None]) & (open_day <= day)
@@ -182,9 +188,7 @@ def _account_slots(day: int, scale: Scale) -> tuple[np.ndarray, np.ndarray, np.n
 
 
 def account_status(account_ids: np.ndarray, versions: np.ndarray, seed: int) -> np.ndarray:
-    later = keyed_choice(
-        seed, Stream.ACCOUNT_VERSION, AccountField.STATUS, LATER_STATUS_WEIGHTS, account_ids, versions
-    )
+    later = keyed_choice(seed, Stream.ACCOUNT_VERSION, AccountField.STATUS, LATER_STATUS_WEIGHTS, account_ids, versions)
     return np.where(versions == 0, ACTIVE, later)
 
 
@@ -193,18 +197,18 @@ def accounts_on(day: int, scale: Scale) -> Accounts:
     customer_id, slot, open_day = _account_slots(day, scale)
     ids = customer_id * ACCOUNT_ID_STRIDE + slot + 1
     currency_id = 1 + keyed_choice(seed, Stream.ACCOUNT, AccountField.CURRENCY, CURRENCY_WEIGHTS, ids)
-    secondary_type = keyed_choice(
-        seed, Stream.ACCOUNT, AccountField.TYPE, SECONDARY_ACCOUNT_TYPE_WEIGHTS, ids
-    )
+    secondary_type = keyed_choice(seed, Stream.ACCOUNT, AccountField.TYPE, SECONDARY_ACCOUNT_TYPE_WEIGHTS, ids)
     account_type = np.where(slot == 0, CHECKING, secondary_type)
     fields = (AccountField.PERIOD, AccountField.PHASE)
     versioning = Versioning.draw(seed, Stream.ACCOUNT, fields, ids, open_day, (60, 540))
     version = versioning.version_on(day)
     updated_at = change_timestamp(
-        seed, Stream.ACCOUNT_VERSION, AccountField.CHANGE_SECOND, ids, version,
+        seed,
+        Stream.ACCOUNT_VERSION,
+        AccountField.CHANGE_SECOND,
+        ids,
+        version,
         versioning.version_start(version),
     )
     status = account_status(ids, version, seed)
-    return Accounts(
-        ids, customer_id, open_day, currency_id, account_type, status, updated_at, versioning
-    )
+    return Accounts(ids, customer_id, open_day, currency_id, account_type, status, updated_at, versioning)

@@ -25,7 +25,11 @@ CURRENCY_NAMES = {"USD": "US Dollar", "EUR": "Euro", "JPY": "Japanese Yen"}
 # Constant rates in millionths of a dollar per unit (the contract's six decimals).
 USD_RATE_MICROS = {"USD": 1_000_000, "EUR": 1_080_000, "JPY": 6_700}
 INVESTMENT_RISK = {
-    "Stocks": "High", "Bonds": "Low", "Mutual Funds": "Medium", "ETFs": "Medium", "Real Estate": "Medium",
+    "Stocks": "High",
+    "Bonds": "Low",
+    "Mutual Funds": "Medium",
+    "ETFs": "Medium",
+    "Real Estate": "Medium",
 }
 LOAN_PRODUCTS_PER_TYPE = 10
 LOAN_TIERS = ("Standard", "Preferred", "Select", "Flex", "Premier")
@@ -37,8 +41,20 @@ LOAN_TERMS = {
     "Student": ((400, 800), (120, 240)),
     "Business": ((600, 1_200), (60, 120)),
 }
-MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
-               "September", "October", "November", "December")
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -55,52 +71,67 @@ def dim_dates() -> pa.Table:
     # ISO week: the week of the Thursday in the same Monday-to-Sunday week.
     thursday = days + (4 - day_of_week)
     week = (thursday - thursday.astype("datetime64[Y]")).astype(np.int64) // 7 + 1
-    return contract_table("dim_dates", {
-        "date_id": year * 10_000 + month * 100 + day_of_month,
-        "date": days,
-        "year": year,
-        "quarter": (month - 1) // 3 + 1,
-        "month": month,
-        "month_name": pa.array(MONTH_NAMES).take(pa.array(month - 1)),
-        "day_of_month": day_of_month,
-        "day_of_week": day_of_week,
-        "day_name": pa.array(DAY_NAMES).take(pa.array(day_of_week - 1)),
-        "week_of_year": week,
-        "is_weekend": day_of_week >= 6,
-    })
+    return contract_table(
+        "dim_dates",
+        {
+            "date_id": year * 10_000 + month * 100 + day_of_month,
+            "date": days,
+            "year": year,
+            "quarter": (month - 1) // 3 + 1,
+            "month": month,
+            "month_name": pa.array(MONTH_NAMES).take(pa.array(month - 1)),
+            "day_of_month": day_of_month,
+            "day_of_week": day_of_week,
+            "day_name": pa.array(DAY_NAMES).take(pa.array(day_of_week - 1)),
+            "week_of_year": week,
+            "is_weekend": day_of_week >= 6,
+        },
+    )
 
 
 def dim_channels() -> pa.Table:
-    return contract_table("dim_channels", {
-        "channel_id": _ids(len(CHANNEL_NAMES)),
-        "channel_name": pa.array(CHANNEL_NAMES),
-        "is_digital": np.array([name in DIGITAL_CHANNELS for name in CHANNEL_NAMES]),
-    })
+    return contract_table(
+        "dim_channels",
+        {
+            "channel_id": _ids(len(CHANNEL_NAMES)),
+            "channel_name": pa.array(CHANNEL_NAMES),
+            "is_digital": np.array([name in DIGITAL_CHANNELS for name in CHANNEL_NAMES]),
+        },
+    )
 
 
 def dim_transaction_types() -> pa.Table:
-    return contract_table("dim_transaction_types", {
-        "transaction_type_id": _ids(len(TRANSACTION_TYPE_NAMES)),
-        "transaction_type_name": pa.array(TRANSACTION_TYPE_NAMES),
-        "direction": pa.array(["credit" if n in CREDIT_TYPES else "debit" for n in TRANSACTION_TYPE_NAMES]),
-    })
+    return contract_table(
+        "dim_transaction_types",
+        {
+            "transaction_type_id": _ids(len(TRANSACTION_TYPE_NAMES)),
+            "transaction_type_name": pa.array(TRANSACTION_TYPE_NAMES),
+            "direction": pa.array(["credit" if n in CREDIT_TYPES else "debit" for n in TRANSACTION_TYPE_NAMES]),
+        },
+    )
 
 
 def dim_currencies() -> pa.Table:
-    return contract_table("dim_currencies", {
-        "currency_id": _ids(len(CURRENCY_CODES)),
-        "currency_code": pa.array(CURRENCY_CODES),
-        "currency_name": pa.array([CURRENCY_NAMES[c] for c in CURRENCY_CODES]),
-        "usd_exchange_rate": np.array([USD_RATE_MICROS[c] for c in CURRENCY_CODES]),
-    })
+    return contract_table(
+        "dim_currencies",
+        {
+            "currency_id": _ids(len(CURRENCY_CODES)),
+            "currency_code": pa.array(CURRENCY_CODES),
+            "currency_name": pa.array([CURRENCY_NAMES[c] for c in CURRENCY_CODES]),
+            "usd_exchange_rate": np.array([USD_RATE_MICROS[c] for c in CURRENCY_CODES]),
+        },
+    )
 
 
 def dim_investment_types() -> pa.Table:
-    return contract_table("dim_investment_types", {
-        "investment_type_id": _ids(len(INVESTMENT_TYPE_NAMES)),
-        "investment_type_name": pa.array(INVESTMENT_TYPE_NAMES),
-        "risk_level": pa.array([INVESTMENT_RISK[n] for n in INVESTMENT_TYPE_NAMES]),
-    })
+    return contract_table(
+        "dim_investment_types",
+        {
+            "investment_type_id": _ids(len(INVESTMENT_TYPE_NAMES)),
+            "investment_type_name": pa.array(INVESTMENT_TYPE_NAMES),
+            "risk_level": pa.array([INVESTMENT_RISK[n] for n in INVESTMENT_TYPE_NAMES]),
+        },
+    )
 
 
 def loan_type_index(loan_ids: np.ndarray) -> np.ndarray:
@@ -112,31 +143,37 @@ def dim_loans(scale: Scale) -> pa.Table:
     ids = _ids(LOAN_PRODUCTS_PER_TYPE * len(LOAN_TYPES))
     types = [LOAN_TYPES[i] for i in loan_type_index(ids)]
     variant = (ids - 1) // len(LOAN_TYPES)  # 0..9 within a type: tier and term
-    terms = np.array([LOAN_TERMS[t][1][v % 2] for t, v in zip(types, variant)])
+    terms = np.array([LOAN_TERMS[t][1][v % 2] for t, v in zip(types, variant, strict=False)])
     low = np.array([LOAN_TERMS[t][0][0] for t in types])
     high = np.array([LOAN_TERMS[t][0][1] for t in types])
     u = keyed_uniform(scale.seed, Stream.LOAN_PRODUCTS, 1, ids)
     # Rates are whole basis points, stored with two decimals as percent (5.25 = 5.25%).
     rate_hundredths = np.rint((low + (high - low) * u) / 5) * 5
-    names = [f"{LOAN_TIERS[v // 2]} {t} Loan {m} months" for t, v, m in zip(types, variant, terms)]
-    return contract_table("dim_loans", {
-        "loan_id": ids,
-        "loan_type": pa.array(types),
-        "loan_name": pa.array(names),
-        "interest_rate": rate_hundredths.astype(np.int64),
-        "term_months": terms,
-    })
+    names = [f"{LOAN_TIERS[v // 2]} {t} Loan {m} months" for t, v, m in zip(types, variant, terms, strict=False)]
+    return contract_table(
+        "dim_loans",
+        {
+            "loan_id": ids,
+            "loan_type": pa.array(types),
+            "loan_name": pa.array(names),
+            "interest_rate": rate_hundredths.astype(np.int64),
+            "term_months": terms,
+        },
+    )
 
 
 def dim_locations(scale: Scale) -> pa.Table:
     pool = pools(scale.seed)
-    return contract_table("dim_locations", {
-        "location_id": _ids(LOCATION_COUNT),
-        "city": pool.location_cities,
-        "state": pool.location_states,
-        "country": pa.array([COUNTRY] * LOCATION_COUNT),
-        "postal_code": pool.location_postal_codes,
-    })
+    return contract_table(
+        "dim_locations",
+        {
+            "location_id": _ids(LOCATION_COUNT),
+            "city": pool.location_cities,
+            "state": pool.location_states,
+            "country": pa.array([COUNTRY] * LOCATION_COUNT),
+            "postal_code": pool.location_postal_codes,
+        },
+    )
 
 
 def generate_reference_tables(scale: Scale) -> dict[str, pa.Table]:

@@ -35,12 +35,10 @@ class Scale:
             raise ValueError(f"seed must be >= 0, got {self.seed}")
 
     @classmethod
-    def from_env(cls) -> "Scale":
+    def from_env(cls) -> Scale:
         defaults = cls()
         return cls(
-            transactions_per_day=_int_from_env(
-                TRANSACTIONS_PER_DAY_ENV, defaults.transactions_per_day
-            ),
+            transactions_per_day=_int_from_env(TRANSACTIONS_PER_DAY_ENV, defaults.transactions_per_day),
             seed=_int_from_env(SEED_ENV, defaults.seed),
         )
 

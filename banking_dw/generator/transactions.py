@@ -32,9 +32,7 @@ CHANNEL_WEIGHTS_BY_TYPE = np.array(
 )
 EVERYDAY_AMOUNT_USD = (5.0, 500.0)  # log-uniform; the last of an account's day absorbs the rest
 # Relative activity per hour 01..23 (the 00 hour is the overnight dimension batch).
-HOUR_WEIGHTS = np.array(
-    [1, 1, 1, 1, 2, 4, 6, 8, 9, 9, 9, 10, 9, 8, 8, 8, 9, 9, 8, 6, 4, 3, 2], dtype=np.float64
-)
+HOUR_WEIGHTS = np.array([1, 1, 1, 1, 2, 4, 6, 8, 9, 9, 9, 10, 9, 8, 8, 8, 9, 9, 8, 6, 4, 3, 2], dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -69,8 +67,7 @@ def _everyday_cents(rng: np.random.Generator, currency_id: np.ndarray) -> np.nda
 
 def _status_counts(total: int) -> dict[int, int]:
     counts = {
-        TRANSACTION_STATUSES.index(status): round(total * share)
-        for status, share in NOT_COMPLETED_SHARES.items()
+        TRANSACTION_STATUSES.index(status): round(total * share) for status, share in NOT_COMPLETED_SHARES.items()
     }
     return {COMPLETED: total - sum(counts.values()), **counts}
 
@@ -85,9 +82,7 @@ def _completed_signed_cents(
         raise RuntimeError(f"{len(moving)} balances move but only {completed} completed transactions")
     if len(moving) == 0:
         raise RuntimeError("no balance moves, so completed transactions cannot net to zero change")
-    per_account = 1 + np.bincount(
-        rng.integers(0, len(moving), size=completed - len(moving)), minlength=len(moving)
-    )
+    per_account = 1 + np.bincount(rng.integers(0, len(moving), size=completed - len(moving)), minlength=len(moving))
     first = np.concatenate(([0], np.cumsum(per_account)[:-1]))
     last = first + per_account - 1
     rows = np.repeat(moving, per_account)
@@ -105,8 +100,12 @@ def _completed_signed_cents(
 
 
 def day_transactions(
-    rng: np.random.Generator, day: int, accounts: Accounts,
-    opening_cents: np.ndarray, closing_cents: np.ndarray, total: int,
+    rng: np.random.Generator,
+    day: int,
+    accounts: Accounts,
+    opening_cents: np.ndarray,
+    closing_cents: np.ndarray,
+    total: int,
 ) -> DayTransactions:
     counts = _status_counts(total)
     completed_accounts, signed = _completed_signed_cents(
@@ -126,9 +125,7 @@ def day_transactions(
     # Attempts that never move money can hit any account, Frozen ones included.
     other = total - counts[COMPLETED]
     other_rows = rng.integers(0, len(accounts), size=other)
-    other_status = np.repeat(
-        [s for s in counts if s != COMPLETED], [counts[s] for s in counts if s != COMPLETED]
-    )
+    other_status = np.repeat([s for s in counts if s != COMPLETED], [counts[s] for s in counts if s != COMPLETED])
     account_index = np.concatenate((completed_accounts, other_rows))
     type_index = np.concatenate((completed_types, weighted_choice(rng, ANY_TYPE_WEIGHTS, other)))
     amount = np.concatenate((np.abs(signed), _everyday_cents(rng, accounts.currency_id[other_rows])))

@@ -1,7 +1,6 @@
 """Layer `landing`: each day's CSV audited, then published to the lake under
 `<prefix>/<table>/dt=YYYY-MM-DD/` (write-audit-publish)."""
 
-
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path

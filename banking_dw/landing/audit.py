@@ -42,14 +42,14 @@ def audit_csv(data: bytes, table: TableContract) -> list[str]:
         lines += 1
         problems.append(f"line {lines}: the last line has no newline (truncated file?)")
     if lines < 2:
-        return problems + ["line 2: no data rows (header only)"]
+        return [*problems, "line 2: no data rows (header only)"]
     unclosed = _first_line_with_open_quote(body) if body.count(b'"') % 2 else None
     if unclosed is not None:
         problems.append(f"line {unclosed}: a quoted value is not closed before the end of the line")
     try:
         rows = count_csv_rows(body)
     except pa.ArrowInvalid as error:
-        return problems + [f"line {unclosed or 1}: unparseable CSV: {error}"]
+        return [*problems, f"line {unclosed or 1}: unparseable CSV: {error}"]
     if rows != lines - 1 and unclosed is None:
         suspect = _first_line_with_open_quote(body)
         where = f"line {suspect}" if suspect else f"line {lines}"

@@ -44,7 +44,9 @@ def structure_outcome(table: TableContract, problems_by_day: dict[date, list[str
         return CheckOutcome(
             FILE_STRUCTURE_VALID, True, f"{table.name}: {len(problems_by_day)} file(s) structurally valid"
         )
-    described = "; ".join(f"{table.name} {day.isoformat()}: {', '.join(problems)}" for day, problems in sorted(failing.items()))
+    described = "; ".join(
+        f"{table.name} {day.isoformat()}: {', '.join(problems)}" for day, problems in sorted(failing.items())
+    )
     return CheckOutcome(
         FILE_STRUCTURE_VALID,
         False,

@@ -61,8 +61,7 @@ class Lake(Protocol):
         """The object's content; FileNotFoundError when there is none."""
         ...
 
-    def uri(self, key: str) -> str:
-        ...
+    def uri(self, key: str) -> str: ...
 
 
 class LakeResource(dg.ConfigurableResource):

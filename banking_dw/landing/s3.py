@@ -70,7 +70,11 @@ class S3Lake(LakeResource):
             self.bucket,
             self.bucket_key(key),
             # A multipart upload's ETag is not an MD5 (nor is any ETag under SSE-KMS): keep our own.
-            ExtraArgs={"Metadata": {MD5_METADATA: md5}, "ContentType": "text/csv", **encryption_arguments(self.kms_key_id)},
+            ExtraArgs={
+                "Metadata": {MD5_METADATA: md5},
+                "ContentType": "text/csv",
+                **encryption_arguments(self.kms_key_id),
+            },
         )
         landed = self.stat(key)
         if landed is None or (landed.size_bytes, landed.md5) != (size, md5):

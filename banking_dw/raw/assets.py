@@ -1,6 +1,5 @@
 """Layer `raw`: the simulated bank's daily CSV files, one asset per table, one step per run."""
 
-
 from collections.abc import Iterator
 
 import dagster as dg

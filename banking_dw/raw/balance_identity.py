@@ -39,7 +39,8 @@ def balance_identity(
     for dependency in (transactions, types):
         if not dependency.readable:
             return CheckOutcome(
-                BALANCE_IDENTITY, False,
+                BALANCE_IDENTITY,
+                False,
                 f"fact_daily_balances: cannot evaluate without {dependency.table.name}: "
                 + ("; ".join(dependency.header_problems) or "no files"),
             )
@@ -50,12 +51,14 @@ def balance_identity(
     previous = load_references("fact_daily_balances", earlier)
     if previous.header_problems and len(previous.missing) < len(previous.header_problems):
         return CheckOutcome(
-            BALANCE_IDENTITY, False,
+            BALANCE_IDENTITY,
+            False,
             "fact_daily_balances: cannot check continuity, the previous day is unreadable: "
             + "; ".join(previous.header_problems),
         )
     # No file for the day before (the first day generated): nothing to continue from.
     connection.register("previous", previous.text if previous.text is not None else files.text.slice(0, 0))
+
     def money(column: str) -> str:
         return typed(column, ColumnType.DECIMAL)
 
@@ -65,8 +68,8 @@ def balance_identity(
     sql = f"""
         with moved as (
             select tx.partition, tx.account_id,
-                sum(case when ty.direction = 'credit' then {money('tx.transaction_amount')} else 0 end) as credits,
-                sum(case when ty.direction = 'debit' then {money('tx.transaction_amount')} else 0 end) as debits
+                sum(case when ty.direction = 'credit' then {money("tx.transaction_amount")} else 0 end) as credits,
+                sum(case when ty.direction = 'debit' then {money("tx.transaction_amount")} else 0 end) as debits
             from tx join types ty on ty.transaction_type_id = tx.transaction_type_id and ty.partition = tx.partition
             where tx.transaction_status = 'Completed'
             group by all

@@ -51,8 +51,7 @@ def check_specs(table: TableContract, asset_key: dg.AssetKey) -> list[dg.AssetCh
         BALANCE_IDENTITY: balance_identity.DESCRIPTION,
     }
     return [
-        dg.AssetCheckSpec(name=name, asset=asset_key, description=descriptions[name])
-        for name in check_names(table)
+        dg.AssetCheckSpec(name=name, asset=asset_key, description=descriptions[name]) for name in check_names(table)
     ]
 
 
@@ -60,8 +59,7 @@ def _unreadable(name: str, files: WindowFiles) -> CheckOutcome:
     return CheckOutcome(
         name,
         False,
-        f"{files.table.name}: cannot evaluate, files do not match the contract: "
-        + "; ".join(files.header_problems),
+        f"{files.table.name}: cannot evaluate, files do not match the contract: " + "; ".join(files.header_problems),
         {"problems": files.header_problems},
     )
 
@@ -92,6 +90,19 @@ def evaluate(
         connection.close()
 
 
+def _day_loader(files: WindowFiles, path_of: Callable[[str, date], Path]) -> Callable[[str, list[date]], WindowFiles]:
+    """Loads the other tables a day's checks look up (foreign keys, balances), once each."""
+    loaded = {(files.table.name, tuple(files.files)): files}
+
+    def load(name: str, days: list[date]) -> WindowFiles:
+        key = (name, tuple(days))
+        if key not in loaded:
+            loaded[key] = WindowFiles(contract(name), {d: path_of(name, d) for d in days})
+        return loaded[key]
+
+    return load
+
+
 def evaluate_window(
     table: TableContract,
     paths: Mapping[date, Path],
@@ -102,17 +113,9 @@ def evaluate_window(
     long the backfill; fact keys are then checked for repeats across the days."""
     per_day: list[list[CheckOutcome]] = []
     for day, path in sorted(paths.items()):
-        loaded: dict[tuple[str, tuple[date, ...]], WindowFiles] = {}
-
-        def load(name: str, days: list[date]) -> WindowFiles:
-            key = (name, tuple(days))
-            if key not in loaded:
-                loaded[key] = WindowFiles(contract(name), {d: path_of(name, d) for d in days})
-            return loaded[key]
-
-        loaded[(table.name, (day,))] = WindowFiles(table, {day: path})
-        per_day.append(evaluate(loaded[(table.name, (day,))], expected_rows, load))
-    outcomes = [combine(parts[0].name, list(parts)) for parts in zip(*per_day)]
+        files = WindowFiles(table, {day: path})
+        per_day.append(evaluate(files, expected_rows, _day_loader(files, path_of)))
+    outcomes = [combine(parts[0].name, list(parts)) for parts in zip(*per_day, strict=False)]
     if table.is_fact and len(paths) > 1:
         outcomes = [
             combine(o.name, [o, _keys_repeated_across_days(table, paths)]) if o.name == KEY_UNIQUE_NOT_NULL else o
@@ -129,7 +132,9 @@ def _typed_key(table: TableContract, prefix: str = "") -> list[str]:
 def _keys_repeated_across_days(table: TableContract, paths: Mapping[date, Path]) -> CheckOutcome:
     """Only the key columns are read, and DuckDB's aggregate spills to disk, so this scales."""
     files = [str(p) for p in paths.values() if p.is_file()]
-    keys = ", ".join(f"cast({value} as varchar) as {quote(c)}" for c, value in zip(table.key, _typed_key(table)))
+    keys = ", ".join(
+        f"cast({value} as varchar) as {quote(c)}" for c, value in zip(table.key, _typed_key(table), strict=False)
+    )
     sql = (
         f"select {keys}, count(distinct filename) as days from read_csv(?, header=true,"
         f" all_varchar=true, filename=true, ignore_errors=true) group by all having days > 1"
@@ -139,7 +144,7 @@ def _keys_repeated_across_days(table: TableContract, paths: Mapping[date, Path])
         repeated = connection.execute(f"select count(*) from ({sql})", [files]).fetchone()[0]
         cursor = connection.execute(f"{sql} order by all limit {SAMPLE_SIZE}", [files])
         columns = [d[0] for d in cursor.description]
-        failures = [dict(zip(columns, row)) for row in cursor.fetchall()]
+        failures = [dict(zip(columns, row, strict=False)) for row in cursor.fetchall()]
     finally:
         connection.close()
     if not repeated:
@@ -179,14 +184,20 @@ def _contract(connection: duckdb.DuckDBPyConnection, files: WindowFiles) -> Chec
                 )
     if total == 0:
         return CheckOutcome(
-            MATCHES_CONTRACT, True, f"{table.name}: every row matches the contract",
+            MATCHES_CONTRACT,
+            True,
+            f"{table.name}: every row matches the contract",
             {"rows": sum(files.row_counts.values())},
         )
     return CheckOutcome(
         MATCHES_CONTRACT,
         False,
         describe_failures(table.name, "values break the contract", failures[:SAMPLE_SIZE], total),
-        {"bad_values_by_column": bad_by_column, "malformed_rows": len(files.malformed), "samples": failures[:SAMPLE_SIZE]},
+        {
+            "bad_values_by_column": bad_by_column,
+            "malformed_rows": len(files.malformed),
+            "samples": failures[:SAMPLE_SIZE],
+        },
     )
 
 
@@ -213,9 +224,7 @@ def _key(connection: duckdb.DuckDBPyConnection, table: TableContract) -> CheckOu
     )
 
 
-def _row_count(
-    files: WindowFiles, expected_rows: Callable[[date], tuple[int, int]]
-) -> CheckOutcome:
+def _row_count(files: WindowFiles, expected_rows: Callable[[date], tuple[int, int]]) -> CheckOutcome:
     outside = {}
     for day in files.files:
         label = day.isoformat()
@@ -226,14 +235,18 @@ def _row_count(
     name = files.table.name
     if not outside:
         return CheckOutcome(
-            ROW_COUNT_IN_VOLUME, True, f"{name}: row counts within the configured volume",
+            ROW_COUNT_IN_VOLUME,
+            True,
+            f"{name}: row counts within the configured volume",
             {"rows_by_partition": files.row_counts},
         )
     return CheckOutcome(
         ROW_COUNT_IN_VOLUME,
         False,
         f"{name}: row count outside the configured volume in "
-        + "; ".join(f"{label}: {v['rows']} not in [{v['expected_min']}, {v['expected_max']}]" for label, v in outside.items()),
+        + "; ".join(
+            f"{label}: {v['rows']} not in [{v['expected_min']}, {v['expected_max']}]" for label, v in outside.items()
+        ),
         {"outside": outside},
     )
 

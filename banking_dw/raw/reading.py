@@ -33,15 +33,14 @@ class WindowFiles:
                 continue
             text, header, malformed = read_text_table(path)
             if tuple(header) != table.column_names:
-                self.header_problems.append(
-                    f"{label}: header {header} != contract {list(table.column_names)}"
-                )
+                self.header_problems.append(f"{label}: header {header} != contract {list(table.column_names)}")
                 continue
             self.malformed.extend((label, row) for row in malformed)
             self.row_counts[label] = text.num_rows
             parts.append(
-                text.append_column("partition", pa.repeat(pa.scalar(label, pa.string()), text.num_rows))
-                .append_column("row_number", pa.array(np.arange(1, text.num_rows + 1, dtype=np.int64)))
+                text.append_column("partition", pa.repeat(pa.scalar(label, pa.string()), text.num_rows)).append_column(
+                    "row_number", pa.array(np.arange(1, text.num_rows + 1, dtype=np.int64))
+                )
             )
         self.text = pa.concat_tables(parts) if parts else None
 

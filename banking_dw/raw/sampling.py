@@ -14,7 +14,7 @@ def quote(identifier: str) -> str:
 def samples(connection: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, object]]:
     cursor = connection.execute(sql + f" limit {SAMPLE_SIZE}")
     columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row)) for row in cursor.fetchall()]
+    return [dict(zip(columns, row, strict=False)) for row in cursor.fetchall()]
 
 
 def count(connection: duckdb.DuckDBPyConnection, sql: str) -> int:

@@ -14,7 +14,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 # The window `make run` materialises: first day ... last day, both included (Dagster's range syntax).
 RUN_WINDOW ?= 2024-01-01...2024-01-07
 
-.PHONY: install run dev test test-fast benchmark clean
+.PHONY: install run dev test test-fast lint benchmark clean
 
 install: $(INSTALLED) $(MANIFEST)
 
@@ -49,6 +49,14 @@ test: install
 # no second engine).
 test-fast: install
 	$(BIN)/pytest -m "not slow"
+
+# Python style (ruff), the dbt project's SQL (sqlfluff, dbt templater, so it needs a warehouse
+# file to compile against: an empty one in a temporary folder), the CloudFormation template.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	cd dbt_project && BANKING_DW_WAREHOUSE_PATH=$$(mktemp -d)/lint.duckdb $(BIN)/sqlfluff lint --processes 2 .
+	$(BIN)/cfn-lint deploy/aws/banking_dw.yaml
 
 benchmark: install
 	$(BIN)/python scripts/benchmark_generate.py

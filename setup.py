@@ -42,6 +42,12 @@ setup(
             "psycopg2-binary==2.9.13",
             # Ships PostgreSQL binaries and starts a throwaway server in seconds, no system install.
             "pgserver==0.1.4",
+            # `make lint`: exact pins, since every release adds rules and would fail unchanged code.
+            "ruff==0.17.6",
+            # 4.4.0 is the newest sqlfluff with a matching dbt templater (which renders refs, macros
+            # and vars as dbt does); it needs click < 8.5, which dbt-core and dagster accept.
+            "sqlfluff==4.4.0",
+            "sqlfluff-templater-dbt==4.4.0",
         ]
     },
 )

@@ -30,9 +30,9 @@ daily_totals as (
         count(distinct balances.account_id) as active_accounts
     from balances
     inner join dates
-        on dates.date_id = balances.date_id
+        on balances.date_id = dates.date_id
     inner join currencies
-        on currencies.currency_id = balances.currency_id
+        on balances.currency_id = currencies.currency_id
     group by dates.date
 
 ),

@@ -33,11 +33,11 @@ final as (
         cast(avg(transactions.transaction_amount * currencies.usd_exchange_rate) as numeric(18, 2)) as avg_amount
     from transactions
     inner join locations
-        on locations.location_id = transactions.location_id
+        on transactions.location_id = locations.location_id
     inner join currencies
-        on currencies.currency_id = transactions.currency_id
+        on transactions.currency_id = currencies.currency_id
     group by locations.country, locations.state, locations.city
-    order by total_amount desc, locations.country, locations.state, locations.city
+    order by total_amount desc, locations.country asc, locations.state asc, locations.city asc
     limit 20
 
 )

@@ -37,11 +37,11 @@ in_usd as (
         investments.investment_return * currencies.usd_exchange_rate as return_usd
     from investments
     inner join investment_types
-        on investment_types.investment_type_id = investments.investment_type_id
+        on investments.investment_type_id = investment_types.investment_type_id
     inner join accounts
-        on accounts.account_id = investments.account_id
+        on investments.account_id = accounts.account_id
     inner join currencies
-        on currencies.currency_id = accounts.currency_id
+        on accounts.currency_id = currencies.currency_id
 
 ),
 
@@ -55,7 +55,7 @@ final as (
         round(100.0 * sum(return_usd) / nullif(sum(invested_usd), 0), 2) as roi_percentage
     from in_usd
     group by investment_type_name
-    order by roi_percentage desc, investment_type_name
+    order by roi_percentage desc, investment_type_name asc
 
 )
 

@@ -28,9 +28,9 @@ final as (
         ) as approval_rate
     from loans
     inner join loan_products
-        on loan_products.loan_id = loans.loan_id
+        on loans.loan_id = loan_products.loan_id
     group by loan_products.loan_type
-    order by approval_rate desc, loan_products.loan_type
+    order by approval_rate desc, loan_products.loan_type asc
 
 )
 

@@ -37,13 +37,13 @@ final as (
         cast(sum(transactions.transaction_amount * currencies.usd_exchange_rate) as numeric(18, 2)) as total_amount
     from transactions
     inner join dates
-        on dates.date_id = transactions.date_id
+        on transactions.date_id = dates.date_id
     inner join channels
-        on channels.channel_id = transactions.channel_id
+        on transactions.channel_id = channels.channel_id
     inner join currencies
-        on currencies.currency_id = transactions.currency_id
+        on transactions.currency_id = currencies.currency_id
     group by dates.year, dates.month, channels.channel_name
-    order by dates.year, dates.month, transaction_count desc, channels.channel_name
+    order by dates.year asc, dates.month asc, transaction_count desc, channels.channel_name asc
 
 )
 

@@ -32,7 +32,7 @@ in_usd as (
         transactions.transaction_amount * currencies.usd_exchange_rate as amount_usd
     from transactions
     inner join currencies
-        on currencies.currency_id = transactions.currency_id
+        on transactions.currency_id = currencies.currency_id
 
 ),
 
@@ -59,8 +59,8 @@ final as (
         per_customer.avg_transaction
     from per_customer
     inner join customers
-        on customers.customer_id = per_customer.customer_id
-    order by per_customer.total_amount desc, per_customer.customer_id
+        on per_customer.customer_id = customers.customer_id
+    order by per_customer.total_amount desc, per_customer.customer_id asc
     limit 10
 
 )

@@ -2,7 +2,11 @@
 {{ config(meta={'dagster': {'ref': {'name': 'fact_daily_balances'}}}) }}
 
 with balances as (
-    select account_id, partition_date, opening_balance, closing_balance
+    select
+        account_id,
+        partition_date,
+        opening_balance,
+        closing_balance
     from {{ ref('fact_daily_balances') }}
 ),
 
@@ -22,8 +26,10 @@ select
     yesterday.closing_balance as previous_closing_balance
 from today
 inner join balances as yesterday
-    on yesterday.account_id = today.account_id
-    and yesterday.partition_date = cast({{ dbt.dateadd('day', -1, 'today.partition_date') }} as date)
-where today.opening_balance <> yesterday.closing_balance
+    on
+        today.account_id = yesterday.account_id
+        and yesterday.partition_date = cast({{ dbt.dateadd('day', -1, 'today.partition_date') }} as date)
+where
+    today.opening_balance <> yesterday.closing_balance
     and not {{ is_explained('explained', 'today.account_id', 'today.partition_date') }}
     and not {{ is_explained('explained', 'yesterday.account_id', 'yesterday.partition_date') }}

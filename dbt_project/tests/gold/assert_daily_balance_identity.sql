@@ -13,6 +13,7 @@ select
     balances.total_debits,
     balances.closing_balance
 from {{ ref('fact_daily_balances') }} as balances
-where {{ window_filter('balances.partition_date') }}
+where
+    {{ window_filter('balances.partition_date') }}
     and balances.closing_balance <> balances.opening_balance + balances.total_credits - balances.total_debits
     and not {{ is_explained('explained', 'balances.account_id', 'balances.partition_date') }}

@@ -2,7 +2,11 @@
 {{ config(meta={'dagster': {'ref': {'name': 'fact_daily_balances'}}}) }}
 
 with balances as (
-    select account_id, partition_date, total_credits, total_debits
+    select
+        account_id,
+        partition_date,
+        total_credits,
+        total_debits
     from {{ ref('fact_daily_balances') }}
     where {{ window_filter('partition_date') }}
 ),
@@ -15,8 +19,9 @@ completed as (
         sum(case when types.direction = 'debit' then transactions.transaction_amount else 0 end) as debits
     from {{ ref('fact_transaction') }} as transactions
     inner join {{ ref('dim_transaction_type') }} as types
-        on types.transaction_type_id = transactions.transaction_type_id
-    where {{ window_filter('transactions.partition_date') }}
+        on transactions.transaction_type_id = types.transaction_type_id
+    where
+        {{ window_filter('transactions.partition_date') }}
         and transactions.transaction_status = 'Completed'
     group by transactions.account_id, transactions.partition_date
 ),
@@ -35,15 +40,16 @@ compared as (
         coalesce(completed.debits, 0) as completed_debits
     from balances
     full outer join completed
-        on completed.account_id = balances.account_id
-        and completed.partition_date = balances.partition_date
+        on
+            balances.account_id = completed.account_id
+            and balances.partition_date = completed.partition_date
 )
 
 select *
 from compared
 where (
-        total_credits is null
-        or total_credits <> completed_credits
-        or total_debits <> completed_debits
-    )
-    and not {{ is_explained('explained', 'compared.account_id', 'compared.partition_date') }}
+    total_credits is null
+    or total_credits <> completed_credits
+    or total_debits <> completed_debits
+)
+and not {{ is_explained('explained', 'compared.account_id', 'compared.partition_date') }}

@@ -8,10 +8,11 @@ select
     transactions.customer_sk
 from {{ ref('fact_transaction') }} as transactions
 left join {{ ref('dim_account') }} as accounts
-    on accounts.account_sk = transactions.account_sk
+    on transactions.account_sk = accounts.account_sk
 left join {{ ref('dim_customer') }} as customers
-    on customers.customer_sk = transactions.customer_sk
-where {{ window_filter('transactions.partition_date') }}
+    on transactions.customer_sk = customers.customer_sk
+where
+    {{ window_filter('transactions.partition_date') }}
     and (
         (
             transactions.account_sk is not null

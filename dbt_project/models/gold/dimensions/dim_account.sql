@@ -19,7 +19,7 @@ latest_extract_first as (
 
     select
         history.*,
-        row_number() over (partition by account_id, updated_at order by partition_date desc) as recency
+        row_number() over (partition by history.account_id, history.updated_at order by history.partition_date desc) as recency
     from history
 
 ),
@@ -35,7 +35,7 @@ windowed as (
 
     select
         versions.*,
-        lead(updated_at) over (partition by account_id order by updated_at) as next_updated_at
+        lead(versions.updated_at) over (partition by versions.account_id order by versions.updated_at) as next_updated_at
     from versions
 
 ),
@@ -53,7 +53,7 @@ final as (
         updated_at,
         updated_at as valid_from,
         coalesce(next_updated_at, {{ scd2_end_of_time() }}) as valid_to,
-        case when next_updated_at is null then true else false end as is_current,
+        coalesce(next_updated_at is null, false) as is_current,
         partition_date as extract_date
     from windowed
 

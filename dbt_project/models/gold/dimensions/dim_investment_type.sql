@@ -16,7 +16,7 @@ latest_first as (
 
     select
         history.*,
-        row_number() over (partition by investment_type_id order by partition_date desc) as recency
+        row_number() over (partition by history.investment_type_id order by history.partition_date desc) as recency
     from history
 
 ),

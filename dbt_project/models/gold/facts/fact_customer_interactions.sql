@@ -15,7 +15,12 @@ interactions as (
 
 customers as (
 
-    select customer_sk, customer_id, valid_from, valid_to from {{ ref('dim_customer') }}
+    select
+        customer_sk,
+        customer_id,
+        valid_from,
+        valid_to
+    from {{ ref('dim_customer') }}
 
 ),
 
@@ -34,9 +39,10 @@ final as (
         interactions.partition_date
     from interactions
     left join customers
-        on customers.customer_id = interactions.customer_id
-        and interactions.interaction_timestamp >= customers.valid_from
-        and interactions.interaction_timestamp < customers.valid_to
+        on
+            interactions.customer_id = customers.customer_id
+            and interactions.interaction_timestamp >= customers.valid_from
+            and interactions.interaction_timestamp < customers.valid_to
 
 )
 

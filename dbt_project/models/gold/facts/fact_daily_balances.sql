@@ -19,13 +19,24 @@ balances as (
 
 accounts as (
 
-    select account_sk, account_id, customer_id, valid_from, valid_to from {{ ref('dim_account') }}
+    select
+        account_sk,
+        account_id,
+        customer_id,
+        valid_from,
+        valid_to
+    from {{ ref('dim_account') }}
 
 ),
 
 customers as (
 
-    select customer_sk, customer_id, valid_from, valid_to from {{ ref('dim_customer') }}
+    select
+        customer_sk,
+        customer_id,
+        valid_from,
+        valid_to
+    from {{ ref('dim_customer') }}
 
 ),
 
@@ -45,13 +56,15 @@ final as (
         balances.partition_date
     from balances
     left join accounts
-        on accounts.account_id = balances.account_id
-        and accounts.valid_from < balances.as_of
-        and accounts.valid_to >= balances.as_of
+        on
+            balances.account_id = accounts.account_id
+            and balances.as_of > accounts.valid_from
+            and balances.as_of <= accounts.valid_to
     left join customers
-        on customers.customer_id = accounts.customer_id
-        and customers.valid_from < balances.as_of
-        and customers.valid_to >= balances.as_of
+        on
+            accounts.customer_id = customers.customer_id
+            and balances.as_of > customers.valid_from
+            and balances.as_of <= customers.valid_to
 
 )
 

@@ -18,13 +18,23 @@ investments as (
 
 accounts as (
 
-    select account_sk, account_id, valid_from, valid_to from {{ ref('dim_account') }}
+    select
+        account_sk,
+        account_id,
+        valid_from,
+        valid_to
+    from {{ ref('dim_account') }}
 
 ),
 
 customers as (
 
-    select customer_sk, customer_id, valid_from, valid_to from {{ ref('dim_customer') }}
+    select
+        customer_sk,
+        customer_id,
+        valid_from,
+        valid_to
+    from {{ ref('dim_customer') }}
 
 ),
 
@@ -43,13 +53,15 @@ final as (
         investments.partition_date
     from investments
     left join customers
-        on customers.customer_id = investments.customer_id
-        and customers.valid_from < investments.as_of
-        and customers.valid_to >= investments.as_of
+        on
+            investments.customer_id = customers.customer_id
+            and investments.as_of > customers.valid_from
+            and investments.as_of <= customers.valid_to
     left join accounts
-        on accounts.account_id = investments.account_id
-        and accounts.valid_from < investments.as_of
-        and accounts.valid_to >= investments.as_of
+        on
+            investments.account_id = accounts.account_id
+            and investments.as_of > accounts.valid_from
+            and investments.as_of <= accounts.valid_to
 
 )
 

@@ -18,7 +18,12 @@ loans as (
 
 customers as (
 
-    select customer_sk, customer_id, valid_from, valid_to from {{ ref('dim_customer') }}
+    select
+        customer_sk,
+        customer_id,
+        valid_from,
+        valid_to
+    from {{ ref('dim_customer') }}
 
 ),
 
@@ -35,9 +40,10 @@ final as (
         loans.partition_date
     from loans
     left join customers
-        on customers.customer_id = loans.customer_id
-        and customers.valid_from < loans.as_of
-        and customers.valid_to >= loans.as_of
+        on
+            loans.customer_id = customers.customer_id
+            and loans.as_of > customers.valid_from
+            and loans.as_of <= customers.valid_to
 
 )
 

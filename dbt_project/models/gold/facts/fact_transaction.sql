@@ -16,13 +16,24 @@ transactions as (
 
 accounts as (
 
-    select account_sk, account_id, customer_id, valid_from, valid_to from {{ ref('dim_account') }}
+    select
+        account_sk,
+        account_id,
+        customer_id,
+        valid_from,
+        valid_to
+    from {{ ref('dim_account') }}
 
 ),
 
 customers as (
 
-    select customer_sk, customer_id, valid_from, valid_to from {{ ref('dim_customer') }}
+    select
+        customer_sk,
+        customer_id,
+        valid_from,
+        valid_to
+    from {{ ref('dim_customer') }}
 
 ),
 
@@ -46,13 +57,15 @@ final as (
         transactions.partition_date
     from transactions
     left join accounts
-        on accounts.account_id = transactions.account_id
-        and transactions.transaction_timestamp >= accounts.valid_from
-        and transactions.transaction_timestamp < accounts.valid_to
+        on
+            transactions.account_id = accounts.account_id
+            and transactions.transaction_timestamp >= accounts.valid_from
+            and transactions.transaction_timestamp < accounts.valid_to
     left join customers
-        on customers.customer_id = accounts.customer_id
-        and transactions.transaction_timestamp >= customers.valid_from
-        and transactions.transaction_timestamp < customers.valid_to
+        on
+            accounts.customer_id = customers.customer_id
+            and transactions.transaction_timestamp >= customers.valid_from
+            and transactions.transaction_timestamp < customers.valid_to
 
 )
 

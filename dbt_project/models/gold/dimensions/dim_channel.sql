@@ -1,36 +1,6 @@
 {{ config(dist='all', sort=['channel_id']) }}
 
--- Grain: one row per channel (channel_id), SCD Type 1: each key's row from the latest extract day
--- loaded (the silver history has one row per key per extract day), so the result is the same
--- whatever order the days were loaded in. Rebuilt whole on every run.
+-- Grain: one row per channel (channel_id), SCD Type 1: each key's row from the latest extract day loaded
+-- (macros/scd1.sql), the same whatever order the days were loaded in. Rebuilt whole on every run.
 
-with
-
-history as (
-
-    select * from {{ ref('stg_dim_channel') }}
-
-),
-
-latest_first as (
-
-    select
-        history.*,
-        row_number() over (partition by history.channel_id order by history.partition_date desc) as recency
-    from history
-
-),
-
-final as (
-
-    select
-        channel_id,
-        channel_name,
-        is_digital,
-        partition_date as extract_date
-    from latest_first
-    where recency = 1
-
-)
-
-select * from final
+{{ latest_extract_rows('stg_dim_channel', 'channel_id', ['channel_id', 'channel_name', 'is_digital']) }}

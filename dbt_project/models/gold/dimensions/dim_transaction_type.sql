@@ -1,36 +1,6 @@
 {{ config(dist='all', sort=['transaction_type_id']) }}
 
--- Grain: one row per transaction type (transaction_type_id), SCD Type 1: each key's row from the latest extract day
--- loaded (the silver history has one row per key per extract day), so the result is the same
--- whatever order the days were loaded in. Rebuilt whole on every run.
+-- Grain: one row per transaction type (transaction_type_id), SCD Type 1: each key's row from the latest extract day loaded
+-- (macros/scd1.sql), the same whatever order the days were loaded in. Rebuilt whole on every run.
 
-with
-
-history as (
-
-    select * from {{ ref('stg_dim_transaction_type') }}
-
-),
-
-latest_first as (
-
-    select
-        history.*,
-        row_number() over (partition by history.transaction_type_id order by history.partition_date desc) as recency
-    from history
-
-),
-
-final as (
-
-    select
-        transaction_type_id,
-        transaction_type_name,
-        direction,
-        partition_date as extract_date
-    from latest_first
-    where recency = 1
-
-)
-
-select * from final
+{{ latest_extract_rows('stg_dim_transaction_type', 'transaction_type_id', ['transaction_type_id', 'transaction_type_name', 'direction']) }}

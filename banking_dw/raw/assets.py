@@ -93,7 +93,10 @@ def raw_csv_files(
             last_tables[table.name] = tables[table.name]
 
     if evolving:
-        for day in days:
+        for done, day in enumerate(days, start=1):
+            if len(days) > 1:
+                # `make run` shows this as a progress line on a terminal (banking_dw/run.py).
+                context.log.info(f"progress: generating {day} ({done}/{len(days)} days)")
             tables = generate_day(day, scale)
             for table in evolving:
                 totals[table.name]["bytes"] += write_csv(tables[table.name], csv_path(data_dir, table.name, day))

@@ -45,8 +45,8 @@ dev: install $(DAGSTER_HOME)/dagster.yaml
 test: install
 	$(BIN)/pytest
 
-# The unit levels only: definitions, pure functions, single-layer materialisations (no live Dagster,
-# no second engine).
+# The unit levels only: definitions, pure functions, single-layer materialisations; not the suites
+# marked slow (dbt builds, the second engine, live Dagster).
 test-fast: install
 	$(BIN)/pytest -m "not slow"
 

@@ -20,6 +20,10 @@ from banking_dw.contracts import CALENDAR_TYPES, CONTRACTS, VALUE_PATTERNS, cont
 from banking_dw.dbt.args import window_environment
 from banking_dw.partitions import DayWindow
 
+# Builds warehouses with dbt: `make test` runs it, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
+
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 SOURCES_YAML = DBT_PROJECT_DIR / "models" / "bronze" / "_bronze__sources.yml"
 

@@ -15,6 +15,10 @@ from banking_dw.raw.values import invalid_value_predicate
 from banking_dw_tests.test_dbt_project import _dbt
 from banking_dw_tests.test_second_engine import _base_env, postgres_env  # noqa: F401 (fixture)
 
+# Builds warehouses with dbt: `make test` runs it, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
+
 C = ColumnType
 
 

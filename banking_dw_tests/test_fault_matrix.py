@@ -35,6 +35,10 @@ from banking_dw.landing.resources import LocalLake, object_key, rejected_key
 from .conftest import materialize, query, warehouse_environment
 from .live_dagster import gold_digest
 
+# Builds warehouses with dbt: `make test` runs it, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
+
 USER_PATH = "group:landing or group:bronze or group:silver or group:gold or group:reports"
 FACT_MODELS = {t: contract(t).model_name for t in TABLE_NAMES if t.startswith("fact_")}
 BOM = b"\xef\xbb\xbf"

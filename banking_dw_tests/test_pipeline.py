@@ -14,6 +14,10 @@ from banking_dw.generator import csv_path
 
 from .conftest import failed_checks, materialize, query, warehouse_environment
 
+# Builds warehouses with dbt: `make test` runs it, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
+
 FACTS = [t for t in TABLE_NAMES if t.startswith("fact_")]
 GOLD_HISTORY_TABLES = ["dim_customer", "dim_account"] + [contract(t).model_name for t in FACTS]
 

@@ -13,6 +13,10 @@ from pathlib import Path
 
 import pytest
 
+# Builds warehouses with dbt: `make test` runs it, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
+
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 ROLE_ARN = "arn:aws:iam::123456789012:role/banking-dw-spectrum"
 

@@ -12,6 +12,9 @@ from banking_dw.generator import csv_path
 
 from .conftest import query
 
+# Builds warehouses with dbt: `make test` runs it, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def csvs(built, window):

@@ -30,6 +30,10 @@ from banking_dw.contracts import CONTRACTS
 from banking_dw.generator import Scale, generate_day, generate_reference_tables, write_csv
 from banking_dw_tests.conftest import TEST_SEED, TEST_TRANSACTIONS_PER_DAY
 
+# Builds warehouses with dbt: `make test` runs it, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
+
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 # The published layers compared across engines (reports join gold once they are dbt models).
 COMPARED_SCHEMAS = ("dev_gold", "dev_reports")

@@ -5,6 +5,7 @@ from datetime import date
 import dagster as dg
 
 from banking_dw.dbt.assets import PARTIAL_PARSE_FILE, described, keep_partial_parse
+from banking_dw.dbt.metadata import table_metadata
 from banking_dw.partitions import DayWindow
 
 
@@ -42,3 +43,11 @@ def test_the_parse_state_of_a_run_becomes_the_next_runs(tmp_path):
     keep_partial_parse(run_target, project_target)
     assert (project_target / PARTIAL_PARSE_FILE).read_bytes() == b"state"
     assert sorted(p.name for p in project_target.iterdir()) == [PARTIAL_PARSE_FILE]
+
+
+def test_the_logged_row_count_and_columns_become_dagster_table_metadata():
+    metadata = table_metadata('{"row_count": 3, "columns": [["customer_id", "BIGINT"], ["first_name", "VARCHAR"]]}')
+    assert metadata["dagster/row_count"] == 3
+    assert metadata["dagster/column_schema"] == dg.TableSchema(
+        columns=[dg.TableColumn("customer_id", "bigint"), dg.TableColumn("first_name", "varchar")]
+    )

@@ -34,6 +34,22 @@ def test_every_check_passes_on_a_clean_window(built):
     assert failed_checks(result) == {}
 
 
+def test_every_dbt_table_shows_its_row_count_and_columns_in_the_ui(built):
+    data_dir, result = built
+    materializations = {
+        event.asset_key: event.metadata
+        for event in result.get_asset_materialization_events()
+        for event in [event.step_materialization_data.materialization]
+        if event.asset_key.path[0] in {"silver", "gold", "reports"}
+    }
+    assert len(materializations) >= 40
+    for key, metadata in materializations.items():
+        table = ".".join(["dev_" + key.path[0], key.path[1]])
+        assert metadata["dagster/row_count"].value == query(data_dir, f"select count(*) as n from {table}")["n"][0], key
+        columns = [column.name for column in metadata["dagster/column_schema"].value.columns]
+        assert columns == list(query(data_dir, f"select * from {table} limit 0").columns), key
+
+
 @pytest.mark.parametrize("table", FACTS)
 def test_fact_rows_reconcile_from_csv_to_gold(built, window, table):
     data_dir, _ = built

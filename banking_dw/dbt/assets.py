@@ -15,6 +15,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from banking_dw import settings
 from banking_dw.alerts.evidence import failed_row_count, failing_rows_evidence
 from banking_dw.dbt.args import build_args, window_environment
+from banking_dw.dbt.metadata import asset_events
 from banking_dw.dbt.project import dbt_project
 from banking_dw.dbt.translator import BankingDbtTranslator
 from banking_dw.partitions import DayWindow, daily_partitions, window_for_context
@@ -37,10 +38,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     with warehouse.exclusive_writer(context.run.run_id, context.log.info) as lock, _environment(environment):
         invocation = dbt.cli(build_args(warehouse.dbt_target()), context=context)
         lock.adopt(invocation.process.pid)
-        # Row counts and column types cost about a tenth of the step; dagster-dbt's column lineage
-        # (sqlglot over every model) nearly doubled it, so it is left out (docs/benchmarks.md).
-        events = invocation.stream().fetch_row_counts().fetch_column_metadata(with_column_lineage=False)
-        for event in events:
+        for event in asset_events(invocation):
             yield described(event, window) if isinstance(event, dg.AssetCheckResult) else event
     keep_partial_parse(invocation.target_path, dbt_project().project_dir / dbt_project().target_path)
 

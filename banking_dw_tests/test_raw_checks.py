@@ -291,3 +291,28 @@ def test_a_byte_order_mark_is_not_part_of_the_header(tmp_path):
         for o in evaluate(WindowFiles(contract("dim_transaction_types"), {DAY: path}), lambda d: (1, 10), None)
     }
     assert outcomes[checks.MATCHES_CONTRACT].passed, outcomes[checks.MATCHES_CONTRACT].description
+
+
+def test_days_are_checked_in_batches_of_bounded_rows_each_holding_at_least_one_day():
+    days = [date(2024, 1, d) for d in (3, 1, 2, 4)]
+    assert checks.day_batches(days, lambda day: 100, budget=250) == [
+        [date(2024, 1, 1), date(2024, 1, 2)],
+        [date(2024, 1, 3), date(2024, 1, 4)],
+    ]
+    assert checks.day_batches(days[:2], lambda day: 1_000, budget=250) == [[date(2024, 1, 1)], [date(2024, 1, 3)]]
+
+
+def test_an_unreadable_day_does_not_hide_a_bad_value_on_another_day_of_the_batch(tmp_path):
+    outcomes = _window(
+        tmp_path,
+        "fact_transactions",
+        {
+            date(2024, 1, 1): TX_HEADER.replace("amount", "amount_usd") + _transaction("1"),
+            DAY: TX_HEADER + _transaction("2", amount="abc"),
+        },
+        {},
+    )
+    contract_outcome = outcomes[checks.MATCHES_CONTRACT]
+    assert not contract_outcome.passed
+    assert "2024-01-01: header" in contract_outcome.description
+    assert contract_outcome.metadata["bad_values_by_column"] == {"transaction_amount": 1}

@@ -103,19 +103,45 @@ def _day_loader(files: WindowFiles, path_of: Callable[[str, date], Path]) -> Cal
     return load
 
 
+# Rows of one table held in memory at once while its checks run: the days of a window are
+# checked together up to this many rows (a week at default scale in one pass, a 1M-row day alone),
+# since each check is a handful of queries whatever the number of days.
+ROWS_PER_PASS = 500_000
+
+
+def day_batches(days: list[date], rows_per_day: Callable[[date], int], budget: int = ROWS_PER_PASS) -> list[list[date]]:
+    """`days` in order, cut into consecutive batches of at most `budget` rows (at least one day each)."""
+    batches: list[list[date]] = []
+    rows = 0
+    for day in sorted(days):
+        day_rows = rows_per_day(day)
+        if not batches or rows + day_rows > budget:
+            batches.append([])
+            rows = 0
+        batches[-1].append(day)
+        rows += day_rows
+    return batches
+
+
 def evaluate_window(
     table: TableContract,
     paths: Mapping[date, Path],
     expected_rows: Callable[[date], tuple[int, int]],
     path_of: Callable[[str, date], Path],
 ) -> list[CheckOutcome]:
-    """Every check over a window, one day at a time, so memory holds one day's files however
-    long the backfill; fact keys are then checked for repeats across the days."""
-    per_day: list[list[CheckOutcome]] = []
-    for day, path in sorted(paths.items()):
-        files = WindowFiles(table, {day: path})
-        per_day.append(evaluate(files, expected_rows, _day_loader(files, path_of)))
-    outcomes = [combine(parts[0].name, list(parts)) for parts in zip(*per_day, strict=False)]
+    """Every check over a window, a batch of days at a time (`ROWS_PER_PASS`), so memory stays
+    bounded however long the backfill; fact keys are then checked for repeats across the days."""
+    per_batch: list[list[CheckOutcome]] = []
+    for days in day_batches(list(paths), lambda day: expected_rows(day)[1]):
+        files = WindowFiles(table, {day: paths[day] for day in days})
+        if not files.readable and len(days) > 1:
+            # A day that cannot be read must not hide what the others' checks would find.
+            for day in days:
+                single = WindowFiles(table, {day: paths[day]})
+                per_batch.append(evaluate(single, expected_rows, _day_loader(single, path_of)))
+            continue
+        per_batch.append(evaluate(files, expected_rows, _day_loader(files, path_of)))
+    outcomes = [combine(parts[0].name, list(parts)) for parts in zip(*per_batch, strict=False)]
     if table.is_fact and len(paths) > 1:
         outcomes = [
             combine(o.name, [o, _keys_repeated_across_days(table, paths)]) if o.name == KEY_UNIQUE_NOT_NULL else o
@@ -165,15 +191,16 @@ def _contract(connection: duckdb.DuckDBPyConnection, files: WindowFiles) -> Chec
     ]
     total = len(files.malformed)
     bad_by_column: dict[str, int] = {}
-    for column in table.columns:
-        predicate = invalid_value_predicate(column)
-        if predicate == "false":
-            continue
+    predicates = {c.name: p for c in table.columns if (p := invalid_value_predicate(c)) != "false"}
+    # One pass counts every column's bad values; only a column with some is read again for samples.
+    counted = ", ".join(f"count(*) filter (where {predicate})" for predicate in predicates.values())
+    bad_counts = connection.execute(f"select {counted} from t").fetchone() if predicates else ()
+    for (name, predicate), bad in zip(predicates.items(), bad_counts, strict=True):
+        column = table.column(name)
         sql = (
             f"select partition, row_number as row, {quote(column.name)} as value"
             f" from t where {predicate} order by partition, row_number"
         )
-        bad = count(connection, sql)
         if bad:
             bad_by_column[column.name] = bad
             total += bad

@@ -147,9 +147,10 @@ def _build(
     max_date = (dt.date.fromisoformat(window[1]) + dt.timedelta(days=1)).isoformat()
     arguments = json.dumps({"min_date": window[0], "max_date": max_date, **vars_})
     statuses: dict[str, str] = {}
+    # One target folder for both commands: the test command reuses the run's parse.
     for command in ("run", "test"):
-        result = _dbt(target_path / command, command, "--target", target, "--vars", arguments, env=env)
-        results_file = target_path / command / "run_results.json"
+        result = _dbt(target_path, command, "--target", target, "--vars", arguments, env=env)
+        results_file = target_path / "run_results.json"
         assert results_file.is_file(), result.stdout[-4000:] + result.stderr[-2000:]
         statuses |= {r["unique_id"]: r["status"] for r in json.loads(results_file.read_text())["results"]}
     return statuses

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Protocol
 
 import dagster as dg
+import duckdb
 
 from banking_dw import settings
 from banking_dw.contracts import TableContract
@@ -99,24 +100,28 @@ class LocalCatalog(CatalogResource):
         if not self.warehouse.database_path().is_file():
             return ()
         with self.warehouse.connect(read_only=True) as connection:
-            rows = connection.execute(
-                "select column_name from information_schema.columns"
-                " where table_schema = ? and table_name = ? order by ordinal_position",
-                [BRONZE_SCHEMA, table.name],
-            ).fetchall()
-        return tuple(name for (name,) in rows)
+            # DESCRIBE binds this one view; information_schema.columns would bind every view of
+            # the warehouse (each a glob over the lake), a quarter of a second per call.
+            try:
+                rows = connection.execute(f'describe {BRONZE_SCHEMA}."{table.name}"').fetchall()
+            except duckdb.CatalogException:
+                return ()
+        return tuple(row[0] for row in rows)
 
     def partitions(self, table: TableContract, days: list[date]) -> set[date]:
         return {day for day, rows in self.row_counts(table, days).items() if rows}
 
     def row_counts(self, table: TableContract, days: list[date]) -> dict[date, int]:
         """The `dt` filter prunes to the window's objects, so the cost does not grow with history."""
-        if not days or not self.columns(table):
+        if not days or not self.warehouse.database_path().is_file():
             return {day: 0 for day in days}
         with self.warehouse.connect(read_only=True) as connection:
-            rows = connection.execute(
-                f'select dt, count(*) from {BRONZE_SCHEMA}."{table.name}" where dt >= ? and dt < ? group by dt',
-                [min(days), max(days) + timedelta(days=1)],
-            ).fetchall()
+            try:
+                rows = connection.execute(
+                    f'select dt, count(*) from {BRONZE_SCHEMA}."{table.name}" where dt >= ? and dt < ? group by dt',
+                    [min(days), max(days) + timedelta(days=1)],
+                ).fetchall()
+            except duckdb.CatalogException:
+                return {day: 0 for day in days}
         counts = dict(rows)
         return {day: counts.get(day, 0) for day in days}

@@ -10,11 +10,9 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 
-from .conftest import materialize, warehouse_environment
 from .live_dagster import AssetNode, LiveDagster, gold_digest, live_dagster
 
 pytestmark = pytest.mark.slow
@@ -28,20 +26,7 @@ def days(first: str, last: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def cli_build(tmp_path_factory, window) -> tuple[Path, float]:
-    """The same window built as `make run` builds it (one in-process run), and how long that took."""
-    data_dir = tmp_path_factory.mktemp("cli_build")
-    with warehouse_environment(data_dir):
-        started = time.monotonic()
-        result = materialize("*", *window)
-        elapsed = time.monotonic() - started
-    assert result.success
-    print(f"\nin-process materialize('*') over {window}: {elapsed:.1f}s")
-    return data_dir, elapsed
-
-
-@pytest.fixture(scope="module")
-def dagster(cli_build, tmp_path_factory) -> Iterator[LiveDagster]:
+def dagster(tmp_path_factory) -> Iterator[LiveDagster]:
     with live_dagster(tmp_path_factory.mktemp("live_dagster")) as live:
         yield live
 
@@ -73,25 +58,24 @@ def assert_clean_backfill(dagster: LiveDagster, status: str, runs: list, failed_
     assert len(runs) == 1, [(r.run_id, r.status, len(r.asset_paths)) for r in runs]
 
 
-def test_materialize_all_over_a_window_is_one_clean_run_with_the_cli_gold(dagster, cli_build, window):
-    reference, cli_seconds = cli_build
-    assets = dagster.client.asset_nodes()
-    status, runs, failed_checks, elapsed = backfill(dagster, assets, days(*window))
-    print(f"UI backfill {elapsed:.1f}s vs in-process {cli_seconds:.1f}s ({elapsed / cli_seconds:.2f}x)")
+# `built` (conftest) is the same window materialised as `make run` does it: one direct run.
+def test_materialize_all_over_a_window_is_one_clean_run_with_the_cli_gold(dagster, built, window):
+    reference, _ = built
+    status, runs, failed_checks, _ = backfill(dagster, dagster.client.asset_nodes(), days(*window))
     assert_clean_backfill(dagster, status, runs, failed_checks)
     assert gold_digest(dagster.data_dir) == gold_digest(reference)
 
 
-def test_materialize_all_for_a_single_day_is_one_clean_run(dagster, cli_build, window):
-    reference, _ = cli_build
+def test_materialize_all_for_a_single_day_is_one_clean_run(dagster, built, window):
+    reference, _ = built
     status, runs, failed_checks, _ = backfill(dagster, dagster.client.asset_nodes(), [window[0]])
     assert_clean_backfill(dagster, status, runs, failed_checks)
-    # Reloading a day of a built window changes nothing, so gold is still the CLI's.
+    # Reloading a day of a built window changes nothing (idempotence), so gold is still the CLI's.
     assert gold_digest(dagster.data_dir) == gold_digest(reference)
 
 
-def test_one_group_over_a_window_is_one_clean_run(dagster, cli_build, window):
-    reference, _ = cli_build
+def test_one_group_over_a_window_is_one_clean_run(dagster, built, window):
+    reference, _ = built
     assets = dagster.client.asset_nodes()
     gold = [a for a in assets if a.group == "gold"]
     assert gold, sorted({a.group for a in assets})

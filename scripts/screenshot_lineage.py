@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--page", default="/asset-groups", help="the UI page to capture (the global lineage)")
     parser.add_argument("--out", type=Path, default=REPOSITORY_ROOT / "docs" / "lineage.png")
     parser.add_argument("--width", type=int, default=1800)
-    parser.add_argument("--height", type=int, default=1000)
+    parser.add_argument("--height", type=int, default=700)
     parser.add_argument("--settle-ms", type=int, default=20000, help="virtual time for the graph to lay out")
     arguments = parser.parse_args(argv)
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -25,6 +25,7 @@ from typing import Any
 
 import dagster as dg
 import duckdb
+import pytest
 import yaml
 
 from banking_dw import settings
@@ -60,9 +61,19 @@ def write_instance_yaml(dagster_home: Path, extra: Mapping[str, Any] | None = No
     return target
 
 
+@contextmanager
+def open_instance(dagster_home: Path) -> Iterator[dg.DagsterInstance]:
+    """The instance a user's shell opens: deploy/dagster.yaml places storage under $DAGSTER_HOME."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DAGSTER_HOME", str(dagster_home))
+        instance = dg.DagsterInstance.from_config(str(dagster_home))
+    with instance:
+        yield instance
+
+
 def initialise_storage(dagster_home: Path) -> None:
     """Create the instance's storage once, before two processes would race to migrate it."""
-    with dg.DagsterInstance.from_config(str(dagster_home)):
+    with open_instance(dagster_home):
         pass
 
 

@@ -26,6 +26,7 @@ from .live_dagster import (
     gold_digest,
     initialise_storage,
     log_tail,
+    open_instance,
     start_process,
     stop_process,
     user_environment,
@@ -118,7 +119,7 @@ def test_a_run_killed_during_dbt_heals_on_the_next_run(crash_site, built, window
 
     crashed = start_process(materialize_command(*window), env, first_log, settings.repository_root())
     try:
-        with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        with open_instance(dagster_home) as instance:
             step = wait_for_step(instance, crashed, step_part, first_log)
             let_the_step_get_going(crashed.pid)
             leftovers.update(descendants(crashed.pid))
@@ -140,7 +141,7 @@ def test_a_run_killed_during_dbt_heals_on_the_next_run(crash_site, built, window
     print(f"rerun ended with {returncode} after {time.monotonic() - started:.1f}s")
     assert returncode == 0, f"the rerun did not finish on its own:\n{log_tail(second_log, 25)}"
 
-    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+    with open_instance(dagster_home) as instance:
         rerun_id = instance.get_runs(limit=1)[0].run_id
         evaluations = [
             record.asset_check_evaluation

@@ -1,3 +1,4 @@
+import shutil
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -88,6 +89,13 @@ def failed_checks(result: dg.ExecuteInProcessResult) -> dict[str, str]:
         for e in result.get_asset_check_evaluations()
         if not e.passed
     }
+
+
+def copy_data_dir(source: Path, target: Path) -> Path:
+    """A built data directory copied for a test to change; the writer's lock file is not copied,
+    so the copy starts with no holder recorded."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("*.lock"))
+    return target
 
 
 def query(data_dir: Path, sql: str, params: Iterable[object] = ()) -> pd.DataFrame:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -32,7 +31,7 @@ from banking_dw.generator import csv_path
 from banking_dw.landing.checks import FILE_STRUCTURE_VALID
 from banking_dw.landing.resources import LocalLake, object_key, rejected_key
 
-from .conftest import materialize, query, warehouse_environment
+from .conftest import copy_data_dir, materialize, query, warehouse_environment
 from .live_dagster import gold_digest
 
 # Builds warehouses with dbt: `make test` runs it, `make test-fast` does not.
@@ -186,9 +185,7 @@ def clean(built, window) -> Clean:
 
 @pytest.fixture(scope="module")
 def copy(clean, tmp_path_factory) -> Path:
-    data_dir = tmp_path_factory.mktemp("fault_matrix") / "data"
-    shutil.copytree(clean.data_dir, data_dir, ignore=shutil.ignore_patterns("*.lock"))
-    return data_dir
+    return copy_data_dir(clean.data_dir, tmp_path_factory.mktemp("fault_matrix") / "data")
 
 
 def raw(data_dir: Path, table: str, day: str) -> Path:

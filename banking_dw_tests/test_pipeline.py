@@ -1,7 +1,6 @@
 """The whole graph, materialised in-process into temporary data directories on DuckDB."""
 
 import csv
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from banking_dw.contracts import TABLE_NAMES, contract
 from banking_dw.generator import csv_path
 
-from .conftest import failed_checks, materialize, query, warehouse_environment
+from .conftest import copy_data_dir, failed_checks, materialize, query, warehouse_environment
 
 # Builds warehouses with dbt: `make test` runs it, `make test-fast` does not.
 pytestmark = pytest.mark.slow
@@ -180,8 +179,7 @@ def test_checks_alone_judge_the_files_as_they_stand_without_producing_them_again
 def test_a_transaction_id_reused_on_a_later_day_fails_silver_when_that_day_is_reloaded(built, window, tmp_path):
     """Day 2 reloaded alone, on a copy of the built window, with one id already used on day 1."""
     first, second = window
-    data_dir = tmp_path / "data"
-    shutil.copytree(built[0], data_dir, ignore=shutil.ignore_patterns("*.lock"))
+    data_dir = copy_data_dir(built[0], tmp_path / "data")
     reused_id = pd.read_csv(
         csv_path(data_dir, "fact_transactions", date.fromisoformat(first)), dtype=str
     ).transaction_id[0]

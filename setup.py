@@ -29,6 +29,9 @@ setup(
     extras_require={
         "dev": [
             "pytest==9.2.0",
+            # `make test` spreads its modules over workers: the slow suites mostly wait on dbt
+            # subprocesses and live daemons. Exact pin, like pytest's.
+            "pytest-xdist==3.8.0",
             # The aws target is proven offline against moto's S3 and Glue; exact pin because the
             # tests drive its state-manager API (glue::crawl transitions), which is not a stable API.
             "moto[server]==5.2.5",

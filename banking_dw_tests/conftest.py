@@ -123,3 +123,9 @@ def built_backwards(tmp_path_factory, window) -> Iterator[Path]:
         materialize("group:silver or group:gold", second)
         materialize("group:silver or group:gold", first)
         yield data_dir
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow suites first (stable, so each module keeps its order): under `make test`'s workers
+    the quick modules then fill the gaps instead of one slow suite running alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

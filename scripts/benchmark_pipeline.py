@@ -31,8 +31,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-STEP_FINISHED = re.compile(r'STEP_SUCCESS - Finished execution of step "(\w+)" in ([\d.]+)(ms|s|m)\.')
-UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0}
+# Dagster prints a step's duration as "850ms", "43.99s" or, from a minute on, "2m56s" / "1h2m3s".
+STEP_FINISHED = re.compile(r'STEP_SUCCESS - Finished execution of step "(\w+)" in ((?:[\d.]+(?:ms|h|m|s))+)\.')
+DURATION_PART = re.compile(r"([\d.]+)(ms|h|m|s)")
+UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def duration_seconds(text: str) -> float:
+    return sum(float(number) * UNITS[unit] for number, unit in DURATION_PART.findall(text))
 
 
 @dataclass
@@ -87,7 +93,7 @@ class Home:
         if completed.returncode != 0:
             sys.exit(f"{' '.join(command)} failed:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}")
         output = completed.stdout + completed.stderr
-        steps = {m[0]: float(m[1]) * UNITS[m[2]] for m in STEP_FINISHED.findall(output)}
+        steps = {step: duration_seconds(duration) for step, duration in STEP_FINISHED.findall(output)}
         # ru_maxrss of children is the largest so far; it is this run's when it grew (KiB on Linux).
         peak = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 2**20
         return Timing(wall, steps, peak)

@@ -334,16 +334,17 @@ def _foreign_keys(
         name = quote(column.name)
         parent_type = contract(parent_name).column(parent_column).type
         # Values, not text, must match; a missing or mistyped key is the contract check's to report.
-        # The parent keys are typed once, before the anti join: typed inside a correlated
+        # Both sides' keys are typed once, before a plain anti join: typed inside a correlated
         # `not exists`, DuckDB compared every distinct child key with every parent row
-        # (500 s for a 1M-row day against 20,000 accounts, 1.4 s this way).
+        # (500 s for a 1M-row day against 20,000 accounts, 0.6 s this way).
         child_value, parent_value = typed(f"t.{name}", column.type), typed(f"p.{quote(parent_column)}", parent_type)
         sql = (
-            f"with parent_keys as (select distinct p.partition, {parent_value} as key from parent p)"
-            f" select t.partition, t.row_number as row, t.{name} as value from t"
-            f" anti join parent_keys k on k.key = {child_value} and k.partition = t.partition"
-            f" where {child_value} is not null"
-            " order by t.partition, t.row_number"
+            f"with parent_keys as (select distinct p.partition, {parent_value} as key from parent p),"
+            f" child_keys as (select t.partition, t.row_number, t.{name} as value, {child_value} as key from t)"
+            " select c.partition, c.row_number as row, c.value from child_keys c"
+            " anti join parent_keys k on k.key = c.key and k.partition = c.partition"
+            " where c.key is not null"
+            " order by c.partition, c.row_number"
         )
         bad = count(connection, sql)
         if bad:

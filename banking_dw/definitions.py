@@ -14,7 +14,8 @@ from banking_dw.alerts.sensors import (
 from banking_dw.alerts.sinks import AlertSinks
 from banking_dw.bronze.assets import crawled_bronze_tables
 from banking_dw.bronze.resources import LocalCatalog
-from banking_dw.dbt.assets import dbt_models, dbt_resource
+from banking_dw.dbt.assets import dbt_models
+from banking_dw.dbt.resources import dbt_resource
 from banking_dw.landing.assets import landed_objects
 from banking_dw.landing.resources import LocalLake
 from banking_dw.raw.assets import raw_csv_files

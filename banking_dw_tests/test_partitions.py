@@ -3,7 +3,7 @@ from datetime import date
 import dagster as dg
 import pytest
 
-from banking_dw.dbt.args import build_args, window_environment
+from banking_dw.dbt.args import build_args, target_environment, window_environment
 from banking_dw.partitions import DayWindow, daily_partitions, parse_partition_key
 
 
@@ -56,7 +56,8 @@ def test_partitions_cover_the_generator_calendar_only():
 
 
 def test_dbt_builds_one_target_and_gets_the_half_open_window_from_the_environment():
-    assert build_args("local") == ["build", "--target", "local", "--exclude-resource-type", "unit_test"]
+    assert build_args() == ["build", "--exclude-resource-type", "unit_test"]
+    assert target_environment("redshift") == {"BANKING_DW_DBT_TARGET": "redshift"}
     assert window_environment(DayWindow(date(2024, 1, 1), date(2024, 1, 3))) == {
         "BANKING_DW_MIN_DATE": "2024-01-01",
         "BANKING_DW_MAX_DATE": "2024-01-03",

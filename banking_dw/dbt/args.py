@@ -11,14 +11,22 @@ from banking_dw.partitions import DayWindow
 
 WINDOW_START_ENV = "BANKING_DW_MIN_DATE"
 WINDOW_END_ENV = "BANKING_DW_MAX_DATE"
+TARGET_ENV = "BANKING_DW_DBT_TARGET"
 
 
-def build_args(target: str) -> list[str]:
-    """`dbt build` for one target: models, then their data tests, in dependency order.
+def build_args() -> list[str]:
+    """`dbt build`: models, then their data tests, in dependency order.
 
     dbt's unit tests check the models' logic on fixed inputs, not the day's data: they run in
-    `make test` (tests/test_dbt_project.py), not in every production build."""
-    return ["build", "--target", target, "--exclude-resource-type", "unit_test"]
+    `make test` (tests/test_dbt_project.py), not in every production build. The target comes from
+    `target_environment`, not `--target`: dbt's parse state includes the command line's target, and
+    `make install`'s `dbt parse` has none, so a `--target` here would make the first run parse in full."""
+    return ["build", "--exclude-resource-type", "unit_test"]
+
+
+def target_environment(target: str) -> dict[str, str]:
+    """The profiles.yml output dbt builds on (`local`, `redshift`)."""
+    return {TARGET_ENV: target}
 
 
 def window_environment(window: DayWindow) -> dict[str, str]:

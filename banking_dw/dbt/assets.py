@@ -2,7 +2,6 @@
 
 import os
 import shutil
-import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
@@ -12,9 +11,8 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from banking_dw import settings
 from banking_dw.alerts.evidence import failed_row_count, failing_rows_evidence
-from banking_dw.dbt.args import build_args, window_environment
+from banking_dw.dbt.args import build_args, target_environment, window_environment
 from banking_dw.dbt.metadata import asset_events
 from banking_dw.dbt.project import dbt_project
 from banking_dw.dbt.translator import BankingDbtTranslator
@@ -34,9 +32,13 @@ from banking_dw.warehouse import WarehouseResource
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator[Any]:
     window = window_for_context(context)
-    environment = {**warehouse.dbt_environment(), **window_environment(window)}
+    environment = {
+        **warehouse.dbt_environment(),
+        **target_environment(warehouse.dbt_target()),
+        **window_environment(window),
+    }
     with warehouse.exclusive_writer(context.run.run_id, context.log.info) as lock, _environment(environment):
-        invocation = dbt.cli(build_args(warehouse.dbt_target()), context=context)
+        invocation = dbt.cli(build_args(), context=context)
         lock.adopt(invocation.process.pid)
         for event in asset_events(invocation):
             yield described(event, window) if isinstance(event, dg.AssetCheckResult) else event
@@ -93,13 +95,3 @@ def _environment(variables: Mapping[str, str]) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-
-
-def dbt_resource() -> DbtCliResource:
-    # The dbt installed beside this interpreter, so an unactivated virtualenv still finds it.
-    executable = Path(sys.executable).parent / "dbt"
-    return DbtCliResource(
-        project_dir=dbt_project(),
-        profiles_dir=str(settings.dbt_project_dir()),
-        dbt_executable=str(executable),
-    )

@@ -64,6 +64,7 @@ lint: install
 
 benchmark: install
 	$(BIN)/python scripts/benchmark_generate.py
+	$(BIN)/python scripts/benchmark_event_log.py
 	$(BIN)/python scripts/benchmark_pipeline.py
 
 clean:

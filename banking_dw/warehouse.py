@@ -86,6 +86,11 @@ class WarehouseResource(dg.ConfigurableResource):
     def exclusive_writer(self, run_id: str, log: Callable[[str], None]):
         """A context manager held by every step that writes what the warehouse reads."""
 
+    def dbt_parse_state_path(self) -> Path | None:
+        """Where dbt's partial-parse state is kept between runs on this warehouse, when not in the
+        dbt project's target folder: dbt accepts a state only under the profile it was parsed with."""
+        return None
+
 
 class RedshiftWarehouse(WarehouseResource):
     """Redshift, reached by dbt-redshift through the REDSHIFT_* variables of profiles.yml."""
@@ -115,6 +120,12 @@ class DuckDBWarehouse(WarehouseResource):
 
     def database_path(self) -> Path:
         return Path(self.path) if self.path else settings.warehouse_path()
+
+    def dbt_parse_state_path(self) -> Path:
+        # The file's path is part of dbt's profile: a state parsed for another warehouse file (another
+        # data directory, as each test has) would make dbt parse the whole project again.
+        database = self.database_path()
+        return database.with_name(database.name + ".dbt_partial_parse.msgpack")
 
     def lock_path(self) -> Path:
         database = self.database_path()

@@ -9,10 +9,11 @@ import dagster_dbt.core.resource
 from dagster_dbt import DbtCliResource
 from packaging import version
 
-from banking_dw.dbt.assets import PARTIAL_PARSE_FILE, described, keep_partial_parse
+from banking_dw.dbt.assets import PARTIAL_PARSE_FILE, described, keep_partial_parse, seed_partial_parse
 from banking_dw.dbt.metadata import table_metadata
 from banking_dw.dbt.resources import dbt_resource
 from banking_dw.partitions import DayWindow
+from banking_dw.warehouse import DuckDBWarehouse
 
 
 def _failed(**metadata) -> dg.AssetCheckResult:
@@ -40,15 +41,28 @@ def test_a_failed_dbt_test_names_asset_days_rows_and_where_to_look(tmp_path):
     assert described(passed, DayWindow(date(2024, 1, 2), date(2024, 1, 3))) is passed
 
 
-def test_the_parse_state_of_a_run_becomes_the_next_runs(tmp_path):
-    run_target, project_target = tmp_path / "run", tmp_path / "project"
-    keep_partial_parse(run_target, project_target)  # a failed dbt left nothing: nothing changes
-    assert not (project_target / PARTIAL_PARSE_FILE).exists()
-    run_target.mkdir()
-    (run_target / PARTIAL_PARSE_FILE).write_bytes(b"state")
-    keep_partial_parse(run_target, project_target)
-    assert (project_target / PARTIAL_PARSE_FILE).read_bytes() == b"state"
-    assert sorted(p.name for p in project_target.iterdir()) == [PARTIAL_PARSE_FILE]
+def test_the_parse_state_of_a_run_becomes_the_next_runs_on_the_same_warehouse(tmp_path):
+    first_run, next_run = tmp_path / "target" / "first", tmp_path / "target" / "next"
+    state = tmp_path / "data" / "warehouse.duckdb.dbt_partial_parse.msgpack"
+    seed_partial_parse(state, first_run)  # a new warehouse: dagster-dbt seeds the project's state
+    assert not first_run.exists()
+    keep_partial_parse(first_run, state)  # a failed dbt left nothing: nothing changes
+    assert not state.exists()
+    first_run.mkdir(parents=True)
+    (first_run / PARTIAL_PARSE_FILE).write_bytes(b"state")
+    keep_partial_parse(first_run, state)
+    assert sorted(p.name for p in state.parent.iterdir()) == [state.name]
+    seed_partial_parse(state, next_run)
+    assert (next_run / PARTIAL_PARSE_FILE).read_bytes() == b"state"
+
+
+def test_each_duckdb_warehouse_keeps_its_own_parse_state(tmp_path):
+    first, second = (
+        DuckDBWarehouse(path=str(tmp_path / "a" / "w.duckdb")),
+        DuckDBWarehouse(path=str(tmp_path / "b" / "w.duckdb")),
+    )
+    assert first.dbt_parse_state_path().parent == tmp_path / "a"
+    assert first.dbt_parse_state_path() != second.dbt_parse_state_path()
 
 
 def test_the_logged_row_count_and_columns_become_dagster_table_metadata():

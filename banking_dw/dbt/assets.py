@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
@@ -37,31 +38,44 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
         **target_environment(warehouse.dbt_target()),
         **window_environment(window),
     }
+    parse_state = warehouse.dbt_parse_state_path() or _project_target() / PARTIAL_PARSE_FILE
     with warehouse.exclusive_writer(context.run.run_id, context.log.info) as lock, _environment(environment):
-        invocation = dbt.cli(build_args(), context=context)
+        invocation_target = _project_target() / f"dbt_models-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
+        seed_partial_parse(parse_state, invocation_target)
+        invocation = dbt.cli(build_args(), context=context, target_path=invocation_target)
         lock.adopt(invocation.process.pid)
         for event in asset_events(invocation):
             yield described(event, window) if isinstance(event, dg.AssetCheckResult) else event
-    keep_partial_parse(invocation.target_path, dbt_project().project_dir / dbt_project().target_path)
+    keep_partial_parse(invocation.target_path, parse_state)
 
 
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 
 
-def keep_partial_parse(invocation_target: Path, project_target: Path) -> None:
-    """Make this run's parse state the one the next run starts from.
+def _project_target() -> Path:
+    return dbt_project().project_dir / dbt_project().target_path
 
-    dagster-dbt gives each invocation its own target folder, seeded with the project's
-    partial-parse file; dbt's state changes with the warehouse path (a new data directory), so
-    without this every run in another environment than `make install`'s would parse in full.
-    """
+
+def seed_partial_parse(state: Path, invocation_target: Path) -> None:
+    """Start dbt from the parse state of the last run on this warehouse.
+
+    dagster-dbt gives each invocation its own target folder and, when that folder has no state
+    yet, copies the project's (the one `make install` parsed); a first run on a warehouse starts
+    from that."""
+    if state.is_file():
+        invocation_target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(state, invocation_target / PARTIAL_PARSE_FILE)
+
+
+def keep_partial_parse(invocation_target: Path, state: Path) -> None:
+    """Make this run's parse state the one the next run on this warehouse starts from."""
     produced = Path(invocation_target) / PARTIAL_PARSE_FILE
     if not produced.is_file():
         return
-    project_target.mkdir(parents=True, exist_ok=True)
-    staging = project_target / f".{PARTIAL_PARSE_FILE}.{os.getpid()}"
+    state.parent.mkdir(parents=True, exist_ok=True)
+    staging = state.with_name(f".{state.name}.{os.getpid()}")
     shutil.copyfile(produced, staging)
-    os.replace(staging, project_target / PARTIAL_PARSE_FILE)
+    os.replace(staging, state)
 
 
 def described(result: dg.AssetCheckResult, window: DayWindow) -> dg.AssetCheckResult:

@@ -1,0 +1,80 @@
+"""Cost of one event in the Dagster instance's event log: Dagster's storages against the project's.
+
+    .venv/bin/python scripts/benchmark_event_log.py [--events 300] [--repeats 3]
+
+Each repeat writes `--events` partitioned asset materialisations (`report_runless_asset_event`, the
+same storage path a run's events take) into a fresh DAGSTER_HOME, in a fresh subprocess per
+storage. Prints the median milliseconds per event as Markdown rows for docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+STORAGES = {
+    "Dagster's default (a database per run, plus an index)": None,
+    "Dagster's consolidated SQLite": ("dagster.core.storage.event_log", "ConsolidatedSqliteEventLogStorage"),
+    "banking_dw's pooled SQLite (deploy/dagster.yaml)": ("banking_dw.event_log", "PooledSqliteEventLogStorage"),
+}
+WARM_UP_EVENTS = 5
+
+
+def write_events(events: int) -> float:
+    """Milliseconds per event on the instance of $DAGSTER_HOME, after a few to open the storage."""
+    import dagster as dg
+
+    instance = dg.DagsterInstance.get()
+    for partition in range(WARM_UP_EVENTS):
+        instance.report_runless_asset_event(dg.AssetMaterialization("warm_up", partition=str(partition)))
+    started = time.perf_counter()
+    for partition in range(events):
+        asset = f"asset_{partition % 20}"
+        instance.report_runless_asset_event(dg.AssetMaterialization(asset, partition=str(partition)))
+    return (time.perf_counter() - started) / events * 1000
+
+
+def measure(storage: tuple[str, str] | None, events: int) -> float:
+    with tempfile.TemporaryDirectory(prefix="banking_dw_events_") as home:
+        config: dict = {"telemetry": {"enabled": False}}
+        if storage:
+            module, class_name = storage
+            config["event_log_storage"] = {"module": module, "class": class_name, "config": {"base_dir": home}}
+        Path(home, "dagster.yaml").write_text(yaml.safe_dump(config))
+        completed = subprocess.run(
+            [sys.executable, __file__, "--child", str(events)],
+            env={**os.environ, "DAGSTER_HOME": home},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return float(completed.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=300)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(write_events(args.child))
+        return
+    print(f"machine: {os.cpu_count()} cores; {args.events} events; repeats: {args.repeats}\n")
+    print("| event log storage | median ms per event | runs |\n|---|---|---|")
+    for label, storage in STORAGES.items():
+        runs = [measure(storage, args.events) for _ in range(args.repeats)]
+        shown = ", ".join(f"{run:.1f}" for run in runs)
+        print(f"| {label} | {statistics.median(runs):.1f} | {shown} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,7 +1,7 @@
 """The Dagster instance's event log for `make run` and `make dev`: one SQLite database, pooled.
 
 Dagster's consolidated SQLite event log builds a new SQLAlchemy engine and opens a new SQLite
-connection for every write (about 12 ms an event here). A run writes one event per asset, partition
+connection for every write (12-16 ms an event here). A run writes one event per asset, partition
 and check, thousands for a week and tens of thousands for a year, so that cost was a large part of
 every run. This storage keeps one engine with a connection pool per process instead, remembers
 the tables it has seen instead of asking SQLite for each event, and lets WAL mode sync at its

@@ -124,12 +124,14 @@ class DuckDBWarehouse(WarehouseResource):
     def dbt_parse_state_path(self) -> Path:
         # The file's path is part of dbt's profile: a state parsed for another warehouse file (another
         # data directory, as each test has) would make dbt parse the whole project again.
-        database = self.database_path()
-        return database.with_name(database.name + ".dbt_partial_parse.msgpack")
+        return self._beside_database(".dbt_partial_parse.msgpack")
 
     def lock_path(self) -> Path:
+        return self._beside_database(".lock")
+
+    def _beside_database(self, suffix: str) -> Path:
         database = self.database_path()
-        return database.with_name(database.name + ".lock")
+        return database.with_name(database.name + suffix)
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

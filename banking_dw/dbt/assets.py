@@ -38,9 +38,10 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
         **target_environment(warehouse.dbt_target()),
         **window_environment(window),
     }
-    parse_state = warehouse.dbt_parse_state_path() or _project_target() / PARTIAL_PARSE_FILE
+    project_target = dbt_project().project_dir / dbt_project().target_path
+    parse_state = warehouse.dbt_parse_state_path() or project_target / PARTIAL_PARSE_FILE
     with warehouse.exclusive_writer(context.run.run_id, context.log.info) as lock, _environment(environment):
-        invocation_target = _project_target() / f"dbt_models-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
+        invocation_target = project_target / f"dbt_models-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
         seed_partial_parse(parse_state, invocation_target)
         invocation = dbt.cli(build_args(), context=context, target_path=invocation_target)
         lock.adopt(invocation.process.pid)
@@ -50,10 +51,6 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
 
 
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
-
-
-def _project_target() -> Path:
-    return dbt_project().project_dir / dbt_project().target_path
 
 
 def seed_partial_parse(state: Path, invocation_target: Path) -> None:

@@ -34,6 +34,8 @@ setup(
             # `make test` spreads its modules over workers: the slow suites mostly wait on dbt
             # subprocesses and live daemons. Exact pin, like pytest's.
             "pytest-xdist==3.8.0",
+            # The workers build the shared two-day warehouse once, under a file lock (conftest.py).
+            "filelock>=3.12",
             # The aws target is proven offline against moto's S3 and Glue; exact pin because the
             # tests drive its state-manager API (glue::crawl transitions), which is not a stable API.
             "moto[server]==5.2.5",

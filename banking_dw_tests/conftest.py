@@ -1,6 +1,8 @@
+import pickle
 import shutil
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from filelock import FileLock
 
 from banking_dw.generator import Scale, generate_day
 
@@ -103,13 +106,43 @@ def query(data_dir: Path, sql: str, params: Iterable[object] = ()) -> pd.DataFra
         return connection.execute(sql, list(params)).df()
 
 
+@dataclass(frozen=True)
+class BuiltRun:
+    """What the tests read of the run that built `built`, kept so every worker can read it."""
+
+    success: bool
+    check_evaluations: list[dg.AssetCheckEvaluation]
+    materializations: list[dg.AssetMaterialization]
+
+    def get_asset_check_evaluations(self) -> list[dg.AssetCheckEvaluation]:
+        return self.check_evaluations
+
+
 @pytest.fixture(scope="session")
-def built(tmp_path_factory, window) -> Iterator[tuple[Path, dg.ExecuteInProcessResult]]:
-    """Both days in one run, as `make run` does for its window."""
-    data_dir = tmp_path_factory.mktemp("in_order")
-    with warehouse_environment(data_dir):
-        result = materialize("*", *window)
-        yield data_dir, result
+def built(tmp_path_factory, window, worker_id) -> tuple[Path, BuiltRun]:
+    """Both days in one run, as `make run` does for its window.
+
+    Built once per `make test` and shared by its workers (each would otherwise build it again):
+    the first worker to ask builds it under a lock in the session's folder, the others wait and
+    read it. Consumers only read it; a test that changes it works on a `copy_data_dir`.
+    """
+    # Under xdist every worker's base temp folder is inside the session's; alone, it is the session's.
+    session_dir = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    data_dir, run_file = session_dir / "built" / "data", session_dir / "built" / "run.pickle"
+    with FileLock(session_dir / "built.lock"):
+        if not run_file.exists():
+            with warehouse_environment(data_dir):
+                result = materialize("*", *window)
+            run = BuiltRun(
+                result.success,
+                result.get_asset_check_evaluations(),
+                [
+                    event.step_materialization_data.materialization
+                    for event in result.get_asset_materialization_events()
+                ],
+            )
+            run_file.write_bytes(pickle.dumps(run))
+    return data_dir, pickle.loads(run_file.read_bytes())
 
 
 @pytest.fixture(scope="session")

@@ -37,6 +37,7 @@ CODE_LOCATION_MODULE = "banking_dw.definitions"
 # What the run monitor needs to notice a dead run worker within seconds instead of minutes.
 RUN_MONITORING = {"enabled": True, "poll_interval_seconds": 5}
 BACKFILL_TERMINAL_STATUSES = frozenset({"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"})
+RUN_TERMINAL_STATUSES = frozenset({"SUCCESS", "FAILURE", "CANCELED"})
 STARTUP_TIMEOUT_SECONDS = 240.0
 
 
@@ -247,6 +248,19 @@ class GraphQLClient:
                     f"backfill {backfill_id} still {status} after {timeout_seconds}s; runs {runs}; {error}"
                 )
             time.sleep(poll_seconds)
+
+    def wait_for_backfill_run(self, backfill_id: str, timeout_seconds: float, poll_seconds: float = 2.0) -> BackfillRun:
+        """The backfill's one run, once it has finished; the backfill itself is marked complete on
+        the daemon's next tick (up to 30 s later), which a test of the run alone need not wait for."""
+        deadline = time.monotonic() + timeout_seconds
+        while time.monotonic() < deadline:
+            runs = self.backfill_runs(backfill_id)
+            if len(runs) == 1 and runs[0].status in RUN_TERMINAL_STATUSES:
+                return runs[0]
+            if len(runs) > 1:
+                raise AssertionError(f"backfill {backfill_id} made {len(runs)} runs, not one: {runs}")
+            time.sleep(poll_seconds)
+        raise TimeoutError(f"backfill {backfill_id}'s run did not finish within {timeout_seconds}s")
 
     def backfill_runs(self, backfill_id: str) -> list[BackfillRun]:
         variables = {"filter": {"tags": [{"key": "dagster/backfill", "value": backfill_id}]}}

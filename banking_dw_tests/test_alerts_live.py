@@ -90,8 +90,7 @@ def launch_and_wait(dagster: LiveDagster, day: str, selected: Callable[[AssetNod
     """The day's `selected` assets materialised as the UI launches them: (run id, end time)."""
     assets = [a for a in dagster.client.asset_nodes() if selected(a)]
     backfill_id = dagster.client.launch_partition_backfill(assets, [day])
-    dagster.client.wait_for_backfill(backfill_id, RUN_TIMEOUT_SECONDS)
-    [run] = dagster.client.backfill_runs(backfill_id)
+    run = dagster.client.wait_for_backfill_run(backfill_id, RUN_TIMEOUT_SECONDS)
     assert run.status == "SUCCESS", (run.status, dagster.client.failures(run.run_id), dagster.logs_tail())
     return run.run_id, run.end_time or time.time()
 

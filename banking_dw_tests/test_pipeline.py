@@ -11,6 +11,7 @@ import pytest
 
 from banking_dw.contracts import TABLE_NAMES, contract
 from banking_dw.generator import csv_path
+from banking_dw.reports.__main__ import REPORTS_SCHEMA, report_names
 
 from .conftest import copy_data_dir, failed_checks, materialize, query, warehouse_environment
 
@@ -19,11 +20,14 @@ pytestmark = pytest.mark.slow
 
 
 FACTS = [t for t in TABLE_NAMES if t.startswith("fact_")]
-GOLD_HISTORY_TABLES = ["dim_customer", "dim_account"] + [contract(t).model_name for t in FACTS]
+# Every table a consumer reads: each gold model (one per contract table) and each report.
+PUBLISHED_TABLES = [f"dev_gold.{contract(t).model_name}" for t in TABLE_NAMES] + [
+    f"{REPORTS_SCHEMA}.{name}" for name in report_names()
+]
 
 
-def _gold(data_dir: Path, table: str) -> pd.DataFrame:
-    frame = query(data_dir, f"select * from dev_gold.{table}")
+def _published(data_dir: Path, table: str) -> pd.DataFrame:
+    frame = query(data_dir, f"select * from {table}")
     return frame.sort_values(list(frame.columns)).reset_index(drop=True)
 
 
@@ -38,8 +42,7 @@ def test_every_dbt_table_shows_its_row_count_and_columns_in_the_ui(built):
     data_dir, result = built
     materializations = {
         event.asset_key: event.metadata
-        for event in result.get_asset_materialization_events()
-        for event in [event.step_materialization_data.materialization]
+        for event in result.materializations
         if event.asset_key.path[0] in {"silver", "gold", "reports"}
     }
     assert len(materializations) >= 40
@@ -105,10 +108,10 @@ def test_facts_point_at_the_version_valid_at_the_event(built):
     assert (mismatched, unmatched) == (0, 0)
 
 
-@pytest.mark.parametrize("table", GOLD_HISTORY_TABLES)
-def test_gold_does_not_depend_on_the_order_days_were_loaded(built, built_backwards, table):
+@pytest.mark.parametrize("table", PUBLISHED_TABLES)
+def test_gold_and_reports_do_not_depend_on_the_order_days_were_loaded(built, built_backwards, table):
     in_order, _ = built
-    pdt.assert_frame_equal(_gold(in_order, table), _gold(built_backwards, table))
+    pdt.assert_frame_equal(_published(in_order, table), _published(built_backwards, table))
 
 
 def test_a_corrupted_raw_file_fails_the_right_check(tmp_path, window):

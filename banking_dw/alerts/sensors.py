@@ -12,6 +12,9 @@ from banking_dw.alerts.sinks import AlertSinks, FailedCheck, check_identity
 
 UI_BASE_URL_ENV = "BANKING_DW_UI_BASE_URL"
 DEFAULT_UI_BASE_URL = "http://127.0.0.1:3000"
+# A finished run is judged within about this long, not Dagster's default 30 s; a tick only reads
+# the runs that finished since the last one.
+ALERT_INTERVAL_SECONDS = 10
 
 
 def run_url(run_id: str) -> str:
@@ -71,6 +74,7 @@ def _alert(context: dg.RunStatusSensorContext, alert_sinks: AlertSinks) -> None:
 
 @dg.run_status_sensor(
     run_status=dg.DagsterRunStatus.SUCCESS,
+    minimum_interval_seconds=ALERT_INTERVAL_SECONDS,
     name="alert_on_failed_checks_after_success",
     monitor_all_code_locations=True,
     default_status=dg.DefaultSensorStatus.RUNNING,
@@ -82,6 +86,7 @@ def alert_on_failed_checks_after_success(context: dg.RunStatusSensorContext, ale
 
 @dg.run_status_sensor(
     run_status=dg.DagsterRunStatus.FAILURE,
+    minimum_interval_seconds=ALERT_INTERVAL_SECONDS,
     name="alert_on_failed_checks_after_failure",
     monitor_all_code_locations=True,
     default_status=dg.DefaultSensorStatus.RUNNING,

@@ -45,9 +45,11 @@ dev: install $(DAGSTER_HOME)/dagster.yaml
 # Modules spread over workers, each module on one worker (--dist loadfile) so its fixtures are
 # built once. Three on two cores: the slow suites mostly wait on dbt and live Dagster processes
 # (measured: 25.6 min serial, 16.1 min with two workers, 14.6 min with three; docs/benchmarks.md).
+# In conftest.py's order, longest first: by default xdist starts with the modules that have the most
+# tests, which are the quick ones, and a long suite then runs alone at the end.
 TEST_WORKERS ?= 3
 test: install
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # The unit levels only: definitions, pure functions, single-layer materialisations; not the suites
 # marked slow (dbt builds, the second engine, live Dagster).

@@ -190,10 +190,9 @@ def test_a_transaction_id_reused_on_a_later_day_fails_silver_when_that_day_is_re
     frame = pd.read_csv(later, dtype=str, keep_default_na=False)
     frame.loc[0, "transaction_id"] = reused_id
     frame.to_csv(later, index=False, quoting=csv.QUOTE_NONNUMERIC)
+    # Up to silver, as a user reloads the layer that judges it: dbt builds silver's models and tests only.
     with warehouse_environment(data_dir):
-        result = materialize(
-            "group:landing or group:bronze or group:silver or group:gold", second, raise_on_error=False
-        )
+        result = materialize("group:landing or group:bronze or group:silver", second, raise_on_error=False)
     # An error-severity dbt test fails `dbt build`, so the run fails and the check says why.
     assert not result.success
     failures = failed_checks(result)

@@ -157,19 +157,20 @@ def built_backwards(tmp_path_factory, window) -> Iterator[Path]:
         yield data_dir
 
 
-# The slow modules, longest first (measured under `make test`, docs/benchmarks.md). `make test` keeps
-# this order (--no-loadscope-reorder), so its workers start on the long suites and the quick
-# modules fill the gaps at the end. test_pipeline builds `built`; the next two do not need it,
-# so no worker waits for it at the start.
+# The slow modules, in the order `make test` starts them (--no-loadscope-reorder). xdist gives a
+# worker its next module as soon as its current one has two tests or fewer left, so a one-test
+# module is paired at once with the module after it: the two live-Dagster suites (test_alerts_live,
+# test_ui_backfill) are kept apart, test_pipeline builds `built` while the next two, which do not
+# need it, run, and the quick modules fill the gaps at the end (measured: docs/benchmarks.md).
 SLOW_MODULES_FIRST = [
     "test_pipeline",
     "test_alerts_live",
     "test_dbt_project",
-    "test_ui_backfill",
     "test_fault_matrix",
+    "test_ui_backfill",
     "test_second_engine",
-    "test_redshift_sql",
     "test_crash_recovery",
+    "test_redshift_sql",
 ]
 
 

@@ -44,9 +44,9 @@ dev: install $(DAGSTER_HOME)/dagster.yaml
 
 # Modules spread over workers, each module on one worker (--dist loadfile) so its fixtures are
 # built once. Three on two cores: the slow suites mostly wait on dbt and live Dagster processes
-# (measured: 25.6 min serial, 16.1 min with two workers, 14.6 min with three; docs/benchmarks.md).
-# In conftest.py's order, longest first: by default xdist starts with the modules that have the most
-# tests, which are the quick ones, and a long suite then runs alone at the end.
+# (measured: 11.4 min with three workers, 12.9 with four; docs/benchmarks.md). The slow modules
+# start in conftest.py's order (SLOW_MODULES_FIRST): by default xdist starts with the modules that
+# have the most tests, which are the quick ones, and a long suite then runs alone at the end.
 TEST_WORKERS ?= 3
 test: install
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder

@@ -56,7 +56,7 @@ def test_partitions_cover_the_generator_calendar_only():
 
 
 def test_dbt_builds_one_target_and_gets_the_half_open_window_from_the_environment():
-    assert build_args() == ["build", "--exclude-resource-type", "unit_test", "--log-level-file", "warn"]
+    assert build_args() == ["build", "--exclude-resource-type", "unit_test", "--log-level-file", "none"]
     assert target_environment("redshift") == {"BANKING_DW_DBT_TARGET": "redshift"}
     assert window_environment(DayWindow(date(2024, 1, 1), date(2024, 1, 3))) == {
         "BANKING_DW_MIN_DATE": "2024-01-01",

@@ -161,13 +161,17 @@ class AssetNode:
     path: tuple[str, ...]
     group: str
     partitioned: bool
+    # (code location, repository) and the asset's jobs and checks: what the UI's launch button sends
+    repository: tuple[str, str]
+    jobs: tuple[str, ...]
+    checks: tuple[str, ...]
 
     def key_input(self) -> dict[str, list[str]]:
         return {"path": list(self.path)}
 
 
 @dataclass(frozen=True)
-class BackfillRun:
+class LaunchedRun:
     run_id: str
     status: str
     asset_paths: tuple[tuple[str, ...], ...]
@@ -211,10 +215,53 @@ class GraphQLClient:
         """Every asset a user can materialise, as the asset graph's "Materialize all" selects them."""
         nodes = self.execute(ASSET_NODES_QUERY)["assetNodes"]
         return [
-            AssetNode(tuple(n["assetKey"]["path"]), n["groupName"], n["isPartitioned"])
+            AssetNode(
+                path=tuple(n["assetKey"]["path"]),
+                group=n["groupName"],
+                partitioned=n["isPartitioned"],
+                repository=(n["repository"]["location"]["name"], n["repository"]["name"]),
+                jobs=tuple(n["jobNames"]),
+                checks=tuple(c["name"] for c in n["assetChecksOrError"].get("checks", [])),
+            )
             for n in nodes
             if n["isMaterializable"]
         ]
+
+    def launch_run(self, assets: Sequence[AssetNode], partition: str) -> str:
+        """The mutation the UI's "Materialize" sends for one partition: one run of the asset job
+        with the assets and their checks, tagged with the partition; returns the run id."""
+        ((location, repository),) = {a.repository for a in assets}
+        (job, *_) = sorted(set.intersection(*(set(a.jobs) for a in assets)))
+        params = {
+            "mode": "default",
+            "runConfigData": {},
+            "selector": {
+                "repositoryLocationName": location,
+                "repositoryName": repository,
+                "pipelineName": job,
+                "assetSelection": [a.key_input() for a in assets],
+                "assetCheckSelection": [{"assetKey": a.key_input(), "name": c} for a in assets for c in a.checks],
+            },
+            "executionMetadata": {
+                "tags": [{"key": "dagster/partition", "value": partition}, {"key": "dagster/from_ui", "value": "true"}]
+            },
+        }
+        result = self.execute(LAUNCH_RUN_MUTATION, {"executionParams": params})["launchPipelineExecution"]
+        if result["__typename"] != "LaunchRunSuccess":
+            raise GraphQLError(f"run not launched: {json.dumps(result)[:4000]}")
+        return result["run"]["runId"]
+
+    def wait_for_run(self, run_id: str, timeout_seconds: float, poll_seconds: float = 2.0) -> LaunchedRun:
+        """The run once it has finished."""
+        deadline = time.monotonic() + timeout_seconds
+        while time.monotonic() < deadline:
+            run = self.execute(RUN_QUERY, {"runId": run_id})["runOrError"]
+            if run["__typename"] != "Run":
+                raise GraphQLError(json.dumps(run)[:4000])
+            if run["status"] in RUN_TERMINAL_STATUSES:
+                return _launched_run(run)
+            time.sleep(poll_seconds)
+        raise TimeoutError(f"run {run_id} did not finish within {timeout_seconds}s")
 
     def launch_partition_backfill(self, assets: Sequence[AssetNode], partition_names: Sequence[str]) -> str:
         """The mutation LaunchAssetChoosePartitionsDialog sends for a range over assets of the asset job."""
@@ -249,7 +296,7 @@ class GraphQLClient:
                 )
             time.sleep(poll_seconds)
 
-    def wait_for_backfill_run(self, backfill_id: str, timeout_seconds: float, poll_seconds: float = 2.0) -> BackfillRun:
+    def wait_for_backfill_run(self, backfill_id: str, timeout_seconds: float, poll_seconds: float = 2.0) -> LaunchedRun:
         """The backfill's one run, once it has finished; the backfill itself is marked complete on
         the daemon's next tick (up to 30 s later), which a test of the run alone need not wait for."""
         deadline = time.monotonic() + timeout_seconds
@@ -262,21 +309,12 @@ class GraphQLClient:
             time.sleep(poll_seconds)
         raise TimeoutError(f"backfill {backfill_id}'s run did not finish within {timeout_seconds}s")
 
-    def backfill_runs(self, backfill_id: str) -> list[BackfillRun]:
+    def backfill_runs(self, backfill_id: str) -> list[LaunchedRun]:
         variables = {"filter": {"tags": [{"key": "dagster/backfill", "value": backfill_id}]}}
         result = self.execute(RUNS_QUERY, variables)["runsOrError"]
         if result["__typename"] != "Runs":
             raise GraphQLError(json.dumps(result)[:4000])
-        return [
-            BackfillRun(
-                run_id=r["runId"],
-                status=r["status"],
-                asset_paths=tuple(tuple(a["path"]) for a in r["assetSelection"] or []),
-                start_time=r["startTime"],
-                end_time=r["endTime"],
-            )
-            for r in result["results"]
-        ]
+        return [_launched_run(r) for r in result["results"]]
 
     def run_events(self, run_id: str) -> list[dict[str, Any]]:
         """Every event of a run, paged as the run page pages them."""
@@ -312,6 +350,16 @@ class GraphQLClient:
             elif e["__typename"] == "RunFailureEvent":
                 messages.append(f"run: {e['message']}")
         return messages
+
+
+def _launched_run(run: Mapping[str, Any]) -> LaunchedRun:
+    return LaunchedRun(
+        run_id=run["runId"],
+        status=run["status"],
+        asset_paths=tuple(tuple(a["path"]) for a in run["assetSelection"] or []),
+        start_time=run["startTime"],
+        end_time=run["endTime"],
+    )
 
 
 @dataclass(frozen=True)
@@ -405,7 +453,15 @@ query DaemonHealth {
 
 ASSET_NODES_QUERY = """
 query AssetNodes {
-  assetNodes { assetKey { path } groupName isPartitioned isMaterializable }
+  assetNodes {
+    assetKey { path }
+    groupName
+    isPartitioned
+    isMaterializable
+    jobNames
+    repository { name location { name } }
+    assetChecksOrError { __typename ... on AssetChecks { checks { name } } }
+  }
 }
 """
 
@@ -430,14 +486,38 @@ query Backfill($backfillId: String!) {
 }
 """
 
-RUNS_QUERY = """
-query BackfillRuns($filter: RunsFilter!) {
-  runsOrError(filter: $filter) {
+LAUNCH_RUN_MUTATION = """
+mutation LaunchPipelineExecution($executionParams: ExecutionParams!) {
+  launchPipelineExecution(executionParams: $executionParams) {
     __typename
-    ... on Runs { results { runId status startTime endTime assetSelection { path } } }
+    ... on LaunchRunSuccess { run { runId } }
+    ... on RunConfigValidationInvalid { errors { message } }
     ... on Error { message }
+    ... on PythonError { stack }
   }
 }
+"""
+
+RUN_FIELDS = "runId status startTime endTime assetSelection { path }"
+
+RUNS_QUERY = f"""
+query BackfillRuns($filter: RunsFilter!) {{
+  runsOrError(filter: $filter) {{
+    __typename
+    ... on Runs {{ results {{ {RUN_FIELDS} }} }}
+    ... on Error {{ message }}
+  }}
+}}
+"""
+
+RUN_QUERY = f"""
+query Run($runId: ID!) {{
+  runOrError(runId: $runId) {{
+    __typename
+    ... on Run {{ {RUN_FIELDS} }}
+    ... on Error {{ message }}
+  }}
+}}
 """
 
 RUN_EVENTS_QUERY = """

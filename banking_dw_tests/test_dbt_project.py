@@ -252,7 +252,15 @@ def _csv(lake: Path, table: str, day: dt.date) -> Path:
 DAY1, DAY2 = dt.date(2024, 1, 1), dt.date(2024, 1, 2)
 
 
-def test_row_rules_quarantine_with_reasons_and_only_warn(tmp_path):
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory) -> Path:
+    """One warehouse path and target folder for this module's dbt commands: the path is part of
+    dbt's profile, so a command on the same path starts from the previous one's partial parse
+    instead of parsing the whole project again."""
+    return tmp_path_factory.mktemp("dbt_scratch")
+
+
+def test_row_rules_quarantine_with_reasons_and_only_warn(tmp_path, scratch):
     """One two-day build covering every row rule. Day 2: bad values, an unknown account, an event
     off its day, exact and conflicting duplicate transactions, a conflicting account and an exactly
     duplicated customer. The build succeeds with only warnings (quarantines non-empty), though a
@@ -305,9 +313,9 @@ def test_row_rules_quarantine_with_reasons_and_only_warn(tmp_path):
     _rewrite_csv(_csv(lake, "dim_customers", DAY2), duplicate_customer)
     duplicated_customer = next(csv.DictReader(_csv(lake, "dim_customers", DAY2).open()))["customer_id"]
 
-    warehouse = tmp_path / "wh.duckdb"
+    warehouse = scratch / "wh.duckdb"
     _create_bronze(warehouse, lake)
-    result = _build(tmp_path, warehouse, "2024-01-01", "2024-01-03")
+    result = _build(scratch, warehouse, "2024-01-01", "2024-01-03")
     assert result.returncode == 0, result.stdout[-5000:]
     assert not re.findall(r"(?:FAIL|ERROR) \d+ \S+", result.stdout), result.stdout[-5000:]
     warned = set(re.findall(r"WARN \d+ (quarantine_is_empty_\S+)", result.stdout))
@@ -357,7 +365,7 @@ def test_row_rules_quarantine_with_reasons_and_only_warn(tmp_path):
     assert len(reports) == 6
 
 
-def test_safe_cast_accepts_only_the_contract_formats_for_dates_and_timestamps(tmp_path):
+def test_safe_cast_accepts_only_the_contract_formats_for_dates_and_timestamps(scratch):
     values = ["2024-01-02", "2024-1-2", "2024-01-02 10:00:00", "2024-01-02T09:00:00", "2023-02-30", "2024-02-29"]
     rows = ", ".join(f"({i}, '{v}')" for i, v in enumerate(values))
     inline = (
@@ -365,9 +373,12 @@ def test_safe_cast_accepts_only_the_contract_formats_for_dates_and_timestamps(tm
         " {{ safe_cast_text('v', 'timestamp') }} is not null as is_timestamp"
         f" from (values {rows}) as t(i, v) order by i"
     )
+    warehouse = scratch / "wh.duckdb"
     result = _dbt(
-        tmp_path,
+        scratch,
         "show",
+        "--target",
+        "local",
         "--quiet",
         "--output",
         "json",
@@ -375,7 +386,8 @@ def test_safe_cast_accepts_only_the_contract_formats_for_dates_and_timestamps(tm
         "20",
         "--inline",
         inline,
-        env={**os.environ, "BANKING_DW_WAREHOUSE_PATH": str(tmp_path / "wh.duckdb")},
+        env={**_no_credentials_env(), "BANKING_DW_WAREHOUSE_PATH": str(warehouse)},
+        target_path=scratch / f"target-{warehouse.stem}",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     shown = json.loads(result.stdout[result.stdout.index("{") :])["show"]

@@ -68,6 +68,7 @@ benchmark: install
 	$(BIN)/python scripts/benchmark_generate.py
 	$(BIN)/python scripts/benchmark_event_log.py
 	$(BIN)/python scripts/benchmark_pipeline.py
+	$(BIN)/python scripts/benchmark_dbt_floor.py
 
 clean:
 	rm -rf data .dagster_home dbt_project/target dbt_project/logs

@@ -22,7 +22,7 @@ def build_args() -> list[str]:
     - The target comes from `target_environment`, not `--target`: dbt's parse state includes the
       command line's target, and `make install`'s `dbt parse` has none, so a `--target` here would
       make the first run parse in full.
-    - No dbt log file: dbt formats every event of its 234 nodes for the file, debug ones included,
+    - No dbt log file: dbt formats every event of its 216 nodes for the file, debug ones included,
       before the file's level drops them. Measured per build (docs/benchmarks.md): `debug` 1.7-4.6 s
       over `warn`, and `warn` about 1.5 s over none. Each node's result, warnings and errors reach
       Dagster's run log through dbt's JSON output anyway.

@@ -1,13 +1,5 @@
 {#- Generic tests written here because the dbt hub (dbt_utils) cannot be reached. -#}
 
-{#- Rows for which `expression` is not true. -#}
-{% test expression_is_true(model, expression, column_name=none) %}
-    select *
-    from {{ model }}
-    where not ({{ expression }})
-{% endtest %}
-
-
 {#- SCD2 windows: for every natural key, versions are ordered, valid_from < valid_to, and each
     version ends exactly where the next one starts (no overlap, no gap); the last ends at the
     9999-12-31 sentinel. -#}

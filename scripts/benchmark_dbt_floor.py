@@ -23,7 +23,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from banking_dw.dbt.args import build_args
+from banking_dw.dbt.project import dbt_project
+
 DBT = Path(sys.executable).parent / "dbt"
 FINISHED = re.compile(r"in (?:\d+ hours )?(?:\d+ minutes and )?([\d.]+) seconds")
 # Test kinds cycled over the models' columns, each a plain generic test of dbt's.
@@ -72,7 +74,7 @@ def write_project(root: Path, models: int, tests: int) -> None:
 
 
 def dbt(root: Path, *args: str) -> subprocess.CompletedProcess:
-    command = [str(DBT), "--log-format", "json", *args, "--profiles-dir", str(root), "--log-level-file", "none"]
+    command = [str(DBT), "--log-format", "json", *args, "--profiles-dir", str(root)]
     return subprocess.run(command, cwd=root, capture_output=True, text=True, check=True)
 
 
@@ -85,7 +87,7 @@ def timed_builds(root: Path, shape: tuple[int, int], repeats: int) -> list[tuple
     timings = []
     for _ in range(repeats):
         started = time.perf_counter()
-        output = dbt(root, "build", "--exclude-resource-type", "unit_test").stdout
+        output = dbt(root, *build_args()).stdout
         wall = time.perf_counter() - started
         timings.append((wall, float(FINISHED.findall(output)[-1])))
     return timings
@@ -103,7 +105,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    models, tests = project_shape(ROOT / "dbt_project" / "target" / "manifest.json")
+    models, tests = project_shape(dbt_project().manifest_path)
     print("| trivial dbt project | `dbt build` wall, s: median (runs) | dbt's own run time, s |")
     print("|---|---|---|")
     for label, shape in [

@@ -94,10 +94,12 @@ def failed_checks(result: dg.ExecuteInProcessResult) -> dict[str, str]:
     }
 
 
-def copy_data_dir(source: Path, target: Path) -> Path:
+def copy_data_dir(source: Path, target: Path, *, warehouse: bool = True) -> Path:
     """A built data directory copied for a test to change; the writer's lock file is not copied,
-    so the copy starts with no holder recorded."""
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns("*.lock"))
+    so the copy starts with no holder recorded. Without `warehouse`, only the files are copied
+    (raw and lake), and the copy's warehouse starts empty."""
+    ignored = ["*.lock"] if warehouse else ["*.lock", "warehouse.duckdb*"]
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(*ignored))
     return target
 
 
@@ -152,8 +154,7 @@ def built_backwards(built, tmp_path_factory, window) -> Iterator[Path]:
     The raw and landed files are `built`'s (generating and landing them again gives the same
     bytes); the warehouse starts empty."""
     first, second = window
-    data_dir = tmp_path_factory.mktemp("out_of_order") / "data"
-    shutil.copytree(built[0], data_dir, ignore=shutil.ignore_patterns("warehouse.duckdb*", "*.lock"))
+    data_dir = copy_data_dir(built[0], tmp_path_factory.mktemp("out_of_order") / "data", warehouse=False)
     with warehouse_environment(data_dir):
         materialize("group:bronze or group:silver or group:gold or group:reports", second)
         materialize("group:bronze or group:silver or group:gold or group:reports", first)

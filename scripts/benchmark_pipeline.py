@@ -1,6 +1,7 @@
 """Wall time of the warehouse through the standard Dagster CLI, per run and per step.
 
     .venv/bin/python scripts/benchmark_pipeline.py [--repeats 3] [--skip-year] [--skip-million]
+    .venv/bin/python scripts/benchmark_pipeline.py --against REV [--repeats 3]
 
 Each repeat runs in a fresh data directory and DAGSTER_HOME under a temp folder, prepared as
 `make install` prepares a fresh clone (one `dbt parse` in that environment, not timed), then:
@@ -11,6 +12,11 @@ Each repeat runs in a fresh data directory and DAGSTER_HOME under a temp folder,
 Prints medians (and each run) in seconds as Markdown rows for docs/benchmarks.md, with each
 step's duration (Dagster's STEP_SUCCESS) and the time outside the steps (code load, run start
 and end, event writes).
+
+`--against REV` compares this checkout's 7-day run with git revision REV's instead: REV is checked
+out into a temporary worktree with its own `make install`, and the two run alternately, so both
+meet the same machine. On a shared machine whose speed drifts within the hour, only runs taken
+back to back compare two revisions; a figure measured on another day does not.
 """
 
 from __future__ import annotations
@@ -25,12 +31,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 # Dagster prints a step's duration as "850ms", "43.99s" or, from a minute on, "2m56s" / "1h2m3s".
 STEP_FINISHED = re.compile(r'STEP_SUCCESS - Finished execution of step "(\w+)" in ((?:[\d.]+(?:ms|h|m|s))+)\.')
 DURATION_PART = re.compile(r"([\d.]+)(ms|h|m|s)")
@@ -52,31 +58,46 @@ class Timing:
         return self.wall - sum(self.steps.values())
 
 
+@dataclass(frozen=True)
+class Checkout:
+    """A working tree of the project with its own virtualenv (`make install`)."""
+
+    root: Path
+
+    @property
+    def bin(self) -> Path:
+        return self.root / ".venv" / "bin"
+
+
+HERE = Checkout(ROOT)
+
+
 class Home:
     """A fresh data directory and DAGSTER_HOME, with dbt parsed there as `make install` would."""
 
-    def __init__(self, transactions: int | None) -> None:
+    def __init__(self, transactions: int | None, checkout: Checkout = HERE) -> None:
+        self.checkout = checkout
         self.root = Path(tempfile.mkdtemp(prefix="banking_dw_bench_"))
         self.env = {
             **os.environ,
             "BANKING_DW_DATA_DIR": str(self.root / "data"),
             "DAGSTER_HOME": str(self.root / "dagster"),
-            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+            "PATH": f"{checkout.bin}{os.pathsep}{os.environ.get('PATH', '')}",
         }
         if transactions:
             self.env["BANKING_DW_TRANSACTIONS_PER_DAY"] = str(transactions)
         (self.root / "dagster").mkdir(parents=True)
-        shutil.copy(ROOT / "deploy" / "dagster.yaml", self.root / "dagster" / "dagster.yaml")
+        shutil.copy(checkout.root / "deploy" / "dagster.yaml", self.root / "dagster" / "dagster.yaml")
         subprocess.run(
-            [str(BIN / "dbt"), "parse", "--quiet", "--profiles-dir", "."],
-            cwd=ROOT / "dbt_project",
+            [str(checkout.bin / "dbt"), "parse", "--quiet", "--profiles-dir", "."],
+            cwd=checkout.root / "dbt_project",
             env=self.env,
             check=True,
         )
 
     def materialize(self, first: str, last: str) -> Timing:
         command = [
-            str(BIN / "dagster"),
+            str(self.checkout.bin / "dagster"),
             "asset",
             "materialize",
             "-m",
@@ -88,7 +109,7 @@ class Home:
         ]
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         started = time.perf_counter()
-        completed = subprocess.run(command, cwd=ROOT, env=self.env, capture_output=True, text=True)
+        completed = subprocess.run(command, cwd=self.checkout.root, env=self.env, capture_output=True, text=True)
         wall = time.perf_counter() - started
         if completed.returncode != 0:
             sys.exit(f"{' '.join(command)} failed:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}")
@@ -128,6 +149,44 @@ def window_then_day(first: str, last: str, next_day: str, transactions: int | No
         home.remove()
 
 
+def week(checkout: Checkout) -> Timing:
+    home = Home(None, checkout)
+    try:
+        return home.materialize("2024-01-01", "2024-01-07")
+    finally:
+        home.remove()
+
+
+@contextmanager
+def revision_checkout(revision: str) -> Iterator[Checkout]:
+    """`revision` in a temporary git worktree, installed as a fresh clone is; removed afterwards."""
+    root = Path(tempfile.mkdtemp(prefix="banking_dw_against_")) / "checkout"
+    quiet(["git", "worktree", "add", "--detach", str(root), revision], ROOT)
+    try:
+        quiet(["make", "install"], root)
+        yield Checkout(root)
+    finally:
+        quiet(["git", "worktree", "remove", "--force", str(root)], ROOT)
+        shutil.rmtree(root.parent, ignore_errors=True)
+
+
+def quiet(command: list[str], cwd: Path) -> None:
+    """Run `command`, showing its output only when it fails."""
+    # The other checkout's own data and Dagster home (its Makefile's defaults), not this shell's.
+    env = {k: v for k, v in os.environ.items() if k not in ("BANKING_DW_DATA_DIR", "DAGSTER_HOME")}
+    completed = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    if completed.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}")
+
+
+def compare_weeks(revision: str, repeats: int) -> None:
+    """The 7-day run of `revision` and of this checkout, alternately, `repeats` times each."""
+    with revision_checkout(revision) as other:
+        pairs = [(week(other), week(HERE)) for _ in range(repeats)]
+    for label, timings in ((f"`{revision}`", [p[0] for p in pairs]), ("this checkout", [p[1] for p in pairs])):
+        report(f"7 days, whole graph, default scale: {label}", timings)
+
+
 def one_day(day: str, transactions: int) -> tuple[Timing]:
     home = Home(transactions)
     try:
@@ -142,13 +201,17 @@ def main() -> None:
     parser.add_argument("--skip-year", action="store_true")
     parser.add_argument("--skip-million", action="store_true")
     parser.add_argument("--year-repeats", type=int, help="repeats of the 365-day run (default: --repeats)")
+    parser.add_argument("--against", metavar="REV", help="compare the 7-day run with git revision REV's, alternately")
     args = parser.parse_args()
 
     print(f"machine: {os.cpu_count()} cores; repeats: {args.repeats}\n")
     print("| measurement | median s | runs s |\n|---|---|---|")
-    week = repeat(args.repeats, lambda: window_then_day("2024-01-01", "2024-01-07", "2024-01-08"))
-    report("7 days, whole graph, default scale (the `make run` step)", [w[0] for w in week])
-    report("one more day: 2024-01-08 after 7 days", [w[1] for w in week])
+    if args.against:
+        compare_weeks(args.against, args.repeats)
+        return
+    weeks = repeat(args.repeats, lambda: window_then_day("2024-01-01", "2024-01-07", "2024-01-08"))
+    report("7 days, whole graph, default scale (the `make run` step)", [w[0] for w in weeks])
+    report("one more day: 2024-01-08 after 7 days", [w[1] for w in weeks])
     if not args.skip_year:
         year = repeat(
             args.year_repeats or args.repeats, lambda: window_then_day("2024-01-01", "2024-12-31", "2025-01-01")

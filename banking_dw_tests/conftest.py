@@ -112,6 +112,7 @@ def query(data_dir: Path, sql: str, params: Iterable[object] = ()) -> pd.DataFra
 class BuiltRun:
     """What the tests read of the run that built `built`, kept so every worker can read it."""
 
+    run_id: str
     success: bool
     check_evaluations: list[dg.AssetCheckEvaluation]
     materializations: list[dg.AssetMaterialization]
@@ -136,6 +137,7 @@ def built(tmp_path_factory, window, worker_id) -> tuple[Path, BuiltRun]:
             with warehouse_environment(data_dir):
                 result = materialize("*", *window)
             run = BuiltRun(
+                result.run_id,
                 result.success,
                 result.get_asset_check_evaluations(),
                 [

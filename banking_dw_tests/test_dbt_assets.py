@@ -6,10 +6,17 @@ from functools import cached_property
 
 import dagster as dg
 import dagster_dbt.core.resource
+import pytest
 from dagster_dbt import DbtCliResource
 from packaging import version
 
-from banking_dw.dbt.assets import PARTIAL_PARSE_FILE, described, keep_partial_parse, seed_partial_parse
+from banking_dw.dbt.assets import (
+    PARTIAL_PARSE_FILE,
+    build_folder,
+    described,
+    keep_partial_parse,
+    seed_partial_parse,
+)
 from banking_dw.dbt.metadata import table_metadata
 from banking_dw.dbt.resources import dbt_resource
 from banking_dw.partitions import DayWindow
@@ -54,6 +61,20 @@ def test_the_parse_state_of_a_run_becomes_the_next_runs_on_the_same_warehouse(tm
     assert sorted(p.name for p in state.parent.iterdir()) == [state.name]
     seed_partial_parse(state, next_run)
     assert (next_run / PARTIAL_PARSE_FILE).read_bytes() == b"state"
+
+
+def test_a_successful_builds_files_are_removed_and_a_failed_builds_stay(tmp_path):
+    with build_folder(tmp_path, "0123456789abcdef") as succeeded:
+        (succeeded / "compiled").mkdir(parents=True)
+        (succeeded / "compiled" / "model.sql").write_text("select 1")
+    assert succeeded.name.startswith("dbt_models-0123456-")
+    assert not succeeded.exists()
+
+    with pytest.raises(RuntimeError), build_folder(tmp_path, "0123456789abcdef") as failed:
+        (failed / "compiled").mkdir(parents=True)
+        raise RuntimeError("dbt build failed")
+    assert failed != succeeded
+    assert (failed / "compiled").is_dir()
 
 
 def test_each_duckdb_warehouse_keeps_its_own_parse_state(tmp_path):

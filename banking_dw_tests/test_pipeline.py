@@ -10,6 +10,7 @@ import pandas.testing as pdt
 import pytest
 
 from banking_dw.contracts import TABLE_NAMES, contract
+from banking_dw.dbt.project import dbt_project
 from banking_dw.generator import csv_path
 from banking_dw.reports.__main__ import REPORTS_SCHEMA, report_names
 
@@ -36,6 +37,13 @@ def test_every_check_passes_on_a_clean_window(built):
     assert result.success
     assert len(result.get_asset_check_evaluations()) > 300
     assert failed_checks(result) == {}
+
+
+def test_a_successful_run_leaves_no_dbt_build_files_behind(built):
+    _, result = built
+    project_target = dbt_project().project_dir / dbt_project().target_path
+    assert list(project_target.glob(f"dbt_models-{result.run_id[:7]}-*")) == []
+    assert (project_target / "manifest.json").is_file()
 
 
 def test_every_dbt_table_shows_its_row_count_and_columns_in_the_ui(built):

@@ -40,14 +40,27 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     }
     project_target = dbt_project().project_dir / dbt_project().target_path
     parse_state = warehouse.dbt_parse_state_path() or project_target / PARTIAL_PARSE_FILE
-    with warehouse.exclusive_writer(context.run.run_id, context.log.info) as lock, _environment(environment):
-        invocation_target = project_target / f"dbt_models-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
+    with (
+        warehouse.exclusive_writer(context.run.run_id, context.log.info) as lock,
+        _environment(environment),
+        build_folder(project_target, context.run.run_id) as invocation_target,
+    ):
         seed_partial_parse(parse_state, invocation_target)
         invocation = dbt.cli(build_args(), context=context, target_path=invocation_target)
         lock.adopt(invocation.process.pid)
         for event in asset_events(invocation):
             yield described(event, window) if isinstance(event, dg.AssetCheckResult) else event
-    keep_partial_parse(invocation.target_path, parse_state)
+        keep_partial_parse(invocation_target, parse_state)
+
+
+@contextmanager
+def build_folder(project_target: Path, run_id: str) -> Iterator[Path]:
+    """A folder of its own for one dbt build's files (manifest, compiled SQL, results), removed when
+    the build succeeds: every build writes one (about 19 MB here), so a daily schedule would fill
+    the disk. A failed or killed build's folder stays, for reading what dbt compiled and ran."""
+    folder = project_target / f"dbt_models-{run_id[:7]}-{uuid.uuid4().hex[:7]}"
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"

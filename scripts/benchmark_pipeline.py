@@ -109,18 +109,27 @@ class Home:
         ]
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         started = time.perf_counter()
-        completed = subprocess.run(command, cwd=self.checkout.root, env=self.env, capture_output=True, text=True)
+        completed = run_or_exit(command, self.checkout.root, self.env)
         wall = time.perf_counter() - started
-        if completed.returncode != 0:
-            sys.exit(f"{' '.join(command)} failed:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}")
         output = completed.stdout + completed.stderr
         steps = {step: duration_seconds(duration) for step, duration in STEP_FINISHED.findall(output)}
         # ru_maxrss of children is the largest so far; it is this run's when it grew (KiB on Linux).
         peak = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 2**20
         return Timing(wall, steps, peak)
 
-    def remove(self) -> None:
+    def __enter__(self) -> Home:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def run_or_exit(command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Run `command`, capturing its output; exit with its end when it fails."""
+    completed = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    if completed.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}")
+    return completed
 
 
 def median_row(label: str, values: list[float], unit: str = "") -> str:
@@ -142,41 +151,28 @@ def repeat(times: int, scenario: Callable[[], tuple[Timing, ...]]) -> list[tuple
 
 
 def window_then_day(first: str, last: str, next_day: str, transactions: int | None = None) -> tuple[Timing, Timing]:
-    home = Home(transactions)
-    try:
+    with Home(transactions) as home:
         return home.materialize(first, last), home.materialize(next_day, next_day)
-    finally:
-        home.remove()
 
 
 def week(checkout: Checkout) -> Timing:
-    home = Home(None, checkout)
-    try:
+    with Home(None, checkout) as home:
         return home.materialize("2024-01-01", "2024-01-07")
-    finally:
-        home.remove()
 
 
 @contextmanager
 def revision_checkout(revision: str) -> Iterator[Checkout]:
     """`revision` in a temporary git worktree, installed as a fresh clone is; removed afterwards."""
     root = Path(tempfile.mkdtemp(prefix="banking_dw_against_")) / "checkout"
-    quiet(["git", "worktree", "add", "--detach", str(root), revision], ROOT)
-    try:
-        quiet(["make", "install"], root)
-        yield Checkout(root)
-    finally:
-        quiet(["git", "worktree", "remove", "--force", str(root)], ROOT)
-        shutil.rmtree(root.parent, ignore_errors=True)
-
-
-def quiet(command: list[str], cwd: Path) -> None:
-    """Run `command`, showing its output only when it fails."""
     # The other checkout's own data and Dagster home (its Makefile's defaults), not this shell's.
     env = {k: v for k, v in os.environ.items() if k not in ("BANKING_DW_DATA_DIR", "DAGSTER_HOME")}
-    completed = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
-    if completed.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}")
+    run_or_exit(["git", "worktree", "add", "--detach", str(root), revision], ROOT, env)
+    try:
+        run_or_exit(["make", "install"], root, env)
+        yield Checkout(root)
+    finally:
+        run_or_exit(["git", "worktree", "remove", "--force", str(root)], ROOT, env)
+        shutil.rmtree(root.parent, ignore_errors=True)
 
 
 def compare_weeks(revision: str, repeats: int) -> None:
@@ -188,11 +184,8 @@ def compare_weeks(revision: str, repeats: int) -> None:
 
 
 def one_day(day: str, transactions: int) -> tuple[Timing]:
-    home = Home(transactions)
-    try:
+    with Home(transactions) as home:
         return (home.materialize(day, day),)
-    finally:
-        home.remove()
 
 
 def main() -> None:

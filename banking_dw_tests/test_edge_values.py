@@ -10,8 +10,9 @@ from dataclasses import dataclass
 import duckdb
 import pytest
 
-from banking_dw.contracts import Column, ColumnType, is_valid_value
+from banking_dw.contracts import Column
 from banking_dw.raw.values import invalid_value_predicate
+from banking_dw.value_rules import ColumnType, is_valid_value
 from banking_dw_tests.test_dbt_project import _dbt
 from banking_dw_tests.test_second_engine import _base_env, postgres_env  # noqa: F401 (fixture)
 
@@ -127,7 +128,7 @@ def test_the_contract_rule(case):
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_the_raw_check_agrees(case):
-    invalid = invalid_value_predicate(Column("v", case.type))
+    invalid = invalid_value_predicate(Column("v", case.type, "A value."))
     assert duckdb.execute(f"select {invalid} from (select ? as v)", [case.text]).fetchone()[0] is not case.valid
 
 

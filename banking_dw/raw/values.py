@@ -1,10 +1,11 @@
-"""The contract's value rule (banking_dw.contracts.VALUE_PATTERNS) as DuckDB SQL over text columns,
+"""The contract's value rule (banking_dw.value_rules) as DuckDB SQL over text columns,
 for the raw checks; silver states the same rule in dbt (macros/safe_cast_text.sql)."""
 
 from __future__ import annotations
 
-from banking_dw.contracts import CALENDAR_TYPES, TRIMMED, VALUE_PATTERNS, Column, ColumnType
+from banking_dw.contracts import Column
 from banking_dw.raw.sampling import quote
+from banking_dw.value_rules import CALENDAR_TYPES, TRIMMED, VALUE_PATTERNS, ColumnType
 
 
 def missing(expression: str) -> str:

@@ -35,7 +35,8 @@ FAKER_ROWS = 20_000
 def run_one_day(transactions: int, out_dir: Path) -> dict:
     """Generate and write one day; return timings and row counts (runs inside the child)."""
     started = time.perf_counter()
-    from banking_dw.generator import Scale, csv_path, generate_day, write_csv
+    from banking_dw.generator import Scale, generate_day, write_csv
+    from banking_dw.layout import csv_path
 
     imported = time.perf_counter()
     tables = generate_day(BENCHMARK_DAY, Scale(transactions_per_day=transactions))

@@ -1,28 +1,19 @@
-"""Where a table's CSV lives, and writing it atomically."""
+"""Writing a table's CSV atomically."""
 
 from __future__ import annotations
 
 import os
 import tempfile
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from banking_dw.contracts import contract
-
 # Strings are always quoted (commas, quotes and newlines stay inside their field, RFC 4180);
 # nulls are written as an empty unquoted field, so they differ from an empty string ("").
 _WRITE_OPTIONS = pacsv.WriteOptions(include_header=True, quoting_header="none", batch_size=65_536)
-
-
-def csv_path(data_dir: Path, table: str, day: date) -> Path:
-    """raw/<table>/dt=YYYY-MM-DD/<table>.csv: every table is a daily extract."""
-    contract(table)  # an unknown table fails here, naming the known ones
-    return Path(data_dir) / "raw" / table / f"dt={day.isoformat()}" / f"{table}.csv"
 
 
 def _write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> int:

@@ -1,57 +1,206 @@
 """The structural audit a CSV must pass before it is published to the lake (write-audit-publish).
 
-Values are not judged here (raw checks and silver's quarantine do that); only whether every
-reader will see the same rows under the contract's header. Vectorised: lines are counted with
-bytes.count and rows parsed by pyarrow, so a file of millions of rows costs no Python loop.
+Values are not judged here (the raw checks and silver's quarantine do that); only whether every
+reader will see the same rows under the contract's header: UTF-8 text (a byte order mark is
+tolerated), the contract's header, every line one row ending in a newline, no empty line, and data
+rows unless the table's daily file may be empty (`Extract.EVENTS`). A value never spans lines in
+the bank's export: Glue's OpenCSVSerde reads one record per line, so such a file is rejected.
+
+The file is read once, in chunks, so a day of any size costs bounded memory; the same pass gives
+the rows, bytes and MD5 the day's manifest records. Problems name their line (and byte offset for
+bad bytes), never a value: a file's content may be personal data.
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
+import hashlib
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
 import numpy as np
-import pyarrow as pa
 
 from banking_dw.contracts import TableContract
-from banking_dw.csv_io import count_csv_rows, csv_header, without_bom
+from banking_dw.csv_io import UTF8_BOM
 
-_NEWLINE, _QUOTE = ord("\n"), ord('"')
+CHUNK_BYTES = 16 << 20
+# A header longer than this is not a header.
+MAX_HEADER_BYTES = 1 << 16
+COMPRESSED_SIGNATURES = {
+    b"\x1f\x8b": "gzip",
+    b"PK\x03\x04": "zip",
+    b"BZh": "bzip2",
+    b"\xfd7zXZ\x00": "xz",
+    b"\x28\xb5\x2f\xfd": "zstd",
+}
+UTF16_BOMS = {b"\xff\xfe": "UTF-16 little-endian", b"\xfe\xff": "UTF-16 big-endian"}
+_NEWLINE, _QUOTE, _CARRIAGE_RETURN = ord("\n"), ord('"'), ord("\r")
 
 
-def _first_line_with_open_quote(data: bytes) -> int | None:
-    """1-based line at whose end a quoted value is still open (odd number of quotes so far)."""
-    buffer = np.frombuffer(data, dtype=np.uint8)
-    quotes = np.flatnonzero(buffer == _QUOTE)
-    line_ends = np.flatnonzero(buffer == _NEWLINE)
-    if len(line_ends) == 0 or line_ends[-1] != len(data) - 1:
-        line_ends = np.append(line_ends, len(data))
-    open_at_end = np.searchsorted(quotes, line_ends) % 2 == 1
-    first = np.flatnonzero(open_at_end)
-    return int(first[0]) + 1 if len(first) else None
+@dataclass
+class Audit:
+    """What the audit found, and the figures of the file it read."""
+
+    problems: list[str] = field(default_factory=list)
+    rows: int = 0
+    size_bytes: int = 0
+    md5: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+
+def audit_file(path: Path, table: TableContract) -> Audit:
+    with Path(path).open("rb") as handle:
+        return audit_chunks(iter(lambda: handle.read(CHUNK_BYTES), b""), table)
 
 
 def audit_csv(data: bytes, table: TableContract) -> list[str]:
-    """What is structurally wrong with `data` as `table`'s CSV, each problem naming its line; [] if fine."""
-    if not data:
-        return ["line 1: the file is empty (0 bytes)"]
-    body = without_bom(data)
-    header = csv_header(body)
-    if tuple(header) != table.column_names:
-        return [f"line 1: header {header} != contract {list(table.column_names)}"]
-    lines = body.count(b"\n")
-    problems = []
-    if not body.endswith(b"\n"):
-        lines += 1
-        problems.append(f"line {lines}: the last line has no newline (truncated file?)")
-    if lines < 2:
-        return [*problems, "line 2: no data rows (header only)"]
-    unclosed = _first_line_with_open_quote(body) if body.count(b'"') % 2 else None
-    if unclosed is not None:
-        problems.append(f"line {unclosed}: a quoted value is not closed before the end of the line")
-    try:
-        rows = count_csv_rows(body)
-    except pa.ArrowInvalid as error:
-        return [*problems, f"line {unclosed or 1}: unparseable CSV: {error}"]
-    if rows != lines - 1 and unclosed is None:
-        suspect = _first_line_with_open_quote(body)
-        where = f"line {suspect}" if suspect else f"line {lines}"
-        problems.append(f"{where}: {rows} rows parsed from {lines - 1} data lines (a value spans lines)")
-    return problems
+    """The problems of a file held in memory; [] if it is sound."""
+    return audit_chunks([data], table).problems
+
+
+def audit_chunks(chunks: Iterable[bytes], table: TableContract) -> Audit:
+    scanner = _Scanner()
+    for chunk in chunks:
+        if chunk:
+            scanner.feed(chunk)
+    return scanner.finish(table)
+
+
+def describe_header(header: list[str], table: TableContract) -> str | None:
+    """Why `header` is not the contract's, naming only contract columns (an unexpected field may be
+    data: a file that lost its header starts with a row); None when it is."""
+    expected = list(table.column_names)
+    if header == expected:
+        return None
+    missing = [c for c in expected if c not in header]
+    unknown = sum(1 for h in header if h not in expected)
+    parts = ["line 1: header differs from the contract"]
+    if missing:
+        parts.append(f"missing {missing}")
+    if unknown:
+        parts.append(f"{unknown} field(s) that are not contract columns")
+    if not missing and not unknown:
+        first = next(i for i, (h, e) in enumerate(zip(header, expected, strict=False)) if h != e)
+        parts.append(f"the columns are in another order from field {first + 1} (expected {expected[first]!r})")
+    return parts[0] + ": " + "; ".join(parts[1:])
+
+
+class _Scanner:
+    """One pass over the bytes: checksum, size, lines, the header, and the first of each problem."""
+
+    def __init__(self) -> None:
+        self.md5 = hashlib.md5(usedforsecurity=False)
+        self.size = 0
+        self.newlines = 0
+        self.head = b""
+        self.last_byte = b""
+        self.tail = b""  # the last two bytes fed
+        self.open_quotes = 0  # quotes seen on the current line, modulo 2
+        self.utf8_pending = b""  # an incomplete UTF-8 sequence at the end of the last chunk
+        self.first: dict[str, str] = {}
+
+    def note(self, kind: str, problem: str) -> None:
+        self.first.setdefault(kind, problem)
+
+    def where(self, offset: int, chunk: bytes) -> str:
+        """`line L, byte B` of an offset within `chunk`, the chunk starting at `self.size`."""
+        line = self.newlines + chunk.count(b"\n", 0, offset) + 1
+        return f"line {line}, byte {self.size + offset}"
+
+    def feed(self, chunk: bytes) -> None:
+        if len(self.head) < MAX_HEADER_BYTES:
+            self.head += chunk[: MAX_HEADER_BYTES - len(self.head)]
+        self.md5.update(chunk)
+        if "encoding" not in self.first:
+            self._check_utf8(chunk)
+        if "binary" not in self.first and (nul := chunk.find(b"\x00")) >= 0:
+            self.note("binary", f"{self.where(nul, chunk)}: a NUL byte: binary data, not CSV text")
+        self._check_lines(chunk)
+        self.newlines += chunk.count(b"\n")
+        self.size += len(chunk)
+        self.last_byte = chunk[-1:]
+
+    def _check_utf8(self, chunk: bytes) -> None:
+        data = self.utf8_pending + chunk
+        try:
+            _, consumed = codecs.utf_8_decode(data, "strict", False)
+        except UnicodeDecodeError as error:
+            offset = error.start - len(self.utf8_pending)
+            if offset < 0:  # the bad sequence began in the previous chunk
+                self.note("encoding", f"byte {self.size + offset}: not UTF-8 text")
+            else:
+                self.note("encoding", f"{self.where(offset, chunk)}: not UTF-8 text (byte 0x{chunk[offset]:02x})")
+            return
+        self.utf8_pending = data[consumed:]
+
+    def _check_lines(self, chunk: bytes) -> None:
+        buffer = np.frombuffer(chunk, dtype=np.uint8)
+        newlines = np.flatnonzero(buffer == _NEWLINE)
+        if "quote" not in self.first and len(newlines):
+            quotes = np.flatnonzero(buffer == _QUOTE)
+            # Quotes on each line that ends in this chunk (the first line started before it).
+            per_line = np.diff(np.searchsorted(quotes, newlines), prepend=0)
+            per_line[0] += self.open_quotes
+            odd = np.flatnonzero(per_line % 2)
+            if len(odd):
+                line = self.newlines + int(odd[0]) + 1
+                self.note(
+                    "quote",
+                    f"line {line}: a quoted value is not closed by the end of the line"
+                    " (a value never spans lines in the bank's export)",
+                )
+            self.open_quotes = int(len(quotes) - np.searchsorted(quotes, newlines[-1])) % 2
+        elif "quote" not in self.first:
+            self.open_quotes = (self.open_quotes + chunk.count(b'"')) % 2
+        if "blank" not in self.first and len(newlines):
+            # A newline right after a newline (or after "\r" after one) ends an empty line; the
+            # two bytes before the chunk carry the previous chunk's end.
+            extended = np.frombuffer(self.tail + chunk, dtype=np.uint8)
+            at = newlines + len(self.tail)
+            before = np.where(at >= 1, extended[np.maximum(at - 1, 0)], 0)
+            two_before = np.where(at >= 2, extended[np.maximum(at - 2, 0)], 0)
+            blank = np.flatnonzero(
+                ((at >= 1) & (before == _NEWLINE)) | ((before == _CARRIAGE_RETURN) & (two_before == _NEWLINE))
+            )
+            if len(blank):
+                self.note("blank", f"line {self.newlines + int(blank[0]) + 1}: an empty line")
+        self.tail = (self.tail + chunk)[-2:]
+
+    def finish(self, table: TableContract) -> Audit:
+        audit = Audit(size_bytes=self.size, md5=self.md5.hexdigest())
+        if self.size == 0:
+            audit.problems = ["line 1: the file is empty (0 bytes)"]
+            return audit
+        for signature, kind in COMPRESSED_SIGNATURES.items():
+            if self.head.startswith(signature):
+                audit.problems = [f"line 1: the file is {kind}-compressed; land the uncompressed CSV"]
+                return audit
+        for bom, kind in UTF16_BOMS.items():
+            if self.head.startswith(bom):
+                audit.problems = [f"line 1: the file is {kind} text; the contract's files are UTF-8"]
+                return audit
+        ends_with_newline = self.last_byte == b"\n"
+        lines = self.newlines + (0 if ends_with_newline else 1)
+        audit.rows = max(lines - 1, 0)
+        problems = [self.first[kind] for kind in ("encoding", "binary") if kind in self.first]
+        header_problem = describe_header(_header(self.head), table)
+        if header_problem:
+            problems.append(header_problem)
+        problems.extend(self.first[kind] for kind in ("quote", "blank") if kind in self.first)
+        if not ends_with_newline:
+            problems.append(f"line {lines}: the last line has no newline (truncated file?)")
+        if audit.rows == 0 and not table.may_be_empty:
+            problems.append(f"line 2: no data rows (header only); {table.name} is a full extract, never empty")
+        audit.problems = problems
+        return audit
+
+
+def _header(head: bytes) -> list[str]:
+    first_line = head.removeprefix(UTF8_BOM).split(b"\n", 1)[0].rstrip(b"\r")
+    return next(csv.reader(io.StringIO(first_line.decode("utf-8", errors="replace"))), [])

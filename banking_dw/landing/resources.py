@@ -1,23 +1,34 @@
-"""Where landed objects live: the Lake interface, and a local folder with the bucket's key layout."""
+"""The lake landing publishes to: one interface, a local folder with the bucket's layout, and each
+day's manifest, which is what makes the day visible.
+
+A day is published all at once (write-audit-publish at the level of the day): its objects are
+written first, then its manifest names each table's object with the rows, bytes and MD5 the audit
+found. Before any object of a published day is replaced, the day's manifest is removed, so a
+reader (the bronze views, the crawl, the dbt step's completeness gate) sees the day whole or not
+at all, never half of a re-delivery, even when the landing is killed half-way.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
+import tempfile
 from abc import abstractmethod
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Protocol
 
 import dagster as dg
 
 from banking_dw import settings
-from banking_dw.contracts import TableContract
+from banking_dw.layout import manifest_key, object_key
+from banking_dw.locks import file_lock
 
-# Outside the data prefix, so neither a crawler nor the bronze views ever read a rejected file.
-REJECTED_PREFIX = "_rejected"
+READ_CHUNK_BYTES = 16 << 20
 
 
 @dataclass(frozen=True)
@@ -28,14 +39,42 @@ class LandedObject:
     uri: str
 
 
-def object_key(table: TableContract, day: date) -> str:
-    """`<prefix>/<table>/dt=YYYY-MM-DD/<table>.csv`: the partition lives only in the path."""
-    return f"{settings.LAKE_PREFIX}/{table.name}/dt={day.isoformat()}/{table.name}.csv"
+@dataclass(frozen=True)
+class PublishedTable:
+    """One table's object of a day, as the manifest records it: what the bank sent."""
+
+    table: str
+    key: str
+    rows: int
+    size_bytes: int
+    md5: str
 
 
-def rejected_key(table: TableContract, day: date) -> str:
-    """Where a file that failed its structural audit is kept for inspection, never published."""
-    return f"{REJECTED_PREFIX}/{table.name}/dt={day.isoformat()}/{table.name}.csv"
+@dataclass(frozen=True)
+class DayManifest:
+    day: date
+    tables: dict[str, PublishedTable] = field(default_factory=dict)
+
+    def to_json(self) -> bytes:
+        entries = [asdict(self.tables[name]) for name in sorted(self.tables)]
+        return json.dumps({"day": self.day.isoformat(), "tables": entries}, indent=1).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> DayManifest:
+        parsed = json.loads(data)
+        tables = {entry["table"]: PublishedTable(**entry) for entry in parsed["tables"]}
+        return cls(date.fromisoformat(parsed["day"]), tables)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A table's audited file for a day, ready to publish."""
+
+    table: str
+    source: Path
+    rows: int
+    size_bytes: int
+    md5: str
 
 
 def file_md5(path: Path) -> str:
@@ -46,44 +85,106 @@ def file_md5(path: Path) -> str:
     return digest.hexdigest()
 
 
-class Lake(Protocol):
-    """What landing and its checks need from object storage (a local folder or S3)."""
+class LakeResource(dg.ConfigurableResource):
+    """Object storage as landing and the checks need it (a local folder or S3); assets annotate
+    with this base class and the target's subclass is injected."""
 
-    def put(self, source: Path, key: str) -> LandedObject:
-        """Copy `source` to `key` atomically; putting the same bytes again changes nothing."""
-        ...
+    @abstractmethod
+    def put(self, source: Path, key: str, md5: str) -> LandedObject:
+        """Copy `source` (whose MD5 is `md5`) to `key` atomically: a reader sees the old object or
+        the new one, never a part."""
 
+    @abstractmethod
+    def put_bytes(self, data: bytes, key: str) -> None:
+        """Write a small object (a manifest) atomically."""
+
+    @abstractmethod
+    def delete(self, key: str) -> None:
+        """Remove an object if it exists."""
+
+    @abstractmethod
     def stat(self, key: str) -> LandedObject | None:
-        """The object at `key`, or None when there is none."""
-        ...
+        """The object at `key` with its size and MD5, or None when there is none."""
+
+    @abstractmethod
+    def sizes(self, prefix: str) -> dict[str, int]:
+        """Every object under `prefix`, by key, with its size: one listing, not a call per object."""
+
+    @abstractmethod
+    def iter_bytes(self, key: str) -> Iterator[bytes]:
+        """The object's content in chunks; FileNotFoundError when there is none."""
+
+    @abstractmethod
+    def read_head(self, key: str, size: int) -> bytes:
+        """The object's first `size` bytes (its header line); FileNotFoundError when there is none."""
+
+    @abstractmethod
+    def uri(self, key: str) -> str: ...
+
+    def publishing(self, log: Callable[[str], None]) -> AbstractContextManager[object]:
+        """Held while a day's objects and manifest change: publishers take turns."""
+        return nullcontext()
+
+    def reading(self, log: Callable[[str], None]) -> AbstractContextManager[object]:
+        """Held by a step that reads published days, so no day is republished under it."""
+        return nullcontext()
+
+    def still_publishing(self) -> None:
+        """Called before each object a publish writes: a lock held as a lease renews it here."""
 
     def read_bytes(self, key: str) -> bytes:
-        """The object's content; FileNotFoundError when there is none."""
-        ...
+        return b"".join(self.iter_bytes(key))
 
-    def uri(self, key: str) -> str: ...
+    def manifest(self, day: date) -> DayManifest:
+        """What is published of `day` (no table when nothing is)."""
+        try:
+            return DayManifest.from_json(self.read_bytes(manifest_key(day)))
+        except FileNotFoundError:
+            return DayManifest(day)
 
+    def publish_day(self, day: date, deliveries: list[Delivery], log: Callable[[str], None]) -> DayManifest:
+        """Publish the day's audited files together: the day leaves the manifest, the changed
+        objects are replaced, then the manifest names every table again. A table whose object
+        already holds the same bytes is left as it is, so a rerun of the same files disturbs no
+        reader."""
+        with self.publishing(log):
+            return self._publish_day(day, deliveries)
 
-class LakeResource(dg.ConfigurableResource):
-    """Base of the configurable lakes: assets annotate with it, any subclass is injected."""
+    def _publish_day(self, day: date, deliveries: list[Delivery]) -> DayManifest:
+        current = self.manifest(day)
+        published = dict(current.tables)
+        changed = [d for d in deliveries if not self._holds(current, d)]
+        if changed:
+            # The day leaves view whole while any of its objects changes.
+            self.delete(manifest_key(day))
+        for delivery in changed:
+            self.still_publishing()
+            landed = self.put(delivery.source, object_key(delivery.table, day), delivery.md5)
+            published[delivery.table] = PublishedTable(
+                delivery.table, landed.key, delivery.rows, landed.size_bytes, landed.md5
+            )
+        manifest = DayManifest(day, published)
+        if changed or manifest != current:
+            self.put_bytes(manifest.to_json(), manifest_key(day))
+        return manifest
 
-    @abstractmethod
-    def put(self, source: Path, key: str) -> LandedObject: ...
-
-    @abstractmethod
-    def stat(self, key: str) -> LandedObject | None: ...
-
-    @abstractmethod
-    def read_bytes(self, key: str) -> bytes: ...
-
-    @abstractmethod
-    def uri(self, key: str) -> str: ...
+    def _holds(self, manifest: DayManifest, delivery: Delivery) -> bool:
+        entry = manifest.tables.get(delivery.table)
+        if entry is None or (entry.md5, entry.rows, entry.size_bytes) != (
+            delivery.md5,
+            delivery.rows,
+            delivery.size_bytes,
+        ):
+            return False
+        landed = self.stat(entry.key)
+        return landed is not None and (landed.size_bytes, landed.md5) == (delivery.size_bytes, delivery.md5)
 
 
 class LocalLake(LakeResource):
     """A folder laid out like the bucket: `<root>/banking-data/<table>/dt=.../<table>.csv`."""
 
     root: str | None = None
+    lock_timeout_seconds: float = 600.0
 
     def root_path(self) -> Path:
         return Path(self.root) if self.root else settings.data_dir() / "lake"
@@ -92,16 +193,29 @@ class LocalLake(LakeResource):
         """For the local catalog, whose views read the files in place; checks use the Lake methods."""
         return self.root_path() / key
 
-    def put(self, source: Path, key: str) -> LandedObject:
+    def put(self, source: Path, key: str, md5: str) -> LandedObject:
         destination = self.local_path(key)
+        self._write_atomically(destination, lambda staging: shutil.copyfile(source, staging))
+        return LandedObject(key, destination.stat().st_size, md5, self.uri(key))
+
+    def put_bytes(self, data: bytes, key: str) -> None:
+        self._write_atomically(self.local_path(key), lambda staging: staging.write_bytes(data))
+
+    @staticmethod
+    def _write_atomically(destination: Path, write: Callable[[Path], object]) -> None:
+        # A staging name of its own: two runs landing the same day never share a temporary file.
         destination.parent.mkdir(parents=True, exist_ok=True)
-        staging = destination.with_name(f".{destination.name}.tmp")
-        shutil.copyfile(source, staging)
-        os.replace(staging, destination)
-        landed = self.stat(key)
-        if landed is None:
-            raise FileNotFoundError(f"{destination} vanished right after it was written")
-        return landed
+        descriptor, staging = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.", suffix=".tmp")
+        os.close(descriptor)
+        try:
+            write(Path(staging))
+            os.replace(staging, destination)
+        except BaseException:
+            Path(staging).unlink(missing_ok=True)
+            raise
+
+    def delete(self, key: str) -> None:
+        self.local_path(key).unlink(missing_ok=True)
 
     def stat(self, key: str) -> LandedObject | None:
         path = self.local_path(key)
@@ -109,8 +223,49 @@ class LocalLake(LakeResource):
             return None
         return LandedObject(key=key, size_bytes=path.stat().st_size, md5=file_md5(path), uri=self.uri(key))
 
-    def read_bytes(self, key: str) -> bytes:
-        return self.local_path(key).read_bytes()
+    def sizes(self, prefix: str) -> dict[str, int]:
+        root = self.root_path()
+        folder = root / prefix
+        if not folder.is_dir():
+            return {}
+        return {
+            path.relative_to(root).as_posix(): path.stat().st_size
+            for path in folder.rglob("*")
+            if path.is_file() and not path.name.startswith(".")
+        }
+
+    def iter_bytes(self, key: str) -> Iterator[bytes]:
+        with self.local_path(key).open("rb") as handle:
+            yield from iter(lambda: handle.read(READ_CHUNK_BYTES), b"")
+
+    def read_head(self, key: str, size: int) -> bytes:
+        with self.local_path(key).open("rb") as handle:
+            return handle.read(size)
 
     def uri(self, key: str) -> str:
         return self.local_path(key).absolute().as_uri()
+
+    def lock_path(self) -> Path:
+        return self.root_path() / ".publish.lock"
+
+    @contextmanager
+    def publishing(self, log: Callable[[str], None]) -> Iterator[object]:
+        with file_lock(
+            self.lock_path(),
+            exclusive=True,
+            what="publish to the lake",
+            log=log,
+            timeout_seconds=self.lock_timeout_seconds,
+        ) as held:
+            yield held
+
+    @contextmanager
+    def reading(self, log: Callable[[str], None]) -> Iterator[object]:
+        with file_lock(
+            self.lock_path(),
+            exclusive=False,
+            what="read the lake",
+            log=log,
+            timeout_seconds=self.lock_timeout_seconds,
+        ) as held:
+            yield held

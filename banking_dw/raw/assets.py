@@ -11,23 +11,18 @@ from banking_dw.contracts import CONTRACTS, REFERENCE_TABLES, TableContract
 from banking_dw.generator import (
     Scale,
     csv_bytes,
-    csv_path,
     expected_row_range,
     generate_day,
     generate_reference_tables,
     write_bytes,
     write_csv,
 )
+from banking_dw.layout import RAW, csv_path, raw_key
 from banking_dw.partitions import daily_partitions
 from banking_dw.raw.checks import check_specs, evaluate_window
 from banking_dw.selection import layer_selection
 
-GROUP = "raw"
 PREVIEW_ROWS = 5
-
-
-def raw_key(table: str) -> dg.AssetKey:
-    return dg.AssetKey([GROUP, table])
 
 
 class GenerationConfig(dg.Config):
@@ -47,7 +42,7 @@ class GenerationConfig(dg.Config):
 def _spec(table: TableContract) -> dg.AssetSpec:
     return dg.AssetSpec(
         key=raw_key(table.name),
-        group_name=GROUP,
+        group_name=RAW,
         description=f"CSV export of `{table.name}`. {table.description}",
         partitions_def=daily_partitions,
         kinds={"csv", "python"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -31,7 +32,12 @@ class WindowFiles:
                 self.missing.append(label)
                 self.header_problems.append(f"{label}: file missing at {path}")
                 continue
-            text, header, malformed = read_text_table(path)
+            try:
+                text, header, malformed = read_text_table(path)
+            except (pa.ArrowInvalid, UnicodeDecodeError, csv.Error) as error:
+                # Binary, compressed or not UTF-8: the landing audit names the byte; here, what failed.
+                self.header_problems.append(f"{label}: not readable as CSV text ({type(error).__name__})")
+                continue
             if tuple(header) != table.column_names:
                 self.header_problems.append(f"{label}: header {header} != contract {list(table.column_names)}")
                 continue

@@ -1,0 +1,61 @@
+"""Where everything lives: the asset keys of the file layers, the raw files' paths and the lake's
+object keys. Every layer asks here, so no layer imports another layer's assets to name a key.
+
+The lake's layout is the bucket's: `banking-data/<table>/dt=YYYY-MM-DD/<table>.csv`, the partition
+only in the path; a day's manifest (what was published, with rows and checksums) beside the tables
+under `banking-data/_manifests/`; files that failed their audit outside the data prefix, under
+`_rejected/`, so neither a crawler nor a bronze view ever reads one.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+
+from banking_dw.contracts import contract
+
+RAW, LANDING, BRONZE = "raw", "landing", "bronze"
+LAKE_PREFIX = "banking-data"
+MANIFESTS = "_manifests"
+REJECTED_PREFIX = "_rejected"
+
+
+def asset_key(layer: str, table: str) -> dg.AssetKey:
+    return dg.AssetKey([layer, table])
+
+
+def raw_key(table: str) -> dg.AssetKey:
+    return asset_key(RAW, table)
+
+
+def landing_key(table: str) -> dg.AssetKey:
+    return asset_key(LANDING, table)
+
+
+def bronze_key(table: str) -> dg.AssetKey:
+    return asset_key(BRONZE, table)
+
+
+def csv_path(data_dir: Path, table: str, day: date) -> Path:
+    """raw/<table>/dt=YYYY-MM-DD/<table>.csv: every table is a daily extract."""
+    contract(table)  # an unknown table fails here, naming the known ones
+    return Path(data_dir) / "raw" / table / f"dt={day.isoformat()}" / f"{table}.csv"
+
+
+def table_prefix(table: str) -> str:
+    """The folder of every day of a table, with its trailing slash."""
+    return f"{LAKE_PREFIX}/{table}/"
+
+
+def object_key(table: str, day: date) -> str:
+    return f"{table_prefix(table)}dt={day.isoformat()}/{table}.csv"
+
+
+def rejected_key(table: str, day: date) -> str:
+    return f"{REJECTED_PREFIX}/{table}/dt={day.isoformat()}/{table}.csv"
+
+
+def manifest_key(day: date) -> str:
+    return f"{LAKE_PREFIX}/{MANIFESTS}/dt={day.isoformat()}.json"

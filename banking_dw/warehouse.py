@@ -1,12 +1,11 @@
 """The warehouse a target builds on: which dbt target it is, and how its writers take turns.
 
 Locally it is one DuckDB file with one writer at a time; on AWS it is Redshift, which takes
-concurrent writers itself. Assets see only `WarehouseResource`.
+concurrent writers itself.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import signal
@@ -15,19 +14,13 @@ from abc import abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import duckdb
 
 from banking_dw import settings
-
-# How often a waiting writer retries, and how often it says who it is waiting for.
-POLL_SECONDS = 0.5
-REPORT_EVERY_SECONDS = 30.0
-
-
-class WarehouseBusy(TimeoutError):
-    """Another writer kept the warehouse for longer than this one would wait."""
+from banking_dw.locks import POLL_SECONDS, try_flock, wait_until
 
 
 class WriterLock:
@@ -86,6 +79,10 @@ class WarehouseResource(dg.ConfigurableResource):
     def exclusive_writer(self, run_id: str, log: Callable[[str], None]):
         """A context manager held by every step that writes what the warehouse reads."""
 
+    @abstractmethod
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        """The rows of a read-only query in SQL every engine accepts (the completeness gate)."""
+
     def dbt_parse_state_path(self) -> Path | None:
         """Where dbt's partial-parse state is kept between runs on this warehouse, when not in the
         dbt project's target folder: dbt accepts a state only under the profile it was parsed with."""
@@ -105,21 +102,51 @@ class RedshiftWarehouse(WarehouseResource):
         # Redshift serialises concurrent writers itself; each run deletes and inserts only its window.
         return nullcontext(WriterLock(None))
 
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        import redshift_connector
+
+        connection = redshift_connector.connect(
+            host=os.environ["REDSHIFT_HOST"],
+            port=int(os.environ.get("REDSHIFT_PORT", "5439")),
+            user=os.environ["REDSHIFT_USER"],
+            password=os.environ["REDSHIFT_PASSWORD"],
+            database=os.environ.get("REDSHIFT_DATABASE", "dev"),
+            ssl=True,
+            sslmode="verify-full",
+        )
+        try:
+            cursor = connection.cursor()
+            cursor.execute(sql)
+            return [tuple(row) for row in cursor.fetchall()]
+        finally:
+            connection.close()
+
 
 class DuckDBWarehouse(WarehouseResource):
     """The embedded warehouse: one DuckDB file, one writer at a time (see `exclusive_writer`)."""
 
     path: str | None = None
+    # Where the bronze views' relative paths resolve (DuckDB's file_search_path): the local lake.
+    lake_root: str | None = None
     lock_timeout_seconds: float = 600.0
 
     def dbt_target(self) -> str:
         return "local"
 
     def dbt_environment(self) -> dict[str, str]:
-        return {"BANKING_DW_WAREHOUSE_PATH": str(self.database_path())}
+        return {"BANKING_DW_WAREHOUSE_PATH": str(self.database_path()), "BANKING_DW_LAKE_PATH": str(self.lake_path())}
 
     def database_path(self) -> Path:
         return Path(self.path) if self.path else settings.warehouse_path()
+
+    def lake_path(self) -> Path:
+        return Path(self.lake_root) if self.lake_root else settings.data_dir() / "lake"
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        if not self.database_path().is_file():
+            return []
+        with self.connect(read_only=True) as connection:
+            return connection.execute(sql).fetchall()
 
     def dbt_parse_state_path(self) -> Path:
         # The file's path is part of dbt's profile: a state parsed for another warehouse file (another
@@ -140,6 +167,7 @@ class DuckDBWarehouse(WarehouseResource):
             path.parent.mkdir(parents=True, exist_ok=True)
         connection = duckdb.connect(str(path), read_only=read_only)
         try:
+            connection.execute("set file_search_path = ?", [str(self.lake_path())])
             yield connection
         finally:
             connection.close()
@@ -154,12 +182,14 @@ class DuckDBWarehouse(WarehouseResource):
         """
         lock_path = self.lock_path()
         lock_path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            self._wait(
-                lambda: _try_flock(descriptor),
+            wait_until(
+                lambda: try_flock(descriptor),
                 lambda: f"{lock_path} is held by {_holder(lock_path)}",
                 log,
+                self.lock_timeout_seconds,
+                "write the warehouse",
             )
         except BaseException:
             os.close(descriptor)
@@ -169,33 +199,21 @@ class DuckDBWarehouse(WarehouseResource):
             stop_orphaned_writers(os.pread(descriptor, 4096, 0).decode(errors="replace"), log)
             os.ftruncate(descriptor, 0)
             os.pwrite(descriptor, f"pid={os.getpid()} run_id={run_id}\n".encode(), 0)
-            self._wait(
+            wait_until(
                 self._duckdb_lock_free,
                 lambda: (
                     f"{self.database_path()} is still locked by another DuckDB process"
                     " (an orphaned dbt of a killed run may be finishing)"
                 ),
                 log,
+                self.lock_timeout_seconds,
+                "write the warehouse",
             )
             yield WriterLock(descriptor)
         finally:
             # The holder's line is cleared, then closing the descriptor releases the lock.
             os.ftruncate(descriptor, 0)
             os.close(descriptor)
-
-    def _wait(self, attempt: Callable[[], bool], holder: Callable[[], str], log: Callable[[str], None]) -> None:
-        deadline = time.monotonic() + self.lock_timeout_seconds
-        next_report = time.monotonic()
-        while not attempt():
-            now = time.monotonic()
-            if now >= deadline:
-                raise WarehouseBusy(
-                    f"gave up after {self.lock_timeout_seconds:.0f}s waiting to write the warehouse: {holder()}"
-                )
-            if now >= next_report:
-                log(f"waiting to write the warehouse: {holder()}")
-                next_report = now + REPORT_EVERY_SECONDS
-            time.sleep(POLL_SECONDS)
 
     def _duckdb_lock_free(self) -> bool:
         try:
@@ -205,14 +223,6 @@ class DuckDBWarehouse(WarehouseResource):
             if "lock" in str(error).lower():
                 return False
             raise
-
-
-def _try_flock(descriptor: int) -> bool:
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except BlockingIOError:
-        return False
 
 
 def _holder(lock_path: Path) -> str:

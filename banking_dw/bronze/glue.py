@@ -8,7 +8,6 @@ so it can add partitions but never rewrite the contract's columns or create othe
 
 from __future__ import annotations
 
-import io
 import json
 import time
 from collections.abc import Iterator, Sequence
@@ -17,17 +16,15 @@ from typing import Any
 
 import boto3
 import dagster as dg
-import pyarrow as pa
-import pyarrow.csv as pa_csv
 from botocore.exceptions import ClientError
 from dagster_aws.utils import ResourceWithBoto3Configuration, construct_boto_client_retry_config
 from pydantic import PrivateAttr
 
-from banking_dw import settings
 from banking_dw.bronze.resources import CatalogResource
 from banking_dw.contracts import CONTRACTS, TableContract
-from banking_dw.landing.resources import object_key
+from banking_dw.csv_io import count_rows
 from banking_dw.landing.s3 import S3Lake
+from banking_dw.layout import object_key, table_prefix
 
 PARTITION_KEY = "dt"
 OPEN_CSV_SERDE = "org.apache.hadoop.hive.serde2.OpenCSVSerde"
@@ -105,30 +102,6 @@ def table_matches(current: dict[str, Any], wanted: dict[str, Any]) -> bool:
     )
 
 
-def csv_data_rows(content: bytes, column_names: Sequence[str]) -> int:
-    """Data rows of a CSV (header excluded) as OpenCSVSerde reads them: fields map to the table's
-    columns by position, quoted newlines stay in their value, and a row with too few or too many
-    fields is still a row."""
-    if b"\n" not in content:
-        return 0  # nothing, or a header alone
-    ragged = 0
-
-    def count_ragged(_row: pa_csv.InvalidRow) -> str:
-        nonlocal ragged
-        ragged += 1
-        return "skip"
-
-    first = column_names[0]
-    parsed = pa_csv.read_csv(
-        io.BytesIO(content),
-        read_options=pa_csv.ReadOptions(skip_rows=1, column_names=list(column_names)),
-        parse_options=pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=count_ragged),
-        # Counting needs one column, as text: no type inference over the others.
-        convert_options=pa_csv.ConvertOptions(include_columns=[first], column_types={first: pa.string()}),
-    )
-    return parsed.num_rows + ragged
-
-
 def crawler_definition(name: str, role_arn: str, database: str) -> dict[str, Any]:
     """create_crawler's arguments: the contract's tables as catalog targets, changes only logged."""
     return {
@@ -191,26 +164,30 @@ class GlueCatalog(ResourceWithBoto3Configuration, CatalogResource):
         )
 
     def table_location(self, table: TableContract) -> str:
-        return self.lake.uri(f"{settings.LAKE_PREFIX}/{table.name}/")
+        return self.lake.uri(table_prefix(table.name))
 
     def partition_location(self, table: TableContract, day: date) -> str:
-        return self.lake.uri(folder_key(object_key(table, day)))
+        return self.lake.uri(folder_key(object_key(table.name, day)))
 
     # --- the Catalog interface -------------------------------------------------------------
 
+    def kind(self) -> str:
+        return "glue"
+
     def crawl(self, tables: list[TableContract], days: list[date]) -> None:
-        """Tables from the contracts, the days' partitions registered, then the crawler run.
+        """Tables from the contracts, the published days' partitions registered, then the crawler run.
 
         Every contract table is kept current, not only `tables`: the crawler's targets are all
         of them and a crawl fails on a target table that does not exist.
         """
         if not tables:
             return
+        manifests = [self.lake.manifest(day) for day in days]
         for table in tables:
-            missing = [day.isoformat() for day in days if self.lake.stat(object_key(table, day)) is None]
-            if missing:
-                raise FileNotFoundError(
-                    f"crawl found no object for {table.name} on {', '.join(missing)}; land it first"
+            unpublished = [m.day.isoformat() for m in manifests if table.name not in m.tables]
+            if unpublished:
+                raise dg.Failure(
+                    f"crawl: {table.name} is not published in the lake for {', '.join(unpublished)}; land it first"
                 )
         self._ensure_database()
         self._ensure_tables()
@@ -233,15 +210,17 @@ class GlueCatalog(ResourceWithBoto3Configuration, CatalogResource):
         return set(self._registered_locations(table, days))
 
     def row_counts(self, table: TableContract, days: list[date]) -> dict[date, int]:
-        """Data rows of each registered day's object, read through the lake (0 for a day the
-        catalog cannot see: a query through it would read nothing)."""
+        """Data rows of each registered day's object as Spectrum reads them, one record a line,
+        counted through the lake (0 for a day the catalog cannot see: a query reads nothing)."""
         registered = self.partitions(table, days)
-        return {
-            day: csv_data_rows(self.lake.read_bytes(object_key(table, day)), table.column_names)
-            if day in registered
-            else 0
-            for day in days
-        }
+        return {day: self._object_rows(table, day) if day in registered else 0 for day in days}
+
+    def _object_rows(self, table: TableContract, day: date) -> int:
+        """A registered day whose object is gone reads nothing, as Spectrum would: 0, not an error."""
+        try:
+            return count_rows(self.lake.iter_bytes(object_key(table.name, day)))
+        except FileNotFoundError:
+            return 0
 
     # --- tables and partitions -------------------------------------------------------------
 

@@ -1,76 +1,81 @@
-"""The catalog the crawl step writes: locally, DuckDB views over the lake (Glue plugs in here)."""
+"""The catalog the crawl step writes: locally, DuckDB views over the lake (Glue plugs in here).
+
+A view reads a table's objects through paths relative to the lake (resolved by DuckDB's
+`file_search_path`, which every connection to the warehouse sets), so a moved or restored data
+folder reads its own lake; and it shows a day only once the day's manifest names the table, so a
+day becomes visible all at once (banking_dw/landing/resources.py).
+"""
 
 from __future__ import annotations
 
 from abc import abstractmethod
 from datetime import date, timedelta
-from typing import Protocol
 
 import dagster as dg
 import duckdb
 
-from banking_dw import settings
 from banking_dw.contracts import TableContract
-from banking_dw.landing.resources import LocalLake, object_key
+from banking_dw.landing.resources import LakeResource
+from banking_dw.layout import LAKE_PREFIX, MANIFESTS, table_prefix
 from banking_dw.warehouse import DuckDBWarehouse
 
 BRONZE_SCHEMA = "dev_bronze"
-
-
-class Catalog(Protocol):
-    """What the crawl step and the bronze checks need from a catalog (local views or Glue)."""
-
-    def crawl(self, tables: list[TableContract], days: list[date]) -> None:
-        """Create or update each table from its contract and register the days' partitions."""
-        ...
-
-    def columns(self, table: TableContract) -> tuple[str, ...]:
-        """The columns as the catalog has them, `dt` included; () when it has no such table."""
-        ...
-
-    def partitions(self, table: TableContract, days: list[date]) -> set[date]:
-        """Which of `days` the catalog can see."""
-        ...
-
-    def row_counts(self, table: TableContract, days: list[date]) -> dict[date, int]:
-        """Rows readable per day (0 for a day it cannot see)."""
-        ...
+_MANIFEST_COLUMNS = (
+    "{'day': 'DATE', 'tables': 'STRUCT(\"table\" VARCHAR, \"key\" VARCHAR, \"rows\" BIGINT,"
+    " size_bytes BIGINT, md5 VARCHAR)[]'}"
+)
 
 
 class CatalogResource(dg.ConfigurableResource):
-    """Base of the configurable catalogs: assets annotate with it, any subclass is injected."""
+    """What the crawl step and the bronze checks need from a catalog (local views or Glue); assets
+    annotate with this base class and the target's subclass is injected."""
 
     @abstractmethod
-    def crawl(self, tables: list[TableContract], days: list[date]) -> None: ...
+    def kind(self) -> str:
+        """What the UI shows the bronze tables as (duckdb, glue)."""
 
     @abstractmethod
-    def columns(self, table: TableContract) -> tuple[str, ...]: ...
+    def crawl(self, tables: list[TableContract], days: list[date]) -> None:
+        """Create or update each table from its contract and register the published days."""
 
     @abstractmethod
-    def partitions(self, table: TableContract, days: list[date]) -> set[date]: ...
+    def columns(self, table: TableContract) -> tuple[str, ...]:
+        """The columns as the catalog has them, `dt` included; () when it has no such table."""
 
     @abstractmethod
-    def row_counts(self, table: TableContract, days: list[date]) -> dict[date, int]: ...
+    def partitions(self, table: TableContract, days: list[date]) -> set[date]:
+        """Which of `days` the catalog shows."""
+
+    @abstractmethod
+    def row_counts(self, table: TableContract, days: list[date]) -> dict[date, int]:
+        """Rows readable per day (0 for a day it does not show)."""
 
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def bronze_view_sql(table: TableContract, lake_table_root: str) -> str:
-    """A view of the table's objects with every contract column as text, plus the `dt` partition.
+def published_days_sql(table: TableContract) -> str:
+    """The days whose manifest names `table`, read from the lake's manifests."""
+    return (
+        f"select day from read_json({_literal(f'{LAKE_PREFIX}/{MANIFESTS}/dt=*.json')}, columns={_MANIFEST_COLUMNS})"
+        f' where list_contains([entry."table" for entry in tables], {_literal(table.name)})'
+    )
+
+
+def bronze_view_sql(table: TableContract) -> str:
+    """A view of the table's published objects, every contract column as text, plus `dt`.
 
     Like Glue's OpenCSVSerde, bronze never rejects a value: short rows are padded with nulls,
     surplus fields ignored and values kept as text, so one bad row cannot make the table
-    unreadable; silver judges and quarantines it. `parallel=false` because DuckDB's parallel
-    scanner cannot pad rows when quoted values hold newlines.
+    unreadable; silver judges and quarantines it.
     """
     columns = ", ".join(f"{_literal(c)}: 'VARCHAR'" for c in table.column_names)
     return (
         f'create or replace view {BRONZE_SCHEMA}."{table.name}" as select * from read_csv('
-        f"{_literal(lake_table_root + '/dt=*/*.csv')}, auto_detect=false, header=true, delim=',',"
+        f"{_literal(table_prefix(table.name) + 'dt=*/*.csv')}, auto_detect=false, header=true, delim=',',"
         f" quote='\"', escape='\"', columns={{{columns}}}, null_padding=true, strict_mode=false,"
-        " parallel=false, hive_partitioning=true, hive_types={'dt': 'DATE'})"
+        f" hive_partitioning=true, hive_types={{'dt': 'DATE'}}) where dt in ({published_days_sql(table)})"
     )
 
 
@@ -78,23 +83,25 @@ class LocalCatalog(CatalogResource):
     """Crawls the local lake into `dev_bronze` views of the warehouse."""
 
     warehouse: DuckDBWarehouse
-    lake: LocalLake
+    lake: LakeResource
+
+    def kind(self) -> str:
+        return "duckdb"
 
     def crawl(self, tables: list[TableContract], days: list[date]) -> None:
         if not tables:
             return
+        manifests = [self.lake.manifest(day) for day in days]
         for table in tables:
-            missing = [day.isoformat() for day in days if self.lake.stat(object_key(table, day)) is None]
-            if missing:
-                raise FileNotFoundError(
-                    f"crawl found no object for {table.name} on {', '.join(missing)}; land it first"
+            unpublished = [m.day.isoformat() for m in manifests if table.name not in m.tables]
+            if unpublished:
+                raise dg.Failure(
+                    f"crawl: {table.name} is not published in the lake for {', '.join(unpublished)}; land it first"
                 )
         with self.warehouse.connect() as connection:
             connection.execute(f"create schema if not exists {BRONZE_SCHEMA}")
             for table in tables:
-                # The view globs every dt= folder, so the days are registered by being present.
-                root = self.lake.local_path(f"{settings.LAKE_PREFIX}/{table.name}")
-                connection.execute(bronze_view_sql(table, root.as_posix()))
+                connection.execute(bronze_view_sql(table))
 
     def columns(self, table: TableContract) -> tuple[str, ...]:
         if not self.warehouse.database_path().is_file():
@@ -104,12 +111,19 @@ class LocalCatalog(CatalogResource):
             # the warehouse (each a glob over the lake), a quarter of a second per call.
             try:
                 rows = connection.execute(f'describe {BRONZE_SCHEMA}."{table.name}"').fetchall()
-            except duckdb.CatalogException:
+            except duckdb.Error:
                 return ()
         return tuple(row[0] for row in rows)
 
     def partitions(self, table: TableContract, days: list[date]) -> set[date]:
-        return {day for day, rows in self.row_counts(table, days).items() if rows}
+        if not days or not self.warehouse.database_path().is_file():
+            return set()
+        with self.warehouse.connect(read_only=True) as connection:
+            try:
+                shown = connection.execute(published_days_sql(table)).fetchall()
+            except duckdb.IOException:  # no manifest at all yet
+                return set()
+        return {day for (day,) in shown} & set(days)
 
     def row_counts(self, table: TableContract, days: list[date]) -> dict[date, int]:
         """The `dt` filter prunes to the window's objects, so the cost does not grow with history."""
@@ -121,7 +135,7 @@ class LocalCatalog(CatalogResource):
                     f'select dt, count(*) from {BRONZE_SCHEMA}."{table.name}" where dt >= ? and dt < ? group by dt',
                     [min(days), max(days) + timedelta(days=1)],
                 ).fetchall()
-            except duckdb.CatalogException:
+            except duckdb.Error:
                 return {day: 0 for day in days}
         counts = dict(rows)
         return {day: counts.get(day, 0) for day in days}

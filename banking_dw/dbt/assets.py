@@ -1,11 +1,13 @@
 """Layers `silver`, `gold` and `reports`: the whole dbt project as one daily-partitioned asset."""
 
+import json
 import os
 import shutil
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +16,11 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from banking_dw.alerts.evidence import failed_row_count, failing_rows_evidence
 from banking_dw.dbt.args import build_args, target_environment, window_environment
+from banking_dw.dbt.completeness import describe, lake_gaps, silver_gaps, upstream_of
 from banking_dw.dbt.metadata import asset_events
 from banking_dw.dbt.project import dbt_project
 from banking_dw.dbt.translator import BankingDbtTranslator
+from banking_dw.landing.resources import LakeResource
 from banking_dw.partitions import DayWindow, daily_partitions, window_for_context
 from banking_dw.warehouse import WarehouseResource
 
@@ -31,7 +35,9 @@ from banking_dw.warehouse import WarehouseResource
     backfill_policy=dg.BackfillPolicy.single_run(),
     dagster_dbt_translator=BankingDbtTranslator(),
 )
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator[Any]:
+def dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, lake: LakeResource
+) -> Iterator[Any]:
     window = window_for_context(context)
     environment = {
         **warehouse.dbt_environment(),
@@ -42,15 +48,41 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     parse_state = warehouse.dbt_parse_state_path() or project_target / PARTIAL_PARSE_FILE
     with (
         warehouse.exclusive_writer(context.run.run_id, context.log.info) as lock,
+        lake.reading(context.log.info),
         _environment(environment),
         build_folder(project_target, context.run.run_id) as invocation_target,
     ):
+        require_whole_window(context, warehouse, lake, window)
         seed_partial_parse(parse_state, invocation_target)
         invocation = dbt.cli(build_args(), context=context, target_path=invocation_target)
         lock.adopt(invocation.process.pid)
         for event in asset_events(invocation):
             yield described(event, window) if isinstance(event, dg.AssetCheckResult) else event
         keep_partial_parse(invocation_target, parse_state)
+
+
+def require_whole_window(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, lake: LakeResource, window: DayWindow
+) -> None:
+    """Fail before dbt replaces anything when a day the selected models read is not whole."""
+    selected = {key.path[-1] for key in context.selected_asset_keys}
+    upstream = upstream_of(dbt_manifest(), selected)
+    manifests = {day: lake.manifest(day) for day in window.days()}
+    gaps = lake_gaps(lake, upstream.bronze_tables, manifests)
+    gaps += silver_gaps(warehouse, dbt_manifest(), upstream.silver_models, manifests, window)
+    if gaps:
+        raise dg.Failure(describe(gaps), metadata={"gaps": len(gaps)})
+
+
+def dbt_manifest() -> dict[str, Any]:
+    path = dbt_project().manifest_path
+    return _parsed_manifest(path, path.stat().st_mtime)
+
+
+@cache
+def _parsed_manifest(path: Path, mtime: float) -> dict[str, Any]:
+    """Parsed once per manifest version: `dagster dev` re-parses the project when it changes."""
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 @contextmanager

@@ -18,7 +18,8 @@ from pathlib import Path
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(DBT_PROJECT_DIR.parent))
 
-from banking_dw.contracts import CALENDAR_TYPES, CONTRACTS, VALUE_PATTERNS  # noqa: E402
+from banking_dw.contracts import CONTRACTS  # noqa: E402
+from banking_dw.value_rules import CALENDAR_TYPES, VALUE_PATTERNS  # noqa: E402
 
 
 def _q(text: str) -> str:
@@ -95,6 +96,16 @@ def contract_var_block() -> str:
                 parts.append("allowed_values: [" + ", ".join(_q(v) for v in col.allowed_values) + "]")
             if col.references:
                 parts.append(f"references: {col.references[0]}.{col.references[1]}")
+            if col.sign:
+                parts.append(f"sign: {col.sign.name.lower()}")
+            if col.max_length:
+                parts.append(f"max_length: {col.max_length}")
+            if col.earliest:
+                parts.append(f"earliest: {_q(col.earliest)}")
+            if col.not_after_extract_day:
+                parts.append("not_after_extract_day: true")
+            if col.personal:
+                parts.append("personal: true")
             lines.append("        - {" + ", ".join(parts) + "}")
     return "\n".join(lines) + "\n"
 

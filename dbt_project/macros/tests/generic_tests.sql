@@ -77,3 +77,28 @@ left join silver_versions
     and silver_versions.updated_at = gold_versions.updated_at
 where silver_versions.natural_key is null
 {% endtest %}
+
+
+{#- Per day in the window, the model (a gold fact) has exactly the rows of its silver model: no
+    fact lost or duplicated between silver and gold. Returns the days where that does not hold. -#}
+{% test reconciles_with_silver(model, silver) %}
+with gold as (
+    select partition_date as day, count(*) as gold_rows
+    from {{ model }}
+    where {{ window_filter('partition_date') }}
+    group by partition_date
+),
+silver as (
+    select partition_date as day, count(*) as silver_rows
+    from {{ silver }}
+    where {{ window_filter('partition_date') }}
+    group by partition_date
+)
+select
+    coalesce(gold.day, silver.day) as day,
+    coalesce(gold.gold_rows, 0) as gold_rows,
+    coalesce(silver.silver_rows, 0) as silver_rows
+from gold
+full outer join silver on gold.day = silver.day
+where coalesce(gold.gold_rows, 0) <> coalesce(silver.silver_rows, 0)
+{% endtest %}

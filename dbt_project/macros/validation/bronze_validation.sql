@@ -7,21 +7,27 @@
     `<table>__validated` (after the CTEs of every table it references: all are daily extracts, and
     a reference resolves against the SAME day's extract). `<table>__validated` has the raw text
     columns, `dt`, `<column>__typed` for each column, and `quarantine_reason`: null for a good row,
-    else the FIRST failing rule naming the column and offending value, in this order:
+    else the FIRST failing rule, naming the column and, unless the column is personal data, the
+    offending value, in this order:
       1. null or empty in a non-nullable column      "customer_id: null or empty"
       2. not a valid value of the contract type      "transaction_amount: not a decimal 'abc'"
-      3. value outside the allowed values            "loan_status: not an allowed value 'Maybe'"
-      4. negative / zero amount                       "transaction_amount: negative -5.00"
-      5. a fact's date_id not its partition day       "date_id: 20240105 is not the partition day 2024-01-02"
-      6. a fact's event timestamp not on its partition day
+      3. longer than the contract's length limit     "first_name: longer than 255 characters (1048576)"
+      4. a date outside its plausible range          "date_of_birth: before 1900-01-01",
+                                                      "join_date: after the extract day 2024-01-02 '2024-05-01'"
+      5. value outside the allowed values            "loan_status: not an allowed value 'Maybe'"
+      6. negative / zero amount                       "transaction_amount: negative -5.00"
+      7. a fact's date_id not its partition day       "date_id: 20240105 is not the partition day 2024-01-02"
+      8. a fact's event timestamp not on its partition day
                       "transaction_timestamp: 2024-01-03 00:10:00 is not on the partition day 2024-01-02"
-      7. unknown foreign key: not in the same day's extract of the referenced table
-                                                      "account_id: unknown account 99 on 2024-01-02"
-         A key counts as known when a row of it passes rules 1-7 of its own table that day, even if
-         its copies conflict (rule 9): the key exists, only its attributes are in doubt.
-      8. exact duplicate (every column and dt equal): one copy stays, each extra copy is quarantined
+      9. foreign key not in the same day's extract of the referenced table: the referenced row was
+         quarantined that day, or there is none
+                      "customer_id: customer 7 on 2024-01-02 is quarantined (join_date: not a date '2024-13-01')"
+                      "account_id: unknown account 99 on 2024-01-02"
+         A key counts as known when a row of it passes rules 1-9 of its own table that day, even if
+         its copies conflict (rule 11): the key exists, only its attributes are in doubt.
+     10. exact duplicate (every column and dt equal): one copy stays, each extra copy is quarantined
                       "transaction_id 42: exact duplicate of a row kept in silver"
-      9. conflicting duplicates (same key, different values; per day for dimensions, in the window
+     11. conflicting duplicates (same key, different values; per day for dimensions, in the window
          for facts, whose ids are unique across days): every copy is quarantined
                       "customer_id 7: conflicting copies of the key (different values), all quarantined"
 -#}
@@ -53,8 +59,14 @@
             from {{ ref_table }}__checked
             where row_reason is null
         ){%- endset -%}
+        {%- set quarantined -%}(
+            select {{ column_name }}__typed as lookup_key, dt as lookup_dt, min(row_reason) as parent_reason
+            from {{ ref_table }}__checked
+            where row_reason is not null and {{ column_name }}__typed is not null
+            group by {{ column_name }}__typed, dt
+        ){%- endset -%}
         {%- do lookups.append({'column': column_name, 'table': ref_table, 'relation': relation,
-                               'alias': column_name ~ '__lookup'}) -%}
+                               'quarantined': quarantined, 'alias': column_name ~ '__lookup'}) -%}
     {%- endfor -%}
 
     {%- set checks = row_rules(table, columns, lookups) -%}
@@ -106,10 +118,13 @@
     left join {{ l.relation }} as {{ l.alias }}
         on {{ l.alias }}.lookup_key = {{ table }}__typed.{{ l.column }}__typed
         and {{ l.alias }}.lookup_dt = {{ table }}__typed.dt
+    left join {{ l.quarantined }} as {{ l.alias }}_quarantined
+        on {{ l.alias }}_quarantined.lookup_key = {{ table }}__typed.{{ l.column }}__typed
+        and {{ l.alias }}_quarantined.lookup_dt = {{ table }}__typed.dt
     {%- endfor %}
 ),
 
-{#- Among the rows passing rules 1-7 (is_clean): how many different versions each key has
+{#- Among the rows passing rules 1-9 (is_clean): how many different versions each key has
     (the maximum value_rank) and which copy of an exact duplicate a row is (copy_number). -#}
 {{ table }}__copies as (
     select

@@ -19,6 +19,11 @@
             'nullable': column.get('nullable', false),
             'allowed_values': column.get('allowed_values'),
             'references': column.get('references'),
+            'sign': column.get('sign'),
+            'max_length': column.get('max_length'),
+            'earliest': column.get('earliest'),
+            'not_after_extract_day': column.get('not_after_extract_day', false),
+            'personal': column.get('personal', false),
         }) -%}
     {%- endfor -%}
     {{ return(columns) }}

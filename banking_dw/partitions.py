@@ -57,6 +57,19 @@ def parse_partition_key(key: str) -> date:
         raise ValueError(f"partition key {key!r} is not a day (YYYY-MM-DD)") from None
 
 
+def parse_window(text: str) -> DayWindow:
+    """An operator's `first...last` (or one day) as a window inside the calendar; ValueError saying
+    what to type otherwise."""
+    first, last = text.split("...", 1) if "..." in text else (text, text)
+    start, end = parse_partition_key(first.strip()), parse_partition_key(last.strip())
+    if end < start:
+        raise ValueError(f"the window {text!r} ends before it starts; write first...last")
+    for day in (start, end):
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise ValueError(f"{day} is outside the calendar: days run from {FIRST_DAY} to {LAST_DAY}")
+    return DayWindow(start, end + timedelta(days=1))
+
+
 def window_for_context(context: dg.AssetExecutionContext) -> DayWindow:
     """The whole window a (possibly multi-partition, single-run backfill) step covers.
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 import threading
 import time
@@ -21,7 +22,7 @@ from typing import TextIO
 
 import dagster as dg
 
-from banking_dw.partitions import DayWindow
+from banking_dw.partitions import parse_window
 
 POLL_SECONDS = 0.5
 PROGRESS_PREFIX = "progress:"
@@ -132,11 +133,31 @@ def _follow(follower: RunFollower, done: threading.Event) -> None:
         follower.poll()
 
 
+class OperatorError(Exception):
+    """A mistake in the command or the environment, answered in one line."""
+
+
+def instance_home() -> Path:
+    """DAGSTER_HOME, which must hold the project's dagster.yaml (without it Dagster would quietly
+    use its defaults: another event log, no run monitoring)."""
+    home = os.environ.get("DAGSTER_HOME", "").strip()
+    if not home:
+        raise OperatorError("DAGSTER_HOME is not set: point it at a folder holding deploy/dagster.yaml (make run does)")
+    if not (Path(home) / "dagster.yaml").is_file():
+        raise OperatorError(f"DAGSTER_HOME={home} has no dagster.yaml: copy deploy/dagster.yaml there (make run does)")
+    return Path(home)
+
+
 def materialize_window(window: str, selection: str, out: TextIO = sys.stdout) -> int:
     from banking_dw.definitions import defs
 
+    try:
+        days = len(parse_window(window))
+    except ValueError as error:
+        raise OperatorError(str(error)) from None
     first, last = window.split("...") if "..." in window else (window, window)
-    days = len(DayWindow.from_key_range(first, last))
+    first, last = first.strip(), last.strip()
+    instance_home()
     instance = dg.DagsterInstance.get()
     run_id = str(uuid.uuid4())
     log_path = Path(instance.root_directory) / "logs" / f"run-{run_id}.log"
@@ -149,7 +170,12 @@ def materialize_window(window: str, selection: str, out: TextIO = sys.stdout) ->
         contextlib.redirect_stderr(log),
     ):
         definitions = defs()
-        keys = dg.AssetSelection.from_string(selection).resolve(definitions.resolve_asset_graph())
+        try:
+            keys = dg.AssetSelection.from_string(selection).resolve(definitions.resolve_asset_graph())
+        except Exception as error:  # Dagster raises several types for a selection it cannot parse
+            raise OperatorError(f"--select {selection!r} is not an asset selection: {error}") from None
+        if not keys:
+            raise OperatorError(f"--select {selection!r} selects no asset of this graph")
         out.write(f"banking-dw: {len(keys)} assets, {first}...{last} ({days} day(s)), run {run_id[:8]}\n")
         out.flush()
         follower = RunFollower(instance, run_id, out, log)
@@ -188,7 +214,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("window", help="first...last day, both included (Dagster's range syntax), or one day")
     parser.add_argument("--select", default="*", help="asset selection (default: the whole graph)")
     arguments = parser.parse_args(argv)
-    return materialize_window(arguments.window, arguments.select)
+    try:
+        return materialize_window(arguments.window, arguments.select)
+    except OperatorError as error:
+        print(f"banking-dw: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

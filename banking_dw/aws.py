@@ -12,6 +12,8 @@ import os
 
 from dagster_aws.s3 import S3Resource
 
+from banking_dw.alerts.ledger import S3AlertLedger
+from banking_dw.alerts.sinks import AlertSinks
 from banking_dw.bronze.glue import GlueCatalog
 from banking_dw.landing.s3 import S3Lake
 
@@ -36,8 +38,8 @@ def set_only(**values: object) -> dict[str, object]:
     return {name: value for name, value in values.items() if value is not None}
 
 
-def aws_resources() -> dict[str, S3Lake | GlueCatalog]:
-    """{"lake": S3Lake, "catalog": GlueCatalog} from the environment as it is now."""
+def aws_resources() -> dict[str, S3Lake | GlueCatalog | AlertSinks]:
+    """{"lake": S3Lake, "catalog": GlueCatalog, "alert_sinks": AlertSinks} from the environment as it is now."""
     bucket = required("BANKING_DW_S3_BUCKET", "the S3 bucket the lake lands in (deploy/aws output BucketName)")
     # boto3 itself reads only AWS_DEFAULT_REGION; AWS_REGION is what most AWS runtimes set.
     region = optional("AWS_REGION") or optional("AWS_DEFAULT_REGION")
@@ -60,4 +62,6 @@ def aws_resources() -> dict[str, S3Lake | GlueCatalog]:
             crawl_timeout_seconds=float(timeout) if timeout else None,
         ),
     )
-    return {"lake": lake, "catalog": catalog}
+    # The alert ledger lives beside the lake's prefix, so the crawler never reads it.
+    alert_ledger = S3AlertLedger(s3=lake.s3, bucket=lake.bucket, kms_key_id=lake.kms_key_id)
+    return {"lake": lake, "catalog": catalog, "alert_sinks": AlertSinks(ledger=alert_ledger)}

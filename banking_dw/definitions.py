@@ -7,12 +7,13 @@ from datetime import timedelta
 import dagster as dg
 
 from banking_dw import settings
+from banking_dw.alerts.ledger import LocalAlertLedger
 from banking_dw.alerts.sensors import (
     alert_on_failed_checks_after_failure,
     alert_on_failed_checks_after_success,
 )
 from banking_dw.alerts.sinks import AlertSinks
-from banking_dw.bronze.assets import crawled_bronze_tables
+from banking_dw.bronze.assets import crawled_bronze_tables_for
 from banking_dw.bronze.resources import LocalCatalog
 from banking_dw.dbt.assets import dbt_models
 from banking_dw.dbt.resources import dbt_resource
@@ -34,13 +35,19 @@ def _with_freshness(spec: dg.AssetSpec) -> dg.AssetSpec:
 
 
 def target_resources(target: settings.Target) -> dict[str, object]:
-    """The lake, catalog and warehouse of a target; nothing else in the code knows the target."""
+    """The lake, catalog, warehouse and alert ledger of a target; nothing else in the code knows the target."""
     if target is settings.Target.AWS:
         from banking_dw.aws import aws_resources
 
         return {**aws_resources(), "warehouse": RedshiftWarehouse()}
+    # Both default to the data directory's lake, read when used, not here.
     warehouse, lake = DuckDBWarehouse(), LocalLake()
-    return {"warehouse": warehouse, "lake": lake, "catalog": LocalCatalog(warehouse=warehouse, lake=lake)}
+    return {
+        "warehouse": warehouse,
+        "lake": lake,
+        "catalog": LocalCatalog(warehouse=warehouse, lake=lake),
+        "alert_sinks": AlertSinks(ledger=LocalAlertLedger()),
+    }
 
 
 def target_executor(target: settings.Target) -> dg.ExecutorDefinition:
@@ -55,12 +62,13 @@ def target_executor(target: settings.Target) -> dg.ExecutorDefinition:
 @dg.definitions
 def defs() -> dg.Definitions:
     target = settings.target()
-    layers = [raw_csv_files, landed_objects, crawled_bronze_tables, dbt_models]
+    resources = target_resources(target)
+    layers = [raw_csv_files, landed_objects, crawled_bronze_tables_for(resources["catalog"].kind()), dbt_models]
     return dg.Definitions(
         assets=dg.map_asset_specs(_with_freshness, layers),
         executor=target_executor(target),
         jobs=[daily_warehouse_job],
         schedules=[daily_warehouse_schedule],
         sensors=[alert_on_failed_checks_after_success, alert_on_failed_checks_after_failure],
-        resources={**target_resources(target), "dbt": dbt_resource(), "alert_sinks": AlertSinks()},
+        resources={**resources, "dbt": dbt_resource()},
     )

@@ -1,16 +1,29 @@
 """Failed checks of a finished run reach the sinks once, saying what broke and where to look."""
 
+from __future__ import annotations
+
 import json
 import socket
 import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 
+import boto3
 import dagster as dg
 import pytest
 
 from banking_dw.alerts.evidence import dbt_test_evidence, failed_row_count, failing_rows_evidence
-from banking_dw.alerts.sensors import UI_BASE_URL_ENV, alert_on_failed_checks_after_success, failed_checks_of_run
-from banking_dw.alerts.sinks import WEBHOOK_ENV, AlertSinks, FailedCheck
+from banking_dw.alerts.ledger import LocalAlertLedger, S3AlertLedger
+from banking_dw.alerts.sensors import UI_BASE_URL_ENV, alert_on_failed_checks_after_success, check_evaluations_of_run
+from banking_dw.alerts.sinks import WEBHOOK_ENV, AlertSinks, FailedCheck, escape_for_slack
+from banking_dw.aws import aws_resources
+from banking_dw.dbt.project import dbt_project
+
+# Stands for the secret part of a real webhook URL: no log line may show it.
+TOKEN = "T0KEN5ecret"
 
 
 @dg.asset(
@@ -64,7 +77,9 @@ def test_a_failed_check_is_alerted_with_count_evidence_and_run_link(tmp_path, mo
     result = dg.materialize([ledger], instance=instance)
     run = instance.get_run_by_id(result.run_id)
 
-    [failure] = failed_checks_of_run(instance, run)
+    failures, passed = check_evaluations_of_run(instance, run)
+    assert passed == ["ledger|always_fine|"]
+    [failure] = failures
     assert (failure.asset_key, failure.check_name, failure.severity) == ("ledger", "totals_match", "WARN")
     assert failure.failed_row_count == 3
     assert failure.evidence == "/lake/ledger.csv"
@@ -72,21 +87,32 @@ def test_a_failed_check_is_alerted_with_count_evidence_and_run_link(tmp_path, mo
     for text in ("ledger: 3 rows off", "3 failing row(s)", "/lake/ledger.csv", failure.run_url):
         assert text in failure.message()
 
-    sinks = AlertSinks(jsonl_path=str(tmp_path / "alerts.jsonl"))
-    alert_on_failed_checks_after_success(_sensor_context(instance, result, sinks))
-    [line] = (tmp_path / "alerts.jsonl").read_text().splitlines()
+    sinks = AlertSinks(ledger=LocalAlertLedger(directory=str(tmp_path)))
+    # A resource with a nested resource is opened (and closed) with its context, as the daemon does.
+    with _sensor_context(instance, result, sinks) as context:
+        alert_on_failed_checks_after_success(context)
+    [line] = (tmp_path / "failed_checks.jsonl").read_text().splitlines()
     alert = json.loads(line)
     assert (alert["check_name"], alert["run_id"], alert["failed_row_count"]) == ("totals_match", result.run_id, 3)
 
 
 def test_the_same_failure_on_the_same_partition_is_alerted_once_until_it_passes(tmp_path):
-    sinks, log = AlertSinks(jsonl_path=str(tmp_path / "alerts.jsonl")), Log()
+    sinks, log = AlertSinks(ledger=LocalAlertLedger(directory=str(tmp_path))), Log()
     assert len(sinks.send([_failure()], log)) == 1
     assert sinks.send([_failure()], log) == []  # a retry failing the same way
     assert len(sinks.send([_failure(partition="2024-01-02")], log)) == 1  # another day is news
     sinks.send([], log, passed=[_failure().dedupe_key])  # fixed...
     assert len(sinks.send([_failure()], log)) == 1  # ...and broken again
-    assert len((tmp_path / "alerts.jsonl").read_text().splitlines()) == 3
+    assert len((tmp_path / "failed_checks.jsonl").read_text().splitlines()) == 3
+    assert json.loads((tmp_path / "alerted.json").read_text()) == [
+        f.dedupe_key for f in (_failure(), _failure(partition="2024-01-02"))
+    ]
+
+
+def test_the_local_ledger_defaults_to_the_data_directory(tmp_path, monkeypatch):
+    monkeypatch.setenv("BANKING_DW_DATA_DIR", str(tmp_path))
+    AlertSinks(ledger=LocalAlertLedger()).send([_failure()], Log())
+    assert sorted(p.name for p in (tmp_path / "alerts").iterdir()) == ["alerted.json", "failed_checks.jsonl"]
 
 
 def _free_port() -> int:
@@ -95,27 +121,51 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_the_webhook_receives_slack_blocks_with_a_text_fallback(tmp_path, monkeypatch):
-    received = []
+class Webhook:
+    """A local webhook endpoint that records what it is sent and answers `status`."""
 
-    class Hook(BaseHTTPRequestHandler):
-        def do_POST(self):
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(200)
-            self.end_headers()
+    def __init__(self) -> None:
+        self.received: list[dict] = []
+        self.status = 200
+        webhook = self
 
-        def log_message(self, *args):
-            pass
+        class Hook(BaseHTTPRequestHandler):
+            def do_POST(self):
+                webhook.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                self.send_response(webhook.status)
+                self.end_headers()
 
-    server = HTTPServer(("127.0.0.1", 0), Hook)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Hook)
+
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}/services/T0/B0/{TOKEN}"
+
+
+@pytest.fixture(autouse=True)
+def no_webhook(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A webhook set in the developer's shell must not receive the tests' alerts."""
+    monkeypatch.delenv(WEBHOOK_ENV, raising=False)
+
+
+@pytest.fixture
+def webhook() -> Iterator[Webhook]:
+    hook = Webhook()
+    thread = threading.Thread(target=hook.server.serve_forever, daemon=True)
     thread.start()
     try:
-        monkeypatch.setenv(WEBHOOK_ENV, f"http://127.0.0.1:{server.server_port}/hook")
-        AlertSinks(jsonl_path=str(tmp_path / "alerts.jsonl")).send([_failure()], Log())
+        yield hook
     finally:
-        server.shutdown()
-    [payload] = received
+        hook.server.shutdown()
+        hook.server.server_close()
+
+
+def test_the_webhook_receives_slack_blocks_with_a_text_fallback(tmp_path, monkeypatch, webhook):
+    monkeypatch.setenv(WEBHOOK_ENV, webhook.url())
+    AlertSinks(ledger=LocalAlertLedger(directory=str(tmp_path))).send([_failure()], Log())
+    [payload] = webhook.received
     assert "matches_contract" in payload["text"] and "2 failing row(s)" in payload["text"]
     assert payload["blocks"][0]["type"] == "header"
     fields = " ".join(f["text"] for f in payload["blocks"][1]["fields"])
@@ -124,14 +174,129 @@ def test_the_webhook_receives_slack_blocks_with_a_text_fallback(tmp_path, monkey
     assert any("select 1" in b.get("text", {}).get("text", "") for b in payload["blocks"][2:])
 
 
+def test_mentions_in_data_reach_slack_escaped_and_the_run_link_stays_a_link(tmp_path, monkeypatch, webhook):
+    monkeypatch.setenv(WEBHOOK_ENV, webhook.url())
+    failure = replace(
+        _failure(partition="<!here>"), description="<!channel> totals & counts differ, ask <@U123>", evidence="a > b"
+    )
+    AlertSinks(ledger=LocalAlertLedger(directory=str(tmp_path))).send([failure], Log())
+    [payload] = webhook.received
+    mrkdwn = [payload["text"]]
+    mrkdwn += [f["text"] for f in payload["blocks"][1]["fields"]]
+    mrkdwn += [b["text"]["text"] for b in payload["blocks"][2:]]
+    for text in mrkdwn:
+        for mention in ("<!channel>", "<@U123>", "<!here>"):
+            assert mention not in text
+    assert "&lt;!channel&gt; totals &amp; counts differ, ask &lt;@U123&gt;" in payload["blocks"][2]["text"]["text"]
+    assert "&lt;@U123&gt;" in payload["text"] and "*Partition*\n&lt;!here&gt;" in mrkdwn
+    assert payload["blocks"][3]["text"]["text"] == "```a &gt; b```"
+    assert "*Run*\n<http://ui/runs/run-1|run-1>" in mrkdwn
+    # The record keeps the data as it was.
+    assert payload["check"]["description"] == failure.description
+
+
+def test_a_cut_slack_text_never_ends_in_half_an_entity():
+    assert escape_for_slack("a<b", 3) == "a"
+    assert escape_for_slack("a<b", 5) == "a&lt;"
+    assert escape_for_slack("a & b", None) == "a &amp; b"
+
+
+@pytest.mark.parametrize(
+    "url_of, problem",
+    [
+        (lambda hook: f"hooks.slack.com/services/T0/B0/{TOKEN}", "is not an http(s) URL"),
+        (lambda hook: f"ftp://hooks.slack.com/services/T0/B0/{TOKEN}", "is not an http(s) URL"),
+        (lambda hook: f"http://127.0.0.1:{_free_port()}/services/T0/B0/{TOKEN}", "URLError (ConnectionRefusedError)"),
+        (lambda hook: hook.url(), "HTTP 500"),
+    ],
+    ids=["no scheme", "ftp", "closed port", "http 500"],
+)
+def test_a_bad_webhook_logs_one_line_without_its_url_and_raises_nothing(
+    tmp_path, monkeypatch, webhook, url_of: Callable[[Webhook], str], problem: str
+):
+    webhook.status = 500
+    url = url_of(webhook)
+    monkeypatch.setenv(WEBHOOK_ENV, url)
+    log = Log()
+    sent = AlertSinks(ledger=LocalAlertLedger(directory=str(tmp_path))).send([_failure()], log)
+    assert sent == [_failure()]
+    assert len((tmp_path / "failed_checks.jsonl").read_text().splitlines()) == 1
+    [line] = log.errors
+    assert WEBHOOK_ENV in line and problem in line and str(tmp_path / "failed_checks.jsonl") in line
+    assert "\n" not in line
+    for secret in (url, TOKEN, "hooks.slack.com", "127.0.0.1", "/services/"):
+        assert secret not in line
+
+
 def test_an_unreachable_webhook_does_not_lose_alerts(tmp_path, monkeypatch):
     monkeypatch.setenv(WEBHOOK_ENV, f"http://127.0.0.1:{_free_port()}/hook")
     log = Log()
-    AlertSinks(jsonl_path=str(tmp_path / "alerts.jsonl")).send(
+    AlertSinks(ledger=LocalAlertLedger(directory=str(tmp_path))).send(
         [_failure(asset=f"raw/table_{i}") for i in range(2)], log
     )
-    assert len((tmp_path / "alerts.jsonl").read_text().splitlines()) == 2
+    assert len((tmp_path / "failed_checks.jsonl").read_text().splitlines()) == 2
     assert len(log.errors) == 2 and all(WEBHOOK_ENV in e for e in log.errors)
+
+
+@pytest.fixture
+def s3_bucket(moto_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh bucket on the moto server, in the environment the aws target reads (as test_aws's)."""
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    monkeypatch.setenv("BANKING_DW_DATA_DIR", str(tmp_path / "data"))
+    bucket = f"banking-dw-alerts-{uuid.uuid4().hex[:12]}"
+    monkeypatch.setenv("BANKING_DW_S3_BUCKET", bucket)
+    monkeypatch.delenv("BANKING_DW_S3_KMS_KEY_ID", raising=False)
+    boto3.client("s3", region_name="eu-west-1").create_bucket(
+        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    yield bucket
+
+
+def _objects(bucket: str, prefix: str) -> dict[str, dict]:
+    s3 = boto3.client("s3", region_name="eu-west-1")
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
+    return {item["Key"]: s3.get_object(Bucket=bucket, Key=item["Key"]) for item in listed}
+
+
+def test_the_aws_target_keeps_its_alert_ledger_in_the_bucket_encrypted(s3_bucket, tmp_path):
+    sinks = aws_resources()["alert_sinks"]
+    assert isinstance(sinks, AlertSinks) and isinstance(sinks.ledger, S3AlertLedger)
+    log = Log()
+    assert len(sinks.send([_failure()], log)) == 1
+    assert sinks.send([_failure()], log) == []  # a retry failing the same way
+    assert len(sinks.send([_failure(partition="2024-01-02")], log)) == 1
+    sinks.send([], log, passed=[_failure().dedupe_key])
+    assert len(sinks.send([_failure()], log)) == 1
+
+    objects = _objects(s3_bucket, "_alerts/")
+    assert all(o["ServerSideEncryption"] == "AES256" for o in objects.values())
+    alerted = json.loads(objects.pop("_alerts/alerted.json")["Body"].read())
+    assert alerted == sorted(f.dedupe_key for f in (_failure(), _failure(partition="2024-01-02")))
+    # One object per batch, named so a listing reads in the order they were sent.
+    assert len(objects) == 3 and all(k.startswith("_alerts/failed_checks/") and k.endswith(".jsonl") for k in objects)
+    partitions = [json.loads(objects[key]["Body"].read())["partition"] for key in sorted(objects)]
+    assert partitions == ["2024-01-01", "2024-01-02", "2024-01-01"]
+    assert not (tmp_path / "data").exists()  # no local file on the aws target
+
+
+def test_the_s3_ledger_uses_the_kms_key_and_names_its_object_in_log_lines(s3_bucket, monkeypatch):
+    monkeypatch.setenv("BANKING_DW_S3_KMS_KEY_ID", "alias/banking-dw")
+    monkeypatch.setenv(WEBHOOK_ENV, "not a url")
+    ledger = aws_resources()["alert_sinks"].ledger
+    assert ledger.kms_key_id == "alias/banking-dw"
+    log = Log()
+    AlertSinks(ledger=ledger).send([_failure()], log)
+    [(key, stored)] = _objects(s3_bucket, "_alerts/failed_checks/").items()
+    assert (stored["ServerSideEncryption"], stored["SSEKMSKeyId"]) == ("aws:kms", "alias/banking-dw")
+    [line] = log.errors
+    assert line.endswith(f"alerts were written to s3://{s3_bucket}/{key} only")
 
 
 @pytest.mark.parametrize(
@@ -171,3 +336,9 @@ def test_a_dbt_test_points_at_its_stored_failures_or_its_definition(tmp_path):
     assert "dbt_project/tests/gold/singular.sql" in dbt_test_evidence("test.banking_dw.singular.2", manifest)
     assert dbt_test_evidence("test.banking_dw.gone.3", manifest) is None
     assert failing_rows_evidence({"failing_rows_query": "select 2"}) == "select 2"
+
+
+def test_a_dbt_test_is_looked_up_in_the_dbt_projects_own_manifest():
+    manifest = json.loads(dbt_project().manifest_path.read_text())
+    unique_id, node = next((k, n) for k, n in manifest["nodes"].items() if n["resource_type"] == "test")
+    assert node["name"] in failing_rows_evidence({"unique_id": unique_id})

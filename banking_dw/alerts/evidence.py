@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
-from banking_dw import settings
+from banking_dw.dbt.project import dbt_project
 
 ROW_COUNT_KEYS = ("dagster_dbt/failed_row_count", "failing_rows", "failures")
 EVIDENCE_KEYS = ("failing_rows_query", "failing_rows_file")
@@ -32,7 +32,7 @@ def failing_rows_evidence(metadata: Mapping[str, object]) -> str | None:
             return str(metadata[key])
     unique_id = metadata.get("unique_id")
     if isinstance(unique_id, str) and unique_id.startswith("test."):
-        return dbt_test_evidence(unique_id, settings.dbt_project_dir() / "target" / "manifest.json")
+        return dbt_test_evidence(unique_id, dbt_project().manifest_path)
     return None
 
 

@@ -8,7 +8,8 @@ import os
 import dagster as dg
 
 from banking_dw.alerts.evidence import failed_row_count, failing_rows_evidence
-from banking_dw.alerts.sinks import AlertSinks, FailedCheck, check_identity
+from banking_dw.alerts.ledger import FailedCheck, check_identity
+from banking_dw.alerts.sinks import AlertSinks
 
 UI_BASE_URL_ENV = "BANKING_DW_UI_BASE_URL"
 DEFAULT_UI_BASE_URL = "http://127.0.0.1:3000"
@@ -51,10 +52,6 @@ def check_evaluations_of_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -
             )
         )
     return failures, passed
-
-
-def failed_checks_of_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> list[FailedCheck]:
-    return check_evaluations_of_run(instance, run)[0]
 
 
 def _run_partitions(run: dg.DagsterRun) -> str | None:

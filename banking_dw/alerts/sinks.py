@@ -1,4 +1,4 @@
-"""Where failed-check alerts go: the log and a JSON-lines file always; a webhook when configured.
+"""Where failed-check alerts go: the log and the alert ledger always; a webhook when configured.
 
 A failure is alerted once per (asset, check, partition) until that check passes again there, so a
 retried or re-run partition that fails the same way does not page anyone twice.
@@ -6,73 +6,98 @@ retried or re-run partition that fails the same way does not page anyone twice.
 
 from __future__ import annotations
 
+import html
+import http.client
 import json
 import os
+import urllib.error
+import urllib.parse
 import urllib.request
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from collections.abc import Iterable
+from dataclasses import asdict
+from typing import Protocol
 
 import dagster as dg
 
-from banking_dw import settings
+from banking_dw.alerts.ledger import AlertLedger, FailedCheck
 
 WEBHOOK_ENV = "BANKING_DW_ALERT_WEBHOOK_URL"
 WEBHOOK_TIMEOUT_SECONDS = 10
+# Slack refuses a section text over 3000 characters; the margin leaves room for a code fence.
+SECTION_TEXT_LIMIT = 2900
+# Everything urllib raises for a bad URL, an unreachable host or a bad answer.
+WEBHOOK_ERRORS = (OSError, ValueError, http.client.HTTPException)
 
 
-@dataclass(frozen=True)
-class FailedCheck:
-    run_id: str
-    job_name: str
-    asset_key: str
-    check_name: str
-    severity: str
-    partition: str | None
-    description: str | None
-    failed_row_count: int | None = None
-    # The query or file that shows the failing rows.
-    evidence: str | None = None
-    run_url: str | None = None
+class AlertLog(Protocol):
+    """What the sinks use of a logger: a sensor's Dagster log, or a test's stand-in."""
 
-    @property
-    def dedupe_key(self) -> str:
-        return check_identity(self.asset_key, self.check_name, self.partition)
+    def warning(self, message: str) -> None: ...
 
-    def message(self) -> str:
-        where = f" [{self.partition}]" if self.partition else ""
-        rows = "" if self.failed_row_count is None else f", {self.failed_row_count} failing row(s)"
-        lines = [
-            f"{self.severity} check failed: {self.asset_key}{where} {self.check_name}{rows}"
-            + (f": {self.description}" if self.description else "")
-        ]
-        if self.evidence:
-            lines.append(f"rows: {self.evidence}")
-        lines.append(f"run: {self.run_url or self.run_id} (job {self.job_name})")
-        return "\n".join(lines)
-
-    def slack_payload(self) -> dict[str, object]:
-        """Block Kit for Slack; `text` stays as the fallback for notifications and other webhooks."""
-        fields = [
-            ("Asset", self.asset_key),
-            ("Check", self.check_name),
-            ("Partition", self.partition or "-"),
-            ("Severity", self.severity),
-            ("Failing rows", "-" if self.failed_row_count is None else str(self.failed_row_count)),
-            ("Run", f"<{self.run_url}|{self.run_id[:8]}>" if self.run_url else self.run_id),
-        ]
-        blocks: list[dict[str, object]] = [
-            {"type": "header", "text": {"type": "plain_text", "text": f"{self.severity}: {self.check_name} failed"}},
-            {"type": "section", "fields": [{"type": "mrkdwn", "text": f"*{k}*\n{v}"} for k, v in fields]},
-        ]
-        if self.description:
-            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": self.description[:2900]}})
-        if self.evidence:
-            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"```{self.evidence[:2900]}```"}})
-        return {"text": self.message(), "blocks": blocks, "check": asdict(self)}
+    def error(self, message: str) -> None: ...
 
 
-def check_identity(asset_key: str, check_name: str, partition: str | None) -> str:
-    return f"{asset_key}|{check_name}|{partition or ''}"
+def escape_for_slack(text: str, limit: int | None = None) -> str:
+    """Data as Slack mrkdwn shows it literally: `<!channel>` in a value must not ping anyone.
+
+    Cut to `limit` characters without splitting an entity."""
+    escaped = html.escape(text, quote=False)
+    if limit is None or len(escaped) <= limit:
+        return escaped
+    cut = escaped[:limit]
+    # Every `&` starts an entity; one without its `;` was split by the cut.
+    split = cut.rfind("&")
+    return cut[:split] if split != -1 and ";" not in cut[split:] else cut
+
+
+def slack_payload(failure: FailedCheck) -> dict[str, object]:
+    """Block Kit for Slack; `text` stays as the fallback for notifications and other webhooks."""
+    if failure.run_url:
+        run = f"<{escape_for_slack(failure.run_url)}|{escape_for_slack(failure.run_id[:8])}>"
+    else:
+        run = escape_for_slack(failure.run_id)
+    fields = [
+        ("Asset", escape_for_slack(failure.asset_key)),
+        ("Check", escape_for_slack(failure.check_name)),
+        ("Partition", escape_for_slack(failure.partition or "-")),
+        ("Severity", escape_for_slack(failure.severity)),
+        ("Failing rows", "-" if failure.failed_row_count is None else str(failure.failed_row_count)),
+        ("Run", run),
+    ]
+    blocks: list[dict[str, object]] = [
+        # plain_text is shown as is: no mention or link in it is ever parsed.
+        {"type": "header", "text": {"type": "plain_text", "text": f"{failure.severity}: {failure.check_name} failed"}},
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": f"*{k}*\n{v}"} for k, v in fields]},
+    ]
+    if failure.description:
+        text = escape_for_slack(failure.description, SECTION_TEXT_LIMIT)
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+    if failure.evidence:
+        text = f"```{escape_for_slack(failure.evidence, SECTION_TEXT_LIMIT)}```"
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+    return {"text": escape_for_slack(failure.message()), "blocks": blocks, "check": asdict(failure)}
+
+
+def webhook_url_problem(url: str) -> str | None:
+    """What makes `url` unusable as a webhook, worded without any part of it (it holds a token)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        return "is not a valid URL"
+    if parts.scheme not in ("http", "https"):
+        return "is not an http(s) URL"
+    if not parts.hostname:
+        return "has no host"
+    return None
+
+
+def describe_webhook_error(error: Exception) -> str:
+    """The kind of error and the HTTP status, never the message: urllib's messages may quote the URL."""
+    if isinstance(error, urllib.error.HTTPError):
+        return f"HTTP {error.code}"
+    if isinstance(error, urllib.error.URLError) and isinstance(error.reason, BaseException):
+        return f"{type(error).__name__} ({type(error.reason).__name__})"
+    return type(error).__name__
 
 
 class AlertSinks(dg.ConfigurableResource):
@@ -82,55 +107,42 @@ class AlertSinks(dg.ConfigurableResource):
     never stored in config.
     """
 
-    jsonl_path: str | None = None
+    ledger: AlertLedger
 
-    def alert_file(self) -> Path:
-        return Path(self.jsonl_path) if self.jsonl_path else settings.data_dir() / "alerts" / "failed_checks.jsonl"
-
-    def ledger_file(self) -> Path:
-        return self.alert_file().with_name("alerted.json")
-
-    def send(self, failures: list[FailedCheck], log, passed: list[str] = ()) -> list[FailedCheck]:
+    def send(self, failures: list[FailedCheck], log: AlertLog, passed: Iterable[str] = ()) -> list[FailedCheck]:
         """Alert the failures not alerted yet; forget the checks that `passed` (identities).
 
         Returns the failures that were sent.
         """
-        alerted = self._read_ledger()
+        alerted = self.ledger.alerted()
         alerted.difference_update(passed)
         new = [f for f in failures if f.dedupe_key not in alerted]
         if new:
-            path = self.alert_file()
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("a", encoding="utf-8") as handle:
-                for failure in new:
-                    log.warning(failure.message())
-                    handle.write(json.dumps(asdict(failure), sort_keys=True) + "\n")
-            self._post_to_webhook(new, log)
+            for failure in new:
+                log.warning(failure.message())
+            record = self.ledger.append(new)
+            self._post_to_webhook(new, log, record)
         alerted.update(f.dedupe_key for f in new)
-        self._write_ledger(alerted)
+        self.ledger.record_alerted(alerted)
         return new
 
-    def _post_to_webhook(self, failures: list[FailedCheck], log) -> None:
-        webhook = os.environ.get(WEBHOOK_ENV)
+    def _post_to_webhook(self, failures: list[FailedCheck], log: AlertLog, record: str) -> None:
+        webhook = os.environ.get(WEBHOOK_ENV, "").strip()
         if not webhook:
             return
+        problem = webhook_url_problem(webhook)
+        if problem:
+            log.error(f"{WEBHOOK_ENV} {problem}; alerts were written to {record} only")
+            return
         for failure in failures:
-            # One unreachable webhook must not cost the other alerts; they are on file anyway.
+            # One unreachable webhook must not cost the other alerts; they are on record anyway.
             try:
-                _post_json(webhook, failure.slack_payload())
-            except OSError as error:
-                log.error(f"webhook {WEBHOOK_ENV} failed for {failure.asset_key} {failure.check_name}: {error}")
-
-    def _read_ledger(self) -> set[str]:
-        path = self.ledger_file()
-        return set(json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else set()
-
-    def _write_ledger(self, alerted: set[str]) -> None:
-        path = self.ledger_file()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        staging = path.with_suffix(".tmp")
-        staging.write_text(json.dumps(sorted(alerted), indent=1), encoding="utf-8")
-        os.replace(staging, path)
+                _post_json(webhook, slack_payload(failure))
+            except WEBHOOK_ERRORS as error:
+                log.error(
+                    f"{WEBHOOK_ENV} failed for {failure.asset_key} {failure.check_name}: "
+                    f"{describe_webhook_error(error)}; the alert is in {record}"
+                )
 
 
 def _post_json(url: str, payload: dict[str, object]) -> None:

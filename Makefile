@@ -57,12 +57,14 @@ test-fast: install
 	$(BIN)/pytest -m "not slow"
 
 # Python style (ruff), the dbt project's SQL (sqlfluff, dbt templater, so it needs a warehouse
-# file to compile against: an empty one in a temporary folder), the CloudFormation template.
+# file to compile against: an empty one in a temporary folder), the CloudFormation template
+# (cfn-lint, and checkov from an environment of its own: its pins clash with the project's).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	cd dbt_project && BANKING_DW_WAREHOUSE_PATH=$$(mktemp -d)/lint.duckdb $(BIN)/sqlfluff lint --processes 2 .
 	$(BIN)/cfn-lint deploy/aws/banking_dw.yaml
+	bash scripts/checkov.sh
 
 benchmark: install
 	$(BIN)/python scripts/benchmark_generate.py

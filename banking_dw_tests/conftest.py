@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -15,6 +14,7 @@ import pytest
 from filelock import FileLock
 
 from banking_dw.generator import Scale, generate_day
+from banking_dw.warehouse import DuckDBWarehouse
 
 # The moto S3/Glue server fixture, for the aws target's tests.
 pytest_plugins = ["banking_dw_tests.moto_server"]
@@ -104,7 +104,8 @@ def copy_data_dir(source: Path, target: Path, *, warehouse: bool = True) -> Path
 
 
 def query(data_dir: Path, sql: str, params: Iterable[object] = ()) -> pd.DataFrame:
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as connection:
+    warehouse = DuckDBWarehouse(path=str(data_dir / "warehouse.duckdb"), lake_root=str(data_dir / "lake"))
+    with warehouse.connect(read_only=True) as connection:
         return connection.execute(sql, list(params)).df()
 
 

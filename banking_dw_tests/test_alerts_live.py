@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from banking_dw.alerts.sinks import WEBHOOK_ENV
-from banking_dw.generator import csv_path
+from banking_dw.layout import csv_path
 
 from .conftest import materialize, query, warehouse_environment
 from .live_dagster import AssetNode, LiveDagster, live_dagster

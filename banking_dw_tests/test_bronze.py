@@ -3,13 +3,15 @@
 from datetime import date
 from pathlib import Path
 
-import duckdb
+import dagster as dg
 import pytest
 
-from banking_dw.bronze.checks import COLUMNS_MATCH, PARTITIONS_VISIBLE, ROW_COUNT_MATCHES, verify_bronze
+from banking_dw.bronze.checks import COLUMNS_MATCH, PARTITIONS_VISIBLE, ROW_COUNT_MATCHES_LANDED, verify_bronze
 from banking_dw.bronze.resources import LocalCatalog
 from banking_dw.contracts import contract
-from banking_dw.landing.resources import LocalLake, object_key
+from banking_dw.csv_io import count_rows
+from banking_dw.landing.resources import Delivery, LocalLake, file_md5
+from banking_dw.layout import object_key
 from banking_dw.warehouse import DuckDBWarehouse
 
 LOANS = contract("fact_loans")
@@ -18,15 +20,25 @@ JAN_1, JAN_2, JAN_3 = date(2024, 1, 1), date(2024, 1, 2), date(2024, 1, 3)
 
 
 def _catalog(tmp_path: Path) -> LocalCatalog:
+    lake = LocalLake(root=str(tmp_path / "lake"))
     return LocalCatalog(
-        warehouse=DuckDBWarehouse(path=str(tmp_path / "warehouse.duckdb")), lake=LocalLake(root=str(tmp_path / "lake"))
+        warehouse=DuckDBWarehouse(path=str(tmp_path / "warehouse.duckdb"), lake_root=lake.root), lake=lake
     )
 
 
-def _land(catalog: LocalCatalog, day: date, text: str, newline: str = "\n") -> None:
-    path = catalog.lake.local_path(object_key(LOANS, day))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text.replace("\n", newline).encode())
+def _land(catalog: LocalCatalog, day: date, text: str | bytes, newline: str = "\n") -> None:
+    """Publish `text` as the day's fact_loans object, as landing does."""
+    data = text if isinstance(text, bytes) else text.replace("\n", newline).encode()
+    source = catalog.lake.root_path().parent / f"source-{day}.csv"
+    source.parent.mkdir(parents=True, exist_ok=True)
+    source.write_bytes(data)
+    delivery = Delivery(LOANS.name, source, count_rows([data]), len(data), file_md5(source))
+    catalog.lake.publish_day(day, [delivery], print)
+
+
+def _verify(catalog: LocalCatalog, days: list[date]):
+    manifests = {day: catalog.lake.manifest(day) for day in days}
+    return {o.name: o for o in verify_bronze(LOANS, days, catalog, manifests, catalog.lake)}
 
 
 def test_malformed_rows_stay_readable_and_every_row_is_counted(tmp_path):
@@ -35,10 +47,10 @@ def test_malformed_rows_stay_readable_and_every_row_is_counted(tmp_path):
     _land(catalog, JAN_2, HEADER + '4,1,1,20240102,5.00,"Pending",surplus\n', newline="\r\n")
     catalog.crawl([LOANS], [JAN_1, JAN_2])
 
-    outcomes = {o.name: o for o in verify_bronze(LOANS, [JAN_1, JAN_2], catalog, catalog.lake)}
+    outcomes = _verify(catalog, [JAN_1, JAN_2])
     assert all(o.passed for o in outcomes.values()), {k: o.description for k, o in outcomes.items()}
-    assert outcomes[ROW_COUNT_MATCHES].metadata["rows"] == {"2024-01-01": 3, "2024-01-02": 1}
-    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as connection:
+    assert outcomes[ROW_COUNT_MATCHES_LANDED].metadata["rows"] == {"2024-01-01": 3, "2024-01-02": 1}
+    with catalog.warehouse.connect(read_only=True) as connection:
         rows = connection.execute(
             "select loan_fact_id, loan_amount, loan_status from dev_bronze.fact_loans order by 1"
         ).fetchall()
@@ -50,12 +62,12 @@ def test_a_day_that_never_landed_fails_visibility_and_count_by_name(tmp_path):
     _land(catalog, JAN_1, HEADER + '1,1,1,20240101,5.00,"Approved"\n')
     catalog.crawl([LOANS], [JAN_1])
 
-    outcomes = {o.name: o for o in verify_bronze(LOANS, [JAN_1, JAN_3], catalog, catalog.lake)}
+    outcomes = _verify(catalog, [JAN_1, JAN_3])
     assert outcomes[COLUMNS_MATCH].passed
     assert not outcomes[PARTITIONS_VISIBLE].passed
     assert "2024-01-03" in outcomes[PARTITIONS_VISIBLE].description
-    assert not outcomes[ROW_COUNT_MATCHES].passed
-    assert "2024-01-03: bronze 0 vs landed nothing" in outcomes[ROW_COUNT_MATCHES].description
+    assert not outcomes[ROW_COUNT_MATCHES_LANDED].passed
+    assert "2024-01-03: bronze 0 vs landed nothing" in outcomes[ROW_COUNT_MATCHES_LANDED].description
 
 
 def test_an_object_whose_columns_are_reordered_fails_the_column_check(tmp_path):
@@ -64,7 +76,7 @@ def test_an_object_whose_columns_are_reordered_fails_the_column_check(tmp_path):
     swapped = "loan_id,loan_fact_id,customer_id,date_id,loan_amount,loan_status\n"
     _land(catalog, JAN_2, swapped + '1,2,1,20240102,5.00,"Approved"\n')
     catalog.crawl([LOANS], [JAN_1, JAN_2])
-    outcome = {o.name: o for o in verify_bronze(LOANS, [JAN_1, JAN_2], catalog, catalog.lake)}[COLUMNS_MATCH]
+    outcome = _verify(catalog, [JAN_1, JAN_2])[COLUMNS_MATCH]
     assert not outcome.passed
     assert "2024-01-02: object header ['loan_id', 'loan_fact_id'" in outcome.description
     assert "2024-01-01" not in outcome.description
@@ -73,15 +85,15 @@ def test_an_object_whose_columns_are_reordered_fails_the_column_check(tmp_path):
 def test_checking_a_table_the_catalog_does_not_have_fails_every_check(tmp_path):
     catalog = _catalog(tmp_path)
     assert catalog.columns(LOANS) == ()
-    outcomes = verify_bronze(LOANS, [JAN_1], catalog, catalog.lake)
+    outcomes = _verify(catalog, [JAN_1]).values()
     assert [o.passed for o in outcomes] == [False, False, False]
     assert all("not in the catalog" in o.description for o in outcomes)
 
 
-def test_crawling_a_day_with_no_object_names_the_day_and_says_to_land_it_first(tmp_path):
+def test_crawling_a_day_that_is_not_published_names_the_day_and_says_to_land_it_first(tmp_path):
     catalog = _catalog(tmp_path)
     _land(catalog, JAN_1, HEADER + '1,1,1,20240101,5.00,"Approved"\n')
-    with pytest.raises(FileNotFoundError, match="fact_loans on 2024-01-02; land it first"):
+    with pytest.raises(dg.Failure, match="fact_loans is not published in the lake for 2024-01-02; land it first"):
         catalog.crawl([LOANS], [JAN_1, JAN_2])
 
 
@@ -97,13 +109,46 @@ def test_the_catalog_reports_columns_partitions_and_rows_of_the_days_asked(tmp_p
 
 def test_a_byte_order_mark_is_read_as_part_of_nothing(tmp_path):
     catalog = _catalog(tmp_path)
-    path = catalog.lake.local_path(object_key(LOANS, JAN_1))
-    path.parent.mkdir(parents=True)
-    path.write_bytes(b"\xef\xbb\xbf" + (HEADER + '1,1,1,20240101,5.00,"Approved"\n').encode())
+    _land(catalog, JAN_1, b"\xef\xbb\xbf" + (HEADER + '1,1,1,20240101,5.00,"Approved"\n').encode())
     catalog.crawl([LOANS], [JAN_1])
-    outcomes = {o.name: o for o in verify_bronze(LOANS, [JAN_1], catalog, catalog.lake)}
+    outcomes = _verify(catalog, [JAN_1])
     assert all(o.passed for o in outcomes.values()), {k: o.description for k, o in outcomes.items()}
-    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as connection:
+    with catalog.warehouse.connect(read_only=True) as connection:
         assert connection.execute("select loan_fact_id, loan_status from dev_bronze.fact_loans").fetchall() == [
             ("1", "Approved")
         ]
+
+
+def test_a_moved_data_folder_reads_its_own_lake(tmp_path):
+    catalog = _catalog(tmp_path / "before")
+    _land(catalog, JAN_1, HEADER + '1,1,1,20240101,5.00,"Approved"\n')
+    catalog.crawl([LOANS], [JAN_1])
+    (tmp_path / "before").rename(tmp_path / "after")
+
+    moved = _catalog(tmp_path / "after")
+    assert moved.row_counts(LOANS, [JAN_1]) == {JAN_1: 1}
+    assert all(o.passed for o in _verify(moved, [JAN_1]).values())
+
+
+def test_a_day_shows_only_once_its_manifest_names_the_table(tmp_path):
+    catalog = _catalog(tmp_path)
+    _land(catalog, JAN_1, HEADER + '1,1,1,20240101,5.00,"Approved"\n')
+    catalog.crawl([LOANS], [JAN_1])
+    unpublished = catalog.lake.local_path(object_key(LOANS.name, JAN_2))
+    unpublished.parent.mkdir(parents=True)
+    unpublished.write_text(HEADER + '2,1,1,20240102,5.00,"Approved"\n')
+
+    assert catalog.row_counts(LOANS, [JAN_1, JAN_2]) == {JAN_1: 1, JAN_2: 0}
+    assert not _verify(catalog, [JAN_2])[PARTITIONS_VISIBLE].passed
+    _land(catalog, JAN_2, HEADER + '2,1,1,20240102,5.00,"Approved"\n')
+    assert catalog.row_counts(LOANS, [JAN_1, JAN_2]) == {JAN_1: 1, JAN_2: 1}
+    assert all(o.passed for o in _verify(catalog, [JAN_1, JAN_2]).values())
+
+
+def test_an_empty_day_of_an_event_table_is_visible_with_no_rows(tmp_path):
+    catalog = _catalog(tmp_path)
+    _land(catalog, JAN_1, HEADER)
+    catalog.crawl([LOANS], [JAN_1])
+    outcomes = _verify(catalog, [JAN_1])
+    assert all(o.passed for o in outcomes.values()), {k: o.description for k, o in outcomes.items()}
+    assert outcomes[ROW_COUNT_MATCHES_LANDED].metadata["rows"] == {"2024-01-01": 0}

@@ -151,3 +151,19 @@ def test_a_run_killed_during_dbt_heals_on_the_next_run(crash_site, built, window
     assert [f"{e.asset_key.to_user_string()}:{e.check_name}" for e in evaluations if not e.passed] == []
     # The same window built undisturbed (conftest's `built`): the crash left nothing behind.
     assert gold_digest(data_dir) == gold_digest(built[0])
+
+
+def test_two_runs_of_the_same_window_at_once_both_succeed_with_clean_gold(crash_site, built, window, tmp_path):
+    """Both generate, land and publish the same days side by side (unique staging, one publisher
+    at a time), then take turns at the warehouse; neither sees the other's half-written file."""
+    _, data_dir, env, _ = crash_site
+    logs = [tmp_path / f"run-{n}.log" for n in (1, 2)]
+    runs = [start_process(materialize_command(*window), env, log, settings.repository_root()) for log in logs]
+    try:
+        returncodes = [run.wait(timeout=2 * RERUN_TIMEOUT_SECONDS) for run in runs]
+    finally:
+        for run in runs:
+            stop_process(run)
+    assert returncodes == [0, 0], "\n".join(log_tail(log, 25) for log in logs)
+    assert gold_digest(data_dir) == gold_digest(built[0])
+    assert gold_digest(data_dir, "dev_reports") == gold_digest(built[0], "dev_reports")

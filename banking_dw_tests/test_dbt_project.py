@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from banking_dw.contracts import CALENDAR_TYPES, CONTRACTS, VALUE_PATTERNS, contract
+from banking_dw.contracts import CONTRACTS, contract
 from banking_dw.dbt.args import window_environment
 from banking_dw.dbt.project import dbt_project
 from banking_dw.partitions import DayWindow
+from banking_dw.value_rules import CALENDAR_TYPES, VALUE_PATTERNS
 
 # Builds warehouses with dbt: `make test` runs it, `make test-fast` does not.
 pytestmark = pytest.mark.slow
@@ -108,6 +109,16 @@ def test_contract_vars_equal_the_contract():
                 item["allowed_values"] = list(col.allowed_values)
             if col.references:
                 item["references"] = f"{col.references[0]}.{col.references[1]}"
+            if col.sign:
+                item["sign"] = col.sign.name.lower()
+            if col.max_length:
+                item["max_length"] = col.max_length
+            if col.earliest:
+                item["earliest"] = col.earliest
+            if col.not_after_extract_day:
+                item["not_after_extract_day"] = True
+            if col.personal:
+                item["personal"] = True
             expected.append(item)
         assert entry["columns"] == expected, c.name
 

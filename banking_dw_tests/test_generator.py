@@ -20,7 +20,6 @@ from banking_dw import contracts
 from banking_dw.generator import (
     Scale,
     csv_bytes,
-    csv_path,
     expected_row_range,
     generate_day,
     generate_reference_tables,
@@ -30,6 +29,7 @@ from banking_dw.generator import (
 from banking_dw.generator.arrow_columns import ARROW_TYPES
 from banking_dw.generator.calendar import CALENDAR_END, CALENDAR_START
 from banking_dw.generator.pools import pools
+from banking_dw.layout import csv_path
 
 SMALL = Scale(transactions_per_day=400, seed=7)
 FIRST = date(2024, 2, 20)

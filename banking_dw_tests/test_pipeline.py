@@ -11,7 +11,7 @@ import pytest
 
 from banking_dw.contracts import TABLE_NAMES, contract
 from banking_dw.dbt.project import dbt_project
-from banking_dw.generator import csv_path
+from banking_dw.layout import csv_path
 from banking_dw.reports.__main__ import REPORTS_SCHEMA, report_names
 
 from .conftest import copy_data_dir, failed_checks, materialize, query, warehouse_environment

@@ -1,5 +1,6 @@
 """The CSV checks catch what they claim to, and name the table, partition, column and row."""
 
+import gzip
 from datetime import date
 from pathlib import Path
 
@@ -316,3 +317,15 @@ def test_an_unreadable_day_does_not_hide_a_bad_value_on_another_day_of_the_batch
     assert not contract_outcome.passed
     assert "2024-01-01: header" in contract_outcome.description
     assert contract_outcome.metadata["bad_values_by_column"] == {"transaction_amount": 1}
+
+
+@pytest.mark.parametrize(
+    "data", [gzip.compress(b"a,b\n1,2\n"), bytes(range(256)) * 4, "loan_fact_id\nCaf\xe9\n".encode("latin-1")]
+)
+def test_a_file_that_is_not_csv_text_fails_every_check_by_day_instead_of_crashing(tmp_path, data):
+    path = tmp_path / "fact_loans.csv"
+    path.write_bytes(data)
+    files = WindowFiles(contract("fact_loans"), {date(2024, 1, 1): path})
+    outcomes = evaluate(files, lambda day: (0, 10), lambda name, days: WindowFiles(contract(name), {}))
+    assert outcomes and not any(o.passed for o in outcomes)
+    assert all("2024-01-01: not readable as CSV text" in o.description for o in outcomes)

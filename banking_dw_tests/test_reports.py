@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from banking_dw.generator import csv_path
+from banking_dw.layout import csv_path
 
 from .conftest import query
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from banking_dw.warehouse import DuckDBWarehouse, WarehouseBusy
+from banking_dw.locks import LockTimeout
+from banking_dw.warehouse import DuckDBWarehouse
 
 HOLDER = textwrap.dedent(
     """
@@ -38,7 +39,7 @@ def test_a_second_writer_waits_naming_the_holder_then_gives_up(tmp_path):
         waiting: list[str] = []
         started = time.monotonic()
         with (
-            pytest.raises(WarehouseBusy) as raised,
+            pytest.raises(LockTimeout) as raised,
             DuckDBWarehouse(path=str(database), lock_timeout_seconds=1.5).exclusive_writer("run-two", waiting.append),
         ):
             pytest.fail("entered while another process held the warehouse")
@@ -80,7 +81,7 @@ def test_the_writer_also_waits_for_duckdbs_own_lock(tmp_path):
         assert orphan.stdout.readline().strip() == "open"
         waiting: list[str] = []
         with (
-            pytest.raises(WarehouseBusy, match="still locked by another DuckDB process"),
+            pytest.raises(LockTimeout, match="still locked by another DuckDB process"),
             DuckDBWarehouse(path=str(database), lock_timeout_seconds=1).exclusive_writer("run-two", waiting.append),
         ):
             pytest.fail("entered while DuckDB's file was locked")

@@ -14,7 +14,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 # The window `make run` materialises: first day ... last day, both included (Dagster's range syntax).
 RUN_WINDOW ?= 2024-01-01...2024-01-07
 
-.PHONY: install run dev test test-fast lint benchmark clean
+.PHONY: install contract run dev test test-fast lint benchmark clean
 
 install: $(INSTALLED) $(MANIFEST)
 
@@ -28,6 +28,12 @@ $(INSTALLED): setup.py pyproject.toml
 $(MANIFEST): $(INSTALLED) $(DBT_SOURCES)
 	cd dbt_project && $(BIN)/dbt parse --quiet --profiles-dir .
 	touch $@
+
+# Every dbt file that only restates banking_dw/contracts.py (the sources, silver's and the quarantine's
+# models and YAML, gold's YAML): written from it, never by hand; a test fails when one differs.
+contract: $(INSTALLED)
+	$(BIN)/python -m banking_dw.dbt.contract_files
+	cd dbt_project && $(BIN)/dbt parse --quiet --profiles-dir .
 
 $(DAGSTER_HOME)/dagster.yaml: deploy/dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
@@ -43,10 +49,10 @@ dev: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -m banking_dw.definitions
 
 # Modules spread over workers, each module on one worker (--dist loadfile) so its fixtures are
-# built once. Three on two cores: the slow suites mostly wait on dbt and live Dagster processes
-# (measured: 11.4 min with three workers, 12.9 with four; docs/benchmarks.md). The slow modules
-# start in conftest.py's order (SLOW_MODULES_FIRST): by default xdist starts with the modules that
-# have the most tests, which are the quick ones, and a long suite then runs alone at the end.
+# built once. Three on two cores, since the slow suites mostly wait on dbt and live Dagster
+# processes (docs/benchmarks.md compares worker counts). The slow modules start in conftest.py's
+# order (SLOW_MODULES_FIRST): by default xdist starts with the modules that have the most tests,
+# which are the quick ones, and a long suite then runs alone at the end.
 TEST_WORKERS ?= 3
 test: install
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
@@ -56,12 +62,14 @@ test: install
 test-fast: install
 	$(BIN)/pytest -m "not slow"
 
-# Python style (ruff), the dbt project's SQL (sqlfluff, dbt templater, so it needs a warehouse
-# file to compile against: an empty one in a temporary folder), the CloudFormation template
-# (cfn-lint, and checkov from an environment of its own: its pins clash with the project's).
+# Python style (ruff), the architecture's import contracts (import-linter, .importlinter), the dbt
+# project's SQL (sqlfluff, dbt templater, so it needs a warehouse file to compile against: an empty
+# one in a temporary folder), the CloudFormation template (cfn-lint, and checkov from an
+# environment of its own: its pins clash with the project's).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache --no-logo
 	cd dbt_project && BANKING_DW_WAREHOUSE_PATH=$$(mktemp -d)/lint.duckdb $(BIN)/sqlfluff lint --processes 2 .
 	$(BIN)/cfn-lint deploy/aws/banking_dw.yaml
 	bash scripts/checkov.sh

@@ -5,7 +5,6 @@ setup(
     version="0.1.0",
     description="A simulated retail bank's medallion warehouse as Dagster assets and dbt models.",
     packages=find_packages(exclude=["banking_dw_tests"]),
-    package_data={"banking_dw": ["reports/sql/*.sql"]},
     python_requires=">=3.11,<3.14",
     install_requires=[
         # dagster-* libraries are released in lockstep: 1.13.N pairs with 0.29.N, exactly.
@@ -51,6 +50,8 @@ setup(
             "pgserver==0.1.4",
             # `make lint`: exact pins, since every release adds rules and would fail unchanged code.
             "ruff==0.17.6",
+            # States the architecture as import contracts (.importlinter); exact pin, like ruff's.
+            "import-linter==2.16",
             # 4.4.0 is the newest sqlfluff with a matching dbt templater (which renders refs, macros
             # and vars as dbt does); it needs click < 8.5, which dbt-core and dagster accept.
             "sqlfluff==4.4.0",

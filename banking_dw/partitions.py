@@ -1,7 +1,7 @@
 """The daily partitioning shared by every asset of the graph, and window arithmetic over it.
 
-Windows are half-open, [start, end), everywhere: in Python, in the bronze/landing paths and in the
-dbt vars, so a day is never counted twice at a boundary.
+Windows are half-open, [start, end), everywhere: in Python and in the environment the dbt models
+read their window from (banking_dw/dbt/args.py), so a day is never counted twice at a boundary.
 """
 
 from __future__ import annotations
@@ -45,9 +45,6 @@ class DayWindow:
 
     def __len__(self) -> int:
         return (self.end - self.start).days
-
-    def dbt_vars(self) -> dict[str, str]:
-        return {"min_date": self.start.isoformat(), "max_date": self.end.isoformat()}
 
 
 def parse_partition_key(key: str) -> date:

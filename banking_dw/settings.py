@@ -7,7 +7,6 @@ from enum import Enum
 from pathlib import Path
 
 PROJECT_ROOT_ENV = "BANKING_DW_PROJECT_ROOT"
-LAKE_PREFIX = "banking-data"
 
 
 class Target(str, Enum):
@@ -49,3 +48,26 @@ def data_dir() -> Path:
 
 def warehouse_path() -> Path:
     return data_dir() / "warehouse.duckdb"
+
+
+def lake_dir() -> Path:
+    """The local target's lake, which its DuckDB warehouse's bronze views read."""
+    return data_dir() / "lake"
+
+
+# DuckDB holds at most this much memory per process (the warehouse through dbt, the raw checks) and
+# spills the rest to disk, so a day of any size fits the machine; the default leaves room for the
+# Python process beside it on a small machine.
+DUCKDB_MEMORY_LIMIT_ENV = "BANKING_DW_DUCKDB_MEMORY_LIMIT"
+DEFAULT_DUCKDB_MEMORY_LIMIT = "2GB"
+
+
+def duckdb_memory_limit() -> str:
+    return os.environ.get(DUCKDB_MEMORY_LIMIT_ENV, "").strip() or DEFAULT_DUCKDB_MEMORY_LIMIT
+
+
+def duckdb_spill_dir() -> Path:
+    """Where DuckDB spills what does not fit its memory limit: BANKING_DW_DUCKDB_SPILL_DIR, or a
+    folder in the data directory."""
+    configured = os.environ.get("BANKING_DW_DUCKDB_SPILL_DIR", "").strip()
+    return Path(configured).expanduser() if configured else data_dir() / ".duckdb_spill"

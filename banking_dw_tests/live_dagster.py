@@ -30,7 +30,7 @@ import yaml
 
 from banking_dw import settings
 
-from .conftest import TEST_SEED, TEST_TRANSACTIONS_PER_DAY
+from .support import TEST_SEED, TEST_TRANSACTIONS_PER_DAY
 
 VENV_BIN = Path(sys.executable).parent
 CODE_LOCATION_MODULE = "banking_dw.definitions"

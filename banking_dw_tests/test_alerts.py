@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import boto3
@@ -16,11 +14,13 @@ import dagster as dg
 import pytest
 
 from banking_dw.alerts.evidence import dbt_test_evidence, failed_row_count, failing_rows_evidence
-from banking_dw.alerts.ledger import LocalAlertLedger, S3AlertLedger
+from banking_dw.alerts.local_ledger import LocalAlertLedger
+from banking_dw.alerts.s3_ledger import S3AlertLedger
 from banking_dw.alerts.sensors import UI_BASE_URL_ENV, alert_on_failed_checks_after_success, check_evaluations_of_run
 from banking_dw.alerts.sinks import WEBHOOK_ENV, AlertSinks, FailedCheck, escape_for_slack
-from banking_dw.aws import aws_resources
 from banking_dw.dbt.project import dbt_project
+from banking_dw.targets.aws import aws_resources
+from banking_dw_tests.support import Webhook, running_webhook, set_required_aws_settings, use_moto
 
 # Stands for the secret part of a real webhook URL: no log line may show it.
 TOKEN = "T0KEN5ecret"
@@ -121,29 +121,6 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-class Webhook:
-    """A local webhook endpoint that records what it is sent and answers `status`."""
-
-    def __init__(self) -> None:
-        self.received: list[dict] = []
-        self.status = 200
-        webhook = self
-
-        class Hook(BaseHTTPRequestHandler):
-            def do_POST(self):
-                webhook.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-                self.send_response(webhook.status)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Hook)
-
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}/services/T0/B0/{TOKEN}"
-
-
 @pytest.fixture(autouse=True)
 def no_webhook(monkeypatch: pytest.MonkeyPatch) -> None:
     """A webhook set in the developer's shell must not receive the tests' alerts."""
@@ -152,18 +129,12 @@ def no_webhook(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def webhook() -> Iterator[Webhook]:
-    hook = Webhook()
-    thread = threading.Thread(target=hook.server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with running_webhook(f"/services/T0/B0/{TOKEN}") as hook:
         yield hook
-    finally:
-        hook.server.shutdown()
-        hook.server.server_close()
 
 
 def test_the_webhook_receives_slack_blocks_with_a_text_fallback(tmp_path, monkeypatch, webhook):
-    monkeypatch.setenv(WEBHOOK_ENV, webhook.url())
+    monkeypatch.setenv(WEBHOOK_ENV, webhook.url)
     AlertSinks(ledger=LocalAlertLedger(directory=str(tmp_path))).send([_failure()], Log())
     [payload] = webhook.received
     assert "matches_contract" in payload["text"] and "2 failing row(s)" in payload["text"]
@@ -175,7 +146,7 @@ def test_the_webhook_receives_slack_blocks_with_a_text_fallback(tmp_path, monkey
 
 
 def test_mentions_in_data_reach_slack_escaped_and_the_run_link_stays_a_link(tmp_path, monkeypatch, webhook):
-    monkeypatch.setenv(WEBHOOK_ENV, webhook.url())
+    monkeypatch.setenv(WEBHOOK_ENV, webhook.url)
     failure = replace(
         _failure(partition="<!here>"), description="<!channel> totals & counts differ, ask <@U123>", evidence="a > b"
     )
@@ -207,7 +178,7 @@ def test_a_cut_slack_text_never_ends_in_half_an_entity():
         (lambda hook: f"hooks.slack.com/services/T0/B0/{TOKEN}", "is not an http(s) URL"),
         (lambda hook: f"ftp://hooks.slack.com/services/T0/B0/{TOKEN}", "is not an http(s) URL"),
         (lambda hook: f"http://127.0.0.1:{_free_port()}/services/T0/B0/{TOKEN}", "URLError (ConnectionRefusedError)"),
-        (lambda hook: hook.url(), "HTTP 500"),
+        (lambda hook: hook.url, "HTTP 500"),
     ],
     ids=["no scheme", "ftp", "closed port", "http 500"],
 )
@@ -241,18 +212,10 @@ def test_an_unreachable_webhook_does_not_lose_alerts(tmp_path, monkeypatch):
 @pytest.fixture
 def s3_bucket(moto_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A fresh bucket on the moto server, in the environment the aws target reads (as test_aws's)."""
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.setenv(name, "testing")
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
-    monkeypatch.setenv("AWS_REGION", "eu-west-1")
-    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    use_moto(monkeypatch, moto_endpoint, tmp_path)
     monkeypatch.setenv("BANKING_DW_DATA_DIR", str(tmp_path / "data"))
     bucket = f"banking-dw-alerts-{uuid.uuid4().hex[:12]}"
-    monkeypatch.setenv("BANKING_DW_S3_BUCKET", bucket)
-    monkeypatch.delenv("BANKING_DW_S3_KMS_KEY_ID", raising=False)
+    set_required_aws_settings(monkeypatch, BANKING_DW_S3_BUCKET=bucket, BANKING_DW_S3_KMS_KEY_ID="alias/banking-dw")
     boto3.client("s3", region_name="eu-west-1").create_bucket(
         Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
     )
@@ -265,8 +228,14 @@ def _objects(bucket: str, prefix: str) -> dict[str, dict]:
     return {item["Key"]: s3.get_object(Bucket=bucket, Key=item["Key"]) for item in listed}
 
 
+def _aws_alert_sinks() -> AlertSinks:
+    """The aws target's sinks opened as a sensor opens them, their settings read from the environment."""
+    with dg.build_resources({"alert_sinks": aws_resources().alert_sinks}) as opened:
+        return opened.alert_sinks
+
+
 def test_the_aws_target_keeps_its_alert_ledger_in_the_bucket_encrypted(s3_bucket, tmp_path):
-    sinks = aws_resources()["alert_sinks"]
+    sinks = _aws_alert_sinks()
     assert isinstance(sinks, AlertSinks) and isinstance(sinks.ledger, S3AlertLedger)
     log = Log()
     assert len(sinks.send([_failure()], log)) == 1
@@ -276,7 +245,9 @@ def test_the_aws_target_keeps_its_alert_ledger_in_the_bucket_encrypted(s3_bucket
     assert len(sinks.send([_failure()], log)) == 1
 
     objects = _objects(s3_bucket, "_alerts/")
-    assert all(o["ServerSideEncryption"] == "AES256" for o in objects.values())
+    assert all(
+        (o["ServerSideEncryption"], o["SSEKMSKeyId"]) == ("aws:kms", "alias/banking-dw") for o in objects.values()
+    )
     alerted = json.loads(objects.pop("_alerts/alerted.json")["Body"].read())
     assert alerted == sorted(f.dedupe_key for f in (_failure(), _failure(partition="2024-01-02")))
     # One object per batch, named so a listing reads in the order they were sent.
@@ -286,15 +257,11 @@ def test_the_aws_target_keeps_its_alert_ledger_in_the_bucket_encrypted(s3_bucket
     assert not (tmp_path / "data").exists()  # no local file on the aws target
 
 
-def test_the_s3_ledger_uses_the_kms_key_and_names_its_object_in_log_lines(s3_bucket, monkeypatch):
-    monkeypatch.setenv("BANKING_DW_S3_KMS_KEY_ID", "alias/banking-dw")
+def test_the_s3_ledger_names_its_object_in_log_lines(s3_bucket, monkeypatch):
     monkeypatch.setenv(WEBHOOK_ENV, "not a url")
-    ledger = aws_resources()["alert_sinks"].ledger
-    assert ledger.kms_key_id == "alias/banking-dw"
     log = Log()
-    AlertSinks(ledger=ledger).send([_failure()], log)
-    [(key, stored)] = _objects(s3_bucket, "_alerts/failed_checks/").items()
-    assert (stored["ServerSideEncryption"], stored["SSEKMSKeyId"]) == ("aws:kms", "alias/banking-dw")
+    _aws_alert_sinks().send([_failure()], log)
+    [key] = _objects(s3_bucket, "_alerts/failed_checks/")
     [line] = log.errors
     assert line.endswith(f"alerts were written to s3://{s3_bucket}/{key} only")
 

@@ -27,7 +27,6 @@ import pytest
 import yaml
 from botocore.config import Config
 
-from banking_dw.aws import MissingSetting, aws_resources
 from banking_dw.bronze.checks import COLUMNS_MATCH, PARTITIONS_VISIBLE, ROW_COUNT_MATCHES_LANDED, verify_bronze
 from banking_dw.bronze.glue import (
     CRAWLER_CONFIGURATION,
@@ -58,8 +57,11 @@ from banking_dw.layout import (
     rejected_key,
     table_prefix,
 )
+from banking_dw.redshift_warehouse import RedshiftWarehouse
 from banking_dw.settings import repository_root
+from banking_dw.targets.aws import REQUIRED, MissingSetting, aws_resources
 from banking_dw_tests.moto_server import set_crawl_progression
+from banking_dw_tests.support import set_required_aws_settings, use_moto
 
 TEMPLATE = repository_root() / "deploy" / "aws" / "banking_dw.yaml"
 DAYS = [date(2024, 1, 1), date(2024, 1, 2)]
@@ -74,23 +76,18 @@ S3_WRITES = frozenset({"PutObject", "CreateMultipartUpload", "CopyObject", "Dele
 def aws_env(moto_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The environment a deployment sets, pointed at moto; fresh names so no test sees another's."""
     suffix = uuid.uuid4().hex[:12]
-    # No developer's ~/.aws profile or real credentials may leak into the tests.
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
-    monkeypatch.setenv("AWS_REGION", "eu-west-1")
-    # moto answers 500 for what it does not implement: fail at once rather than retry for seconds.
-    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    monkeypatch.setenv("BANKING_DW_S3_BUCKET", f"banking-dw-{suffix}")
+    use_moto(monkeypatch, moto_endpoint, tmp_path)
     monkeypatch.setenv("BANKING_DW_GLUE_DATABASE", f"bronze_{suffix}")
     monkeypatch.setenv("BANKING_DW_GLUE_CRAWLER", f"crawler_{suffix}")
     monkeypatch.setenv("BANKING_DW_GLUE_CRAWLER_ROLE_ARN", FAKE_ROLE)
-    for name in ("BANKING_DW_S3_PREFIX", "BANKING_DW_S3_KMS_KEY_ID", "BANKING_DW_GLUE_CRAWLER_TIMEOUT_SECONDS"):
+    for name in (
+        "BANKING_DW_S3_PREFIX",
+        "BANKING_DW_GLUE_CRAWLER_TIMEOUT_SECONDS",
+        "BANKING_DW_GLUE_SECURITY_CONFIGURATION",
+    ):
         monkeypatch.delenv(name, raising=False)
+    key_id = client("kms").create_key(Description="banking-dw lake")["KeyMetadata"]["KeyId"]
+    set_required_aws_settings(monkeypatch, BANKING_DW_S3_BUCKET=f"banking-dw-{suffix}", BANKING_DW_S3_KMS_KEY_ID=key_id)
     set_crawl_progression(moto_endpoint, {"progression": "immediate"})
     client("s3").create_bucket(
         Bucket=os.environ["BANKING_DW_S3_BUCKET"], CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
@@ -105,10 +102,16 @@ def client(service: str):
 
 
 def lake_and_catalog() -> tuple[S3Lake, GlueCatalog]:
-    resources = aws_resources()
-    lake, catalog = resources["lake"], resources["catalog"]
+    """The target's lake and catalog opened as a run opens them, their settings read from the environment."""
+    target = aws_resources()
+    with dg.build_resources({"lake": target.lake, "catalog": target.catalog}) as opened:
+        lake, catalog = opened.lake, opened.catalog
     assert isinstance(lake, S3Lake) and isinstance(catalog, GlueCatalog)
     return lake, catalog
+
+
+def kms_key_id() -> str:
+    return os.environ["BANKING_DW_S3_KMS_KEY_ID"]
 
 
 def md5_of(data: bytes) -> str:
@@ -198,7 +201,7 @@ def enable_versioning() -> None:
 # --- the lake ------------------------------------------------------------------------------
 
 
-def test_landed_object_has_its_key_md5_metadata_and_sse_s3(aws_env: str, tmp_path: Path) -> None:
+def test_landed_object_has_its_key_md5_metadata_and_the_kms_key(aws_env: str, tmp_path: Path) -> None:
     lake, _ = lake_and_catalog()
     source = write_csv(tmp_path, CHANNELS, DAYS[0], sample_rows(CHANNELS, 3))
     data = source.read_bytes()
@@ -209,7 +212,7 @@ def test_landed_object_has_its_key_md5_metadata_and_sse_s3(aws_env: str, tmp_pat
 
     bucket = os.environ["BANKING_DW_S3_BUCKET"]
     stored = head("banking-data/dim_channels/dt=2024-01-01/dim_channels.csv")
-    assert stored["ServerSideEncryption"] == "AES256"
+    assert stored["ServerSideEncryption"] == "aws:kms" and stored["SSEKMSKeyId"].endswith(kms_key_id())
     assert stored["Metadata"]["md5"] == md5_of(data)
     assert stored["ContentLength"] == len(data)
     assert landed.uri == f"s3://{bucket}/banking-data/dim_channels/dt=2024-01-01/dim_channels.csv"
@@ -228,9 +231,10 @@ def test_landed_object_has_its_key_md5_metadata_and_sse_s3(aws_env: str, tmp_pat
     lake.delete(key)  # deleting what is not there is no error
 
 
-def test_kms_key_and_prefix_from_the_environment(aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    key_id = client("kms").create_key(Description="banking-dw lake")["KeyMetadata"]["KeyId"]
-    monkeypatch.setenv("BANKING_DW_S3_KMS_KEY_ID", key_id)
+def test_the_prefix_from_the_environment_and_every_object_under_the_kms_key(
+    aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key_id = kms_key_id()
     monkeypatch.setenv("BANKING_DW_S3_PREFIX", "prod/banking")
     lake, _ = lake_and_catalog()
     source = write_csv(tmp_path, CHANNELS, DAYS[0], sample_rows(CHANNELS, 1))
@@ -263,7 +267,7 @@ def test_a_days_manifest_lands_under_the_prefix_listing_every_table_as_the_bank_
 
     s3, bucket = client("s3"), os.environ["BANKING_DW_S3_BUCKET"]
     stored = s3.get_object(Bucket=bucket, Key="prod/banking/_manifests/dt=2024-01-01.json")
-    assert stored["ServerSideEncryption"] == "AES256"
+    assert stored["ServerSideEncryption"] == "aws:kms"
     rows = {CHANNELS: 3, TRANSACTIONS: 5}
     assert json.loads(stored["Body"].read()) == {
         "day": "2024-01-01",
@@ -425,7 +429,7 @@ def test_crawl_creates_tables_and_partitions_equal_to_the_contract(aws_env: str,
     lake, catalog = lake_and_catalog()
     land(lake, tmp_path, [CHANNELS, TRANSACTIONS], {DAYS[0]: 3, DAYS[1]: 5})
 
-    catalog.crawl([CHANNELS, TRANSACTIONS], DAYS)
+    catalog.register([CHANNELS, TRANSACTIONS], DAYS)
 
     glue = client("glue")
     database, bucket = os.environ["BANKING_DW_GLUE_DATABASE"], os.environ["BANKING_DW_S3_BUCKET"]
@@ -456,7 +460,7 @@ def test_crawl_creates_tables_and_partitions_equal_to_the_contract(aws_env: str,
 def test_crawl_again_changes_nothing_and_repairs_a_moved_partition(aws_env: str, tmp_path: Path) -> None:
     lake, catalog = lake_and_catalog()
     land(lake, tmp_path, [CHANNELS], {DAYS[0]: 2})
-    catalog.crawl([CHANNELS], DAYS[:1])
+    catalog.register([CHANNELS], DAYS[:1])
     glue, database = client("glue"), os.environ["BANKING_DW_GLUE_DATABASE"]
     version = glue.get_table(DatabaseName=database, Name=CHANNELS.name)["Table"]["VersionId"]
     moved = glue.get_partition(DatabaseName=database, TableName=CHANNELS.name, PartitionValues=["2024-01-01"])
@@ -468,7 +472,7 @@ def test_crawl_again_changes_nothing_and_repairs_a_moved_partition(aws_env: str,
         PartitionInput={"Values": ["2024-01-01"], "StorageDescriptor": wrong},
     )
 
-    catalog.crawl([CHANNELS], DAYS[:1])
+    catalog.register([CHANNELS], DAYS[:1])
 
     assert glue.get_table(DatabaseName=database, Name=CHANNELS.name)["Table"]["VersionId"] == version
     partition = glue.get_partition(DatabaseName=database, TableName=CHANNELS.name, PartitionValues=["2024-01-01"])
@@ -478,7 +482,7 @@ def test_crawl_again_changes_nothing_and_repairs_a_moved_partition(aws_env: str,
 def test_a_table_changed_by_hand_is_put_back_to_the_contract(aws_env: str, tmp_path: Path) -> None:
     lake, catalog = lake_and_catalog()
     land(lake, tmp_path, [CHANNELS], {DAYS[0]: 2})
-    catalog.crawl([CHANNELS], DAYS[:1])
+    catalog.register([CHANNELS], DAYS[:1])
     glue, database = client("glue"), os.environ["BANKING_DW_GLUE_DATABASE"]
     table = glue.get_table(DatabaseName=database, Name=CHANNELS.name)["Table"]
     inferred = [{"Name": c["Name"], "Type": "bigint"} for c in table["StorageDescriptor"]["Columns"]]
@@ -492,7 +496,7 @@ def test_a_table_changed_by_hand_is_put_back_to_the_contract(aws_env: str, tmp_p
         },
     )
 
-    catalog.crawl([CHANNELS], DAYS[:1])
+    catalog.register([CHANNELS], DAYS[:1])
 
     columns = glue.get_table(DatabaseName=database, Name=CHANNELS.name)["Table"]["StorageDescriptor"]["Columns"]
     assert {c["Type"] for c in columns} == {"string"}
@@ -516,7 +520,7 @@ def test_crawl_of_a_day_not_published_fails_naming_table_and_day_before_touching
     lake.put(source, object_key(CHANNELS.name, DAYS[1]), md5_of(source.read_bytes()))
 
     with pytest.raises(dg.Failure) as raised:
-        catalog.crawl([TRANSACTIONS, CHANNELS], DAYS)
+        catalog.register([TRANSACTIONS, CHANNELS], DAYS)
 
     message = str(raised.value)
     assert "dim_channels is not published in the lake for 2024-01-02" in message
@@ -524,14 +528,14 @@ def test_crawl_of_a_day_not_published_fails_naming_table_and_day_before_touching
     assert catalog.columns(CHANNELS) == () and catalog.columns(TRANSACTIONS) == ()
     # A day of which nothing was ever landed is named the same way.
     with pytest.raises(dg.Failure, match="fact_transactions is not published in the lake for 2024-01-03"):
-        catalog.crawl([TRANSACTIONS], [date(2024, 1, 3)])
+        catalog.register([TRANSACTIONS], [date(2024, 1, 3)])
     assert catalog.columns(TRANSACTIONS) == ()
 
 
 def test_checks_on_s3_pass_and_catch_an_object_replaced_behind_the_manifest(aws_env: str, tmp_path: Path) -> None:
     lake, catalog = lake_and_catalog()
     manifests = land(lake, tmp_path, [CHANNELS], {DAYS[0]: 2, DAYS[1]: 3})
-    catalog.crawl([CHANNELS], DAYS)
+    catalog.register([CHANNELS], DAYS)
     audits = {day: audit_file(csv_file(tmp_path, CHANNELS, day), CHANNELS) for day in DAYS}
 
     outcomes = verify_landed(CHANNELS, audits, manifests, lake) + verify_bronze(
@@ -570,17 +574,21 @@ def test_checks_on_s3_pass_and_catch_an_object_replaced_behind_the_manifest(aws_
     assert "2024-01-01" not in failed[ROW_COUNT_MATCHES_LANDED]
 
 
-def test_crawler_is_created_with_a_log_only_policy_and_runs_to_completion(aws_env: str, tmp_path: Path) -> None:
+def test_crawler_is_created_with_a_log_only_policy_and_runs_to_completion(
+    aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BANKING_DW_GLUE_SECURITY_CONFIGURATION", "banking-dw-encrypted")
     lake, catalog = lake_and_catalog()
     land(lake, tmp_path, [CHANNELS], {DAYS[0]: 1})
 
-    catalog.crawl([CHANNELS], DAYS[:1])
+    catalog.register([CHANNELS], DAYS[:1])
 
     crawler = client("glue").get_crawler(Name=os.environ["BANKING_DW_GLUE_CRAWLER"])["Crawler"]
     assert crawler["State"] == "READY"
     assert crawler["LastCrawl"]["Status"] == "COMPLETED"  # moto's word for Glue's SUCCEEDED
     assert crawler["SchemaChangePolicy"] == SCHEMA_CHANGE_POLICY
     assert crawler["Role"] == FAKE_ROLE
+    assert crawler["CrawlerSecurityConfiguration"] == "banking-dw-encrypted"
     assert crawler["Targets"]["CatalogTargets"] == [
         {"DatabaseName": os.environ["BANKING_DW_GLUE_DATABASE"], "Tables": sorted(c.name for c in CONTRACTS)}
     ]
@@ -595,7 +603,7 @@ def test_a_crawler_that_never_finishes_times_out_naming_it(
     land(lake, tmp_path, [CHANNELS], {DAYS[0]: 1})
 
     with pytest.raises(CrawlerError) as raised:
-        catalog.crawl([CHANNELS], DAYS[:1])
+        catalog.register([CHANNELS], DAYS[:1])
 
     message = str(raised.value)
     assert os.environ["BANKING_DW_GLUE_CRAWLER"] in message
@@ -603,7 +611,7 @@ def test_a_crawler_that_never_finishes_times_out_naming_it(
 
     # The crawl it left running makes the next crawl fail at once, saying so.
     with pytest.raises(CrawlerError, match="already running another crawl"):
-        catalog.crawl([CHANNELS], DAYS[:1])
+        catalog.register([CHANNELS], DAYS[:1])
 
 
 def test_an_existing_crawler_that_could_rewrite_columns_is_refused(aws_env: str, tmp_path: Path) -> None:
@@ -616,7 +624,7 @@ def test_an_existing_crawler_that_could_rewrite_columns_is_refused(aws_env: str,
         SchemaChangePolicy={"UpdateBehavior": "UPDATE_IN_DATABASE", "DeleteBehavior": "DEPRECATE_IN_DATABASE"},
     )
     with pytest.raises(CrawlerError, match="could rewrite or drop the contract's tables"):
-        catalog.crawl([CHANNELS], DAYS[:1])
+        catalog.register([CHANNELS], DAYS[:1])
 
 
 def test_a_failed_or_cancelled_last_crawl_fails_with_its_message() -> None:
@@ -642,9 +650,10 @@ def test_resources_work_inside_a_dagster_run(aws_env: str, tmp_path: Path) -> No
     def landed_and_crawled(lake: LakeResource, catalog: CatalogResource) -> None:
         injected.extend([lake, catalog])
         lake.publish_day(DAYS[0], [delivery(source, CHANNELS)], quiet)
-        catalog.crawl([CHANNELS], DAYS[:1])
+        catalog.register([CHANNELS], DAYS[:1])
 
-    result = dg.materialize([landed_and_crawled], resources=aws_resources())
+    target = aws_resources()
+    result = dg.materialize([landed_and_crawled], resources={"lake": target.lake, "catalog": target.catalog})
 
     assert result.success
     assert [type(resource) for resource in injected] == [S3Lake, GlueCatalog]
@@ -653,13 +662,15 @@ def test_resources_work_inside_a_dagster_run(aws_env: str, tmp_path: Path) -> No
     assert catalog.row_counts(CHANNELS, DAYS[:1]) == {DAYS[0]: 2}
 
 
-def test_the_aws_graph_differs_from_the_local_one_only_in_the_bronze_kinds(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_aws_graph_differs_from_the_local_one_only_in_the_catalog_and_warehouse_kinds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from banking_dw.definitions import defs
 
     monkeypatch.delenv("BANKING_DW_TARGET", raising=False)
     local = defs().resolve_asset_graph()
     monkeypatch.setenv("BANKING_DW_TARGET", "aws")
-    monkeypatch.setenv("BANKING_DW_S3_BUCKET", "bank-lake")
+    set_required_aws_settings(monkeypatch)
     aws = defs().resolve_asset_graph()
 
     def shape(graph: Any, key: dg.AssetKey) -> tuple[object, ...]:
@@ -676,15 +687,56 @@ def test_the_aws_graph_differs_from_the_local_one_only_in_the_bronze_kinds(monke
         for key in local.get_all_asset_keys()
         if local.get(key).kinds != aws.get(key).kinds
     }
-    assert differing == {bronze_key(t.name): ({"duckdb"}, {"glue"}) for t in CONTRACTS}
+    bronze = {bronze_key(t.name) for t in CONTRACTS}
+    assert {key: differing[key] for key in bronze} == dict.fromkeys(bronze, ({"duckdb"}, {"glue"}))
+    models = {key for key in local.get_all_asset_keys() if key.path[0] in ("silver", "gold", "reports")}
+    assert {key: differing[key] for key in differing.keys() - bronze} == dict.fromkeys(
+        models, ({"dbt", "duckdb"}, {"dbt", "redshift"})
+    )
 
 
-def test_missing_bucket_fails_with_one_line_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("BANKING_DW_S3_BUCKET", raising=False)
+def test_missing_settings_fail_with_one_line_naming_each(monkeypatch: pytest.MonkeyPatch) -> None:
+    set_required_aws_settings(monkeypatch)
+    monkeypatch.delenv("BANKING_DW_S3_BUCKET")
+    monkeypatch.setenv("REDSHIFT_PASSWORD", " ")
     with pytest.raises(MissingSetting) as raised:
         aws_resources()
     message = str(raised.value)
-    assert "BANKING_DW_S3_BUCKET" in message and "\n" not in message
+    assert message.startswith("BANKING_DW_S3_BUCKET is not set: ") and "\n" not in message
+    assert "; REDSHIFT_PASSWORD is not set: " in message
+    assert "BANKING_DW_S3_KMS_KEY_ID" not in message
+
+
+def test_the_warehouse_reaches_redshift_with_its_own_settings_over_verified_tls(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    set_required_aws_settings(monkeypatch, REDSHIFT_HOST="redshift.example", REDSHIFT_PASSWORD="s3cret")
+    monkeypatch.setenv("BANKING_DW_GLUE_DATABASE", "bronze_prod")
+    with dg.build_resources({"warehouse": aws_resources().warehouse}) as opened:
+        warehouse = opened.warehouse
+    assert isinstance(warehouse, RedshiftWarehouse)
+    # dbt's profile reads these: the warehouse is the one place they come from.
+    environment = warehouse.dbt_environment()
+    assert (environment["REDSHIFT_HOST"], environment["REDSHIFT_PORT"]) == ("redshift.example", "5439")
+    assert environment["REDSHIFT_PASSWORD"] == "s3cret"
+    assert environment["BANKING_DW_GLUE_DATABASE"] == "bronze_prod"
+    assert (warehouse.kind(), warehouse.dbt_target()) == ("redshift", "aws")
+
+    connected: list[dict[str, object]] = []
+
+    class Refused(Exception):
+        pass
+
+    def connect(**arguments: object) -> None:
+        connected.append(arguments)
+        raise Refused
+
+    monkeypatch.setattr("redshift_connector.connect", connect)
+    with pytest.raises(Refused):
+        warehouse.query("select 1")
+    [arguments] = connected
+    assert arguments["host"] == "redshift.example" and arguments["port"] == 5439
+    assert (arguments["ssl"], arguments["sslmode"]) == (True, "verify-full")
 
 
 # --- infrastructure as code ----------------------------------------------------------------
@@ -727,6 +779,7 @@ def test_cloudformation_crawler_and_outputs_match_the_code() -> None:
         "BANKING_DW_GLUE_DATABASE",
         "BANKING_DW_GLUE_CRAWLER",
         "BANKING_DW_GLUE_CRAWLER_ROLE_ARN",
+        "BANKING_DW_GLUE_SECURITY_CONFIGURATION",
         "BANKING_DW_REDSHIFT_IAM_ROLE_ARN",
         "AWS_REGION",
         "REDSHIFT_HOST",
@@ -739,14 +792,14 @@ def test_cloudformation_crawler_and_outputs_match_the_code() -> None:
 
 # --- a real account (opt-in) ---------------------------------------------------------------
 
-SMOKE_VARIABLES = ("BANKING_DW_S3_BUCKET", "BANKING_DW_GLUE_CRAWLER_ROLE_ARN")
+SMOKE_VARIABLES = (*REQUIRED, "BANKING_DW_GLUE_CRAWLER_ROLE_ARN")
 
 
 @pytest.mark.skipif(
     os.environ.get("BANKING_DW_AWS_SMOKE") != "1" or not all(os.environ.get(v) for v in SMOKE_VARIABLES),
     reason="against a real AWS account: set BANKING_DW_AWS_SMOKE=1, AWS credentials and AWS_REGION, and the"
-    " deploy/aws stack's outputs BANKING_DW_S3_BUCKET and BANKING_DW_GLUE_CRAWLER_ROLE_ARN (optionally"
-    " BANKING_DW_S3_PREFIX, BANKING_DW_GLUE_DATABASE, BANKING_DW_GLUE_CRAWLER)",
+    f" deploy/aws stack's outputs {', '.join(SMOKE_VARIABLES)} (optionally BANKING_DW_S3_PREFIX,"
+    " BANKING_DW_GLUE_DATABASE, BANKING_DW_GLUE_CRAWLER)",
 )
 def test_smoke_land_and_crawl_on_a_real_account(tmp_path: Path) -> None:
     """One small day of one table, landed, crawled by the real crawler and read back, then removed."""
@@ -760,7 +813,7 @@ def test_smoke_land_and_crawl_on_a_real_account(tmp_path: Path) -> None:
             assert lake.publish_day(day, [delivery(source, CHANNELS)], quiet) == published
         assert writes == []
 
-        catalog.crawl([CHANNELS], [day])
+        catalog.register([CHANNELS], [day])
 
         assert catalog.columns(CHANNELS) == (*CHANNELS.column_names, "dt")
         assert catalog.partitions(CHANNELS, [day]) == {day}
@@ -828,7 +881,7 @@ def test_a_published_object_gone_from_the_bucket_fails_the_bronze_check_instead_
 ) -> None:
     lake, catalog = lake_and_catalog()
     manifests = land(lake, tmp_path, [CHANNELS], {DAYS[0]: 2})
-    catalog.crawl([CHANNELS], DAYS[:1])
+    catalog.register([CHANNELS], DAYS[:1])
     lake.delete(object_key(CHANNELS.name, DAYS[0]))
 
     # Spectrum reads nothing from a partition whose folder is empty.

@@ -1,4 +1,4 @@
-"""The crawl exposes what landed, keeps malformed rows readable, and its checks say what is missing."""
+"""The bronze step exposes what landed, keeps malformed rows readable, and its checks say what is missing."""
 
 from datetime import date
 from pathlib import Path
@@ -7,12 +7,13 @@ import dagster as dg
 import pytest
 
 from banking_dw.bronze.checks import COLUMNS_MATCH, PARTITIONS_VISIBLE, ROW_COUNT_MATCHES_LANDED, verify_bronze
-from banking_dw.bronze.resources import LocalCatalog
+from banking_dw.bronze.duckdb_views import LocalCatalog
 from banking_dw.contracts import contract
 from banking_dw.csv_io import count_rows
-from banking_dw.landing.resources import Delivery, LocalLake, file_md5
+from banking_dw.duckdb_warehouse import DuckDBWarehouse
+from banking_dw.landing.local_lake import LocalLake
+from banking_dw.landing.resources import Delivery, file_md5
 from banking_dw.layout import object_key
-from banking_dw.warehouse import DuckDBWarehouse
 
 LOANS = contract("fact_loans")
 HEADER = "loan_fact_id,loan_id,customer_id,date_id,loan_amount,loan_status\n"
@@ -45,7 +46,7 @@ def test_malformed_rows_stay_readable_and_every_row_is_counted(tmp_path):
     catalog = _catalog(tmp_path)
     _land(catalog, JAN_1, HEADER + '1,1,1,20240101,5.00,"Approved"\n2,1,1,20240101,abc,"Approved"\n3,1,1\n')
     _land(catalog, JAN_2, HEADER + '4,1,1,20240102,5.00,"Pending",surplus\n', newline="\r\n")
-    catalog.crawl([LOANS], [JAN_1, JAN_2])
+    catalog.register([LOANS], [JAN_1, JAN_2])
 
     outcomes = _verify(catalog, [JAN_1, JAN_2])
     assert all(o.passed for o in outcomes.values()), {k: o.description for k, o in outcomes.items()}
@@ -60,7 +61,7 @@ def test_malformed_rows_stay_readable_and_every_row_is_counted(tmp_path):
 def test_a_day_that_never_landed_fails_visibility_and_count_by_name(tmp_path):
     catalog = _catalog(tmp_path)
     _land(catalog, JAN_1, HEADER + '1,1,1,20240101,5.00,"Approved"\n')
-    catalog.crawl([LOANS], [JAN_1])
+    catalog.register([LOANS], [JAN_1])
 
     outcomes = _verify(catalog, [JAN_1, JAN_3])
     assert outcomes[COLUMNS_MATCH].passed
@@ -75,7 +76,7 @@ def test_an_object_whose_columns_are_reordered_fails_the_column_check(tmp_path):
     _land(catalog, JAN_1, HEADER + '1,1,1,20240101,5.00,"Approved"\n')
     swapped = "loan_id,loan_fact_id,customer_id,date_id,loan_amount,loan_status\n"
     _land(catalog, JAN_2, swapped + '1,2,1,20240102,5.00,"Approved"\n')
-    catalog.crawl([LOANS], [JAN_1, JAN_2])
+    catalog.register([LOANS], [JAN_1, JAN_2])
     outcome = _verify(catalog, [JAN_1, JAN_2])[COLUMNS_MATCH]
     assert not outcome.passed
     assert "2024-01-02: object header ['loan_id', 'loan_fact_id'" in outcome.description
@@ -90,18 +91,18 @@ def test_checking_a_table_the_catalog_does_not_have_fails_every_check(tmp_path):
     assert all("not in the catalog" in o.description for o in outcomes)
 
 
-def test_crawling_a_day_that_is_not_published_names_the_day_and_says_to_land_it_first(tmp_path):
+def test_registering_a_day_that_is_not_published_names_the_day_and_says_to_land_it_first(tmp_path):
     catalog = _catalog(tmp_path)
     _land(catalog, JAN_1, HEADER + '1,1,1,20240101,5.00,"Approved"\n')
     with pytest.raises(dg.Failure, match="fact_loans is not published in the lake for 2024-01-02; land it first"):
-        catalog.crawl([LOANS], [JAN_1, JAN_2])
+        catalog.register([LOANS], [JAN_1, JAN_2])
 
 
 def test_the_catalog_reports_columns_partitions_and_rows_of_the_days_asked(tmp_path):
     catalog = _catalog(tmp_path)
     _land(catalog, JAN_1, HEADER + '1,1,1,20240101,5.00,"Approved"\n2,1,1,20240101,6.00,"Pending"\n')
     _land(catalog, JAN_2, HEADER + '3,1,1,20240102,5.00,"Approved"\n')
-    catalog.crawl([LOANS], [JAN_1, JAN_2])
+    catalog.register([LOANS], [JAN_1, JAN_2])
     assert catalog.columns(LOANS) == (*LOANS.column_names, "dt")
     assert catalog.partitions(LOANS, [JAN_1, JAN_3]) == {JAN_1}
     assert catalog.row_counts(LOANS, [JAN_1, JAN_2, JAN_3]) == {JAN_1: 2, JAN_2: 1, JAN_3: 0}
@@ -110,7 +111,7 @@ def test_the_catalog_reports_columns_partitions_and_rows_of_the_days_asked(tmp_p
 def test_a_byte_order_mark_is_read_as_part_of_nothing(tmp_path):
     catalog = _catalog(tmp_path)
     _land(catalog, JAN_1, b"\xef\xbb\xbf" + (HEADER + '1,1,1,20240101,5.00,"Approved"\n').encode())
-    catalog.crawl([LOANS], [JAN_1])
+    catalog.register([LOANS], [JAN_1])
     outcomes = _verify(catalog, [JAN_1])
     assert all(o.passed for o in outcomes.values()), {k: o.description for k, o in outcomes.items()}
     with catalog.warehouse.connect(read_only=True) as connection:
@@ -122,7 +123,7 @@ def test_a_byte_order_mark_is_read_as_part_of_nothing(tmp_path):
 def test_a_moved_data_folder_reads_its_own_lake(tmp_path):
     catalog = _catalog(tmp_path / "before")
     _land(catalog, JAN_1, HEADER + '1,1,1,20240101,5.00,"Approved"\n')
-    catalog.crawl([LOANS], [JAN_1])
+    catalog.register([LOANS], [JAN_1])
     (tmp_path / "before").rename(tmp_path / "after")
 
     moved = _catalog(tmp_path / "after")
@@ -133,7 +134,7 @@ def test_a_moved_data_folder_reads_its_own_lake(tmp_path):
 def test_a_day_shows_only_once_its_manifest_names_the_table(tmp_path):
     catalog = _catalog(tmp_path)
     _land(catalog, JAN_1, HEADER + '1,1,1,20240101,5.00,"Approved"\n')
-    catalog.crawl([LOANS], [JAN_1])
+    catalog.register([LOANS], [JAN_1])
     unpublished = catalog.lake.local_path(object_key(LOANS.name, JAN_2))
     unpublished.parent.mkdir(parents=True)
     unpublished.write_text(HEADER + '2,1,1,20240102,5.00,"Approved"\n')
@@ -148,7 +149,7 @@ def test_a_day_shows_only_once_its_manifest_names_the_table(tmp_path):
 def test_an_empty_day_of_an_event_table_is_visible_with_no_rows(tmp_path):
     catalog = _catalog(tmp_path)
     _land(catalog, JAN_1, HEADER)
-    catalog.crawl([LOANS], [JAN_1])
+    catalog.register([LOANS], [JAN_1])
     outcomes = _verify(catalog, [JAN_1])
     assert all(o.passed for o in outcomes.values()), {k: o.description for k, o in outcomes.items()}
     assert outcomes[ROW_COUNT_MATCHES_LANDED].metadata["rows"] == {"2024-01-01": 0}

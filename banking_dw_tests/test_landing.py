@@ -13,16 +13,17 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from banking_dw.bronze.resources import LocalCatalog
+from banking_dw.bronze.duckdb_views import LocalCatalog
 from banking_dw.contracts import CONTRACTS, TABLE_NAMES, contract
 from banking_dw.csv_io import count_rows, csv_header
+from banking_dw.duckdb_warehouse import DuckDBWarehouse
 from banking_dw.landing.audit import audit_chunks, audit_csv
 from banking_dw.landing.checks import FILE_STRUCTURE_VALID
-from banking_dw.landing.resources import LakeResource, LocalLake
+from banking_dw.landing.local_lake import LocalLake
+from banking_dw.landing.resources import LakeResource
 from banking_dw.layout import csv_path, object_key, rejected_key
-from banking_dw.warehouse import DuckDBWarehouse
 
-from .conftest import failed_checks, materialize, warehouse_environment
+from .support import failed_checks, materialize, warehouse_environment
 
 LOANS = contract("fact_loans")
 CUSTOMERS = contract("dim_customers")
@@ -214,8 +215,8 @@ def test_a_day_is_published_whole_or_not_at_all(tmp_path, landed_once, window):
 
 KILLED_AFTER_THREE_OBJECTS = """
 import os, signal, sys
-from banking_dw.landing.resources import LocalLake
-from banking_dw_tests.conftest import materialize
+from banking_dw.landing.local_lake import LocalLake
+from banking_dw_tests.support import materialize
 
 put, written = LocalLake.put, []
 

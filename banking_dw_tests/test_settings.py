@@ -17,3 +17,4 @@ def test_the_project_root_is_the_checkout_unless_configured(monkeypatch, tmp_pat
     assert settings.data_dir() == tmp_path / "data"
     monkeypatch.setenv("BANKING_DW_DATA_DIR", "elsewhere")
     assert settings.warehouse_path() == tmp_path / "elsewhere" / "warehouse.duckdb"
+    assert settings.lake_dir() == tmp_path / "elsewhere" / "lake"

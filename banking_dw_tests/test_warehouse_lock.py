@@ -12,13 +12,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from banking_dw.duckdb_warehouse import DuckDBWarehouse
 from banking_dw.locks import LockTimeout
-from banking_dw.warehouse import DuckDBWarehouse
 
 HOLDER = textwrap.dedent(
     """
     import sys, time
-    from banking_dw.warehouse import DuckDBWarehouse
+    from banking_dw.duckdb_warehouse import DuckDBWarehouse
     with DuckDBWarehouse(path=sys.argv[1]).exclusive_writer("run-one", print):
         print("held", flush=True)
         time.sleep(60)
@@ -108,7 +108,7 @@ ORPHAN_DBT = textwrap.dedent(
 HOLDER_WITH_DBT = textwrap.dedent(
     """
     import subprocess, sys, time
-    from banking_dw.warehouse import DuckDBWarehouse
+    from banking_dw.duckdb_warehouse import DuckDBWarehouse
     database, fake_dbt, orphan_code = sys.argv[1], sys.argv[2], sys.argv[3]
     with DuckDBWarehouse(path=database).exclusive_writer("run-one", print) as lock:
         # As dagster-dbt starts it: `<python> <venv>/bin/dbt ...`, a child writing the warehouse.

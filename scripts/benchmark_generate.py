@@ -23,10 +23,7 @@ import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPOSITORY_ROOT))
-
-from banking_dw.contracts import TRANSACTION_STATUSES, contract  # noqa: E402
+from banking_dw.contracts import TRANSACTION_STATUSES, contract
 
 BENCHMARK_DAY = date(2024, 3, 15)
 FAKER_ROWS = 20_000

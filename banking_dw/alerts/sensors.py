@@ -64,30 +64,30 @@ def _run_partitions(run: dg.DagsterRun) -> str | None:
     return None
 
 
-def _alert(context: dg.RunStatusSensorContext, alert_sinks: AlertSinks) -> None:
-    failures, passed = check_evaluations_of_run(context.instance, context.dagster_run)
-    alert_sinks.send(failures, context.log, passed=passed)
+def _alert_sensor(status: dg.DagsterRunStatus, name: str, description: str) -> dg.SensorDefinition:
+    @dg.run_status_sensor(
+        run_status=status,
+        minimum_interval_seconds=ALERT_INTERVAL_SECONDS,
+        name=name,
+        monitor_all_code_locations=True,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description=description,
+    )
+    def alert(context: dg.RunStatusSensorContext, alert_sinks: AlertSinks) -> None:
+        failures, passed = check_evaluations_of_run(context.instance, context.dagster_run)
+        alert_sinks.send(failures, context.log, passed=passed)
+
+    return alert
 
 
-@dg.run_status_sensor(
-    run_status=dg.DagsterRunStatus.SUCCESS,
-    minimum_interval_seconds=ALERT_INTERVAL_SECONDS,
-    name="alert_on_failed_checks_after_success",
-    monitor_all_code_locations=True,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Alerts on failed asset checks of runs that succeeded (non-blocking checks).",
+# One sensor per status: a run status sensor watches a single one.
+alert_on_failed_checks_after_success = _alert_sensor(
+    dg.DagsterRunStatus.SUCCESS,
+    "alert_on_failed_checks_after_success",
+    "Alerts on failed asset checks of runs that succeeded (non-blocking checks).",
 )
-def alert_on_failed_checks_after_success(context: dg.RunStatusSensorContext, alert_sinks: AlertSinks) -> None:
-    _alert(context, alert_sinks)
-
-
-@dg.run_status_sensor(
-    run_status=dg.DagsterRunStatus.FAILURE,
-    minimum_interval_seconds=ALERT_INTERVAL_SECONDS,
-    name="alert_on_failed_checks_after_failure",
-    monitor_all_code_locations=True,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Alerts on failed asset checks of runs that failed.",
+alert_on_failed_checks_after_failure = _alert_sensor(
+    dg.DagsterRunStatus.FAILURE,
+    "alert_on_failed_checks_after_failure",
+    "Alerts on failed asset checks of runs that failed.",
 )
-def alert_on_failed_checks_after_failure(context: dg.RunStatusSensorContext, alert_sinks: AlertSinks) -> None:
-    _alert(context, alert_sinks)

@@ -1,4 +1,5 @@
-"""The catalog on AWS: Glue tables and partitions registered from the contracts, and the seed's crawler.
+"""The aws target's catalog: Glue tables and partitions registered from the contracts, then the
+original project's crawler run.
 
 Every table is an external CSV table with every column `string` (bronze never rejects a value;
 silver types and judges them), read by OpenCSVSerde with the header skipped, partitioned by `dt`.
@@ -20,7 +21,7 @@ from botocore.exceptions import ClientError
 from dagster_aws.utils import ResourceWithBoto3Configuration, construct_boto_client_retry_config
 from pydantic import PrivateAttr
 
-from banking_dw.bronze.resources import CatalogResource
+from banking_dw.bronze.resources import CatalogResource, require_published
 from banking_dw.contracts import CONTRACTS, TableContract
 from banking_dw.csv_io import count_rows
 from banking_dw.landing.s3 import S3Lake
@@ -102,9 +103,12 @@ def table_matches(current: dict[str, Any], wanted: dict[str, Any]) -> bool:
     )
 
 
-def crawler_definition(name: str, role_arn: str, database: str) -> dict[str, Any]:
-    """create_crawler's arguments: the contract's tables as catalog targets, changes only logged."""
-    return {
+def crawler_definition(
+    name: str, role_arn: str, database: str, security_configuration: str | None = None
+) -> dict[str, Any]:
+    """create_crawler's arguments: the contract's tables as catalog targets, changes only logged;
+    its logs encrypted as the named Glue security configuration says, when one is named."""
+    definition = {
         "Name": name,
         "Role": role_arn,
         "DatabaseName": database,
@@ -113,6 +117,9 @@ def crawler_definition(name: str, role_arn: str, database: str) -> dict[str, Any
         "SchemaChangePolicy": dict(SCHEMA_CHANGE_POLICY),
         "Configuration": json.dumps(CRAWLER_CONFIGURATION),
     }
+    if security_configuration:
+        definition["CrawlerSecurityConfiguration"] = security_configuration
+    return definition
 
 
 def judge_finished_crawl(name: str, last_crawl: dict[str, Any]) -> None:
@@ -127,7 +134,7 @@ def judge_finished_crawl(name: str, last_crawl: dict[str, Any]) -> None:
 
 
 class GlueCatalog(ResourceWithBoto3Configuration, CatalogResource):
-    """Glue tables of the contracts over an S3Lake, with the crawler run as the seed does.
+    """Glue tables of the contracts over an S3Lake, with the crawler run as the original project does.
 
     Boto3 settings (region, endpoint, retries, credentials) come from dagster-aws's
     ResourceWithBoto3Configuration; unset, boto3's own chain applies (AWS_ENDPOINT_URL, profiles,
@@ -139,6 +146,8 @@ class GlueCatalog(ResourceWithBoto3Configuration, CatalogResource):
     crawler_name: str = "banking_dw_bronze_crawler"
     # Only needed to create a crawler that does not exist yet (one deployed by deploy/aws has a role).
     crawler_role_arn: str | None = None
+    # The Glue security configuration a crawler created here encrypts its logs with.
+    crawler_security_configuration: str | None = None
     crawl_timeout_seconds: float = 1800.0
     crawl_poll_seconds: float = 10.0
     _client: Any = PrivateAttr(default=None)
@@ -174,7 +183,7 @@ class GlueCatalog(ResourceWithBoto3Configuration, CatalogResource):
     def kind(self) -> str:
         return "glue"
 
-    def crawl(self, tables: list[TableContract], days: list[date]) -> None:
+    def register(self, tables: list[TableContract], days: list[date]) -> None:
         """Tables from the contracts, the published days' partitions registered, then the crawler run.
 
         Every contract table is kept current, not only `tables`: the crawler's targets are all
@@ -182,13 +191,7 @@ class GlueCatalog(ResourceWithBoto3Configuration, CatalogResource):
         """
         if not tables:
             return
-        manifests = [self.lake.manifest(day) for day in days]
-        for table in tables:
-            unpublished = [m.day.isoformat() for m in manifests if table.name not in m.tables]
-            if unpublished:
-                raise dg.Failure(
-                    f"crawl: {table.name} is not published in the lake for {', '.join(unpublished)}; land it first"
-                )
+        require_published(self.lake, tables, days)
         self._ensure_database()
         self._ensure_tables()
         for table in tables:
@@ -311,7 +314,11 @@ class GlueCatalog(ResourceWithBoto3Configuration, CatalogResource):
                     f"Glue crawler {self.crawler_name} does not exist and no role to create it with is configured:"
                     " set BANKING_DW_GLUE_CRAWLER_ROLE_ARN (deploy/aws output CrawlerRoleArn)"
                 ) from None
-            glue.create_crawler(**crawler_definition(self.crawler_name, self.crawler_role_arn, self.database))
+            glue.create_crawler(
+                **crawler_definition(
+                    self.crawler_name, self.crawler_role_arn, self.database, self.crawler_security_configuration
+                )
+            )
             return glue.get_crawler(Name=self.crawler_name)["Crawler"]
         if crawler.get("SchemaChangePolicy") != SCHEMA_CHANGE_POLICY:
             raise CrawlerError(

@@ -1,42 +1,36 @@
-"""The catalog the crawl step writes: locally, DuckDB views over the lake (Glue plugs in here).
+"""The catalog the bronze step registers the landed tables in, as every target's catalog offers it.
 
-A view reads a table's objects through paths relative to the lake (resolved by DuckDB's
-`file_search_path`, which every connection to the warehouse sets), so a moved or restored data
-folder reads its own lake; and it shows a day only once the day's manifest names the table, so a
-day becomes visible all at once (banking_dw/landing/resources.py).
+Assets and checks annotate with `CatalogResource`; each target injects its own subclass
+(banking_dw/targets/): DuckDB views over the local lake (banking_dw/bronze/duckdb_views.py), or
+Glue tables over the bucket (banking_dw/bronze/glue.py). Either shows a day only once the day's
+manifest names the table, so a day becomes visible all at once (banking_dw/landing/resources.py).
 """
 
 from __future__ import annotations
 
 from abc import abstractmethod
-from datetime import date, timedelta
+from datetime import date
 
 import dagster as dg
-import duckdb
 
 from banking_dw.contracts import TableContract
 from banking_dw.landing.resources import LakeResource
-from banking_dw.layout import LAKE_PREFIX, MANIFESTS, table_prefix
-from banking_dw.warehouse import DuckDBWarehouse
 
 BRONZE_SCHEMA = "dev_bronze"
-_MANIFEST_COLUMNS = (
-    "{'day': 'DATE', 'tables': 'STRUCT(\"table\" VARCHAR, \"key\" VARCHAR, \"rows\" BIGINT,"
-    " size_bytes BIGINT, md5 VARCHAR)[]'}"
-)
 
 
 class CatalogResource(dg.ConfigurableResource):
-    """What the crawl step and the bronze checks need from a catalog (local views or Glue); assets
-    annotate with this base class and the target's subclass is injected."""
+    """What the bronze step and its checks need from a catalog; assets annotate with this base
+    class and the target's subclass is injected."""
 
     @abstractmethod
     def kind(self) -> str:
         """What the UI shows the bronze tables as (duckdb, glue)."""
 
     @abstractmethod
-    def crawl(self, tables: list[TableContract], days: list[date]) -> None:
-        """Create or update each table from its contract and register the published days."""
+    def register(self, tables: list[TableContract], days: list[date]) -> None:
+        """Create or update each table from its contract and make the published `days` readable;
+        dg.Failure naming each table and day the lake has not published."""
 
     @abstractmethod
     def columns(self, table: TableContract) -> tuple[str, ...]:
@@ -51,91 +45,12 @@ class CatalogResource(dg.ConfigurableResource):
         """Rows readable per day (0 for a day it does not show)."""
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def published_days_sql(table: TableContract) -> str:
-    """The days whose manifest names `table`, read from the lake's manifests."""
-    return (
-        f"select day from read_json({_literal(f'{LAKE_PREFIX}/{MANIFESTS}/dt=*.json')}, columns={_MANIFEST_COLUMNS})"
-        f' where list_contains([entry."table" for entry in tables], {_literal(table.name)})'
-    )
-
-
-def bronze_view_sql(table: TableContract) -> str:
-    """A view of the table's published objects, every contract column as text, plus `dt`.
-
-    Like Glue's OpenCSVSerde, bronze never rejects a value: short rows are padded with nulls,
-    surplus fields ignored and values kept as text, so one bad row cannot make the table
-    unreadable; silver judges and quarantines it.
-    """
-    columns = ", ".join(f"{_literal(c)}: 'VARCHAR'" for c in table.column_names)
-    return (
-        f'create or replace view {BRONZE_SCHEMA}."{table.name}" as select * from read_csv('
-        f"{_literal(table_prefix(table.name) + 'dt=*/*.csv')}, auto_detect=false, header=true, delim=',',"
-        f" quote='\"', escape='\"', columns={{{columns}}}, null_padding=true, strict_mode=false,"
-        f" hive_partitioning=true, hive_types={{'dt': 'DATE'}}) where dt in ({published_days_sql(table)})"
-    )
-
-
-class LocalCatalog(CatalogResource):
-    """Crawls the local lake into `dev_bronze` views of the warehouse."""
-
-    warehouse: DuckDBWarehouse
-    lake: LakeResource
-
-    def kind(self) -> str:
-        return "duckdb"
-
-    def crawl(self, tables: list[TableContract], days: list[date]) -> None:
-        if not tables:
-            return
-        manifests = [self.lake.manifest(day) for day in days]
-        for table in tables:
-            unpublished = [m.day.isoformat() for m in manifests if table.name not in m.tables]
-            if unpublished:
-                raise dg.Failure(
-                    f"crawl: {table.name} is not published in the lake for {', '.join(unpublished)}; land it first"
-                )
-        with self.warehouse.connect() as connection:
-            connection.execute(f"create schema if not exists {BRONZE_SCHEMA}")
-            for table in tables:
-                connection.execute(bronze_view_sql(table))
-
-    def columns(self, table: TableContract) -> tuple[str, ...]:
-        if not self.warehouse.database_path().is_file():
-            return ()
-        with self.warehouse.connect(read_only=True) as connection:
-            # DESCRIBE binds this one view; information_schema.columns would bind every view of
-            # the warehouse (each a glob over the lake), a quarter of a second per call.
-            try:
-                rows = connection.execute(f'describe {BRONZE_SCHEMA}."{table.name}"').fetchall()
-            except duckdb.Error:
-                return ()
-        return tuple(row[0] for row in rows)
-
-    def partitions(self, table: TableContract, days: list[date]) -> set[date]:
-        if not days or not self.warehouse.database_path().is_file():
-            return set()
-        with self.warehouse.connect(read_only=True) as connection:
-            try:
-                shown = connection.execute(published_days_sql(table)).fetchall()
-            except duckdb.IOException:  # no manifest at all yet
-                return set()
-        return {day for (day,) in shown} & set(days)
-
-    def row_counts(self, table: TableContract, days: list[date]) -> dict[date, int]:
-        """The `dt` filter prunes to the window's objects, so the cost does not grow with history."""
-        if not days or not self.warehouse.database_path().is_file():
-            return {day: 0 for day in days}
-        with self.warehouse.connect(read_only=True) as connection:
-            try:
-                rows = connection.execute(
-                    f'select dt, count(*) from {BRONZE_SCHEMA}."{table.name}" where dt >= ? and dt < ? group by dt',
-                    [min(days), max(days) + timedelta(days=1)],
-                ).fetchall()
-            except duckdb.Error:
-                return {day: 0 for day in days}
-        counts = dict(rows)
-        return {day: counts.get(day, 0) for day in days}
+def require_published(lake: LakeResource, tables: list[TableContract], days: list[date]) -> None:
+    """Fail naming each table and day the lake has not published: a catalog shows only whole days."""
+    manifests = [lake.manifest(day) for day in days]
+    for table in tables:
+        unpublished = [m.day.isoformat() for m in manifests if table.name not in m.tables]
+        if unpublished:
+            raise dg.Failure(
+                f"bronze: {table.name} is not published in the lake for {', '.join(unpublished)}; land it first"
+            )

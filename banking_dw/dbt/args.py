@@ -11,7 +11,7 @@ from banking_dw.partitions import DayWindow
 
 WINDOW_START_ENV = "BANKING_DW_MIN_DATE"
 WINDOW_END_ENV = "BANKING_DW_MAX_DATE"
-TARGET_ENV = "BANKING_DW_DBT_TARGET"
+TARGET_ENV = "BANKING_DW_TARGET"
 
 
 def build_args() -> list[str]:
@@ -22,16 +22,15 @@ def build_args() -> list[str]:
     - The target comes from `target_environment`, not `--target`: dbt's parse state includes the
       command line's target, and `make install`'s `dbt parse` has none, so a `--target` here would
       make the first run parse in full.
-    - No dbt log file: dbt formats every event of its 216 nodes for the file, debug ones included,
-      before the file's level drops them. Measured per build (docs/benchmarks.md): `debug` 1.7-4.6 s
-      over `warn`, and `warn` about 1.5 s over none. Each node's result, warnings and errors reach
-      Dagster's run log through dbt's JSON output anyway.
+    - No dbt log file: dbt formats every event of every node for the file, debug ones included,
+      before the file's level drops them, which costs seconds a build (docs/benchmarks.md). Each
+      node's result, warnings and errors reach Dagster's run log through dbt's JSON output anyway.
     """
     return ["build", "--exclude-resource-type", "unit_test", "--log-level-file", "none"]
 
 
 def target_environment(target: str) -> dict[str, str]:
-    """The profiles.yml output dbt builds on (`local`, `redshift`)."""
+    """The target dbt builds on: profiles.yml names its outputs after the targets (`local`, `aws`)."""
     return {TARGET_ENV: target}
 
 

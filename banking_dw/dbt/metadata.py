@@ -3,7 +3,7 @@
 The counts and types are logged by the models' post-hook (dbt_project/macros/table_metadata.sql),
 inside dbt, right after each build. dagster-dbt's `fetch_row_counts()` / `fetch_column_metadata()`
 instead open a connection per model, on DuckDB only after dbt has exited, and poll in a busy
-loop meanwhile: they took 43 s of a week's 97 s dbt step (docs/benchmarks.md).
+loop meanwhile, which made them a large part of the dbt step (docs/benchmarks.md).
 """
 
 from __future__ import annotations

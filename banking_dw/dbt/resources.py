@@ -1,4 +1,9 @@
-"""The dbt command-line resource the dbt asset runs with."""
+"""The dbt command-line resource the dbt asset runs with.
+
+The one module that overrides dagster-dbt's private methods: dagster-dbt 0.29 offers no public
+way to skip the two start-up steps below, which cost seconds at the start of every dbt step
+(docs/benchmarks.md). banking_dw_tests/test_dbt_assets.py fails when an upgrade renames them.
+"""
 
 import importlib.metadata
 import sys
@@ -13,8 +18,7 @@ from banking_dw.dbt.project import dbt_project
 
 
 class InstalledDbtCliResource(DbtCliResource):
-    """dagster-dbt's dbt resource for the dbt installed beside this interpreter, without two costs
-    dagster-dbt pays at the start of every dbt step (about 8 s together, docs/benchmarks.md):
+    """dagster-dbt's dbt resource for the dbt installed beside this interpreter, without:
 
     - `dbt --version` in a subprocess, which imports dbt and every adapter and asks PyPI for the
       latest release, to learn a version this environment's dbt-core package already states;

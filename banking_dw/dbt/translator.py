@@ -1,4 +1,5 @@
-"""How dbt nodes become Dagster assets: group = folder = schema layer, key = [layer, model]."""
+"""How dbt nodes become Dagster assets: group = folder = schema layer, key = [layer, model]; the layers
+are the folders under models/ (silver, gold, reports)."""
 
 from __future__ import annotations
 
@@ -18,5 +19,5 @@ class BankingDbtTranslator(DagsterDbtTranslator):
         props = self.get_resource_props(manifest, unique_id)
         if props["resource_type"] not in ("model", "seed", "snapshot"):
             return spec
-        layer = props["fqn"][1]  # models/<layer>/...: silver or gold
+        layer = props["fqn"][1]  # models/<layer>/...
         return spec.replace_attributes(key=dg.AssetKey([layer, props["name"]]), group_name=layer)

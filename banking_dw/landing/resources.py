@@ -1,5 +1,5 @@
-"""The lake landing publishes to: one interface, a local folder with the bucket's layout, and each
-day's manifest, which is what makes the day visible.
+"""The lake landing publishes to: the interface every target's lake implements, and each day's
+manifest, which is what makes the day visible.
 
 A day is published all at once (write-audit-publish at the level of the day): its objects are
 written first, then its manifest names each table's object with the rows, bytes and MD5 the audit
@@ -12,21 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 from abc import abstractmethod
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
 import dagster as dg
 
-from banking_dw import settings
 from banking_dw.layout import manifest_key, object_key
-from banking_dw.locks import file_lock
 
 READ_CHUNK_BYTES = 16 << 20
 
@@ -178,94 +173,3 @@ class LakeResource(dg.ConfigurableResource):
             return False
         landed = self.stat(entry.key)
         return landed is not None and (landed.size_bytes, landed.md5) == (delivery.size_bytes, delivery.md5)
-
-
-class LocalLake(LakeResource):
-    """A folder laid out like the bucket: `<root>/banking-data/<table>/dt=.../<table>.csv`."""
-
-    root: str | None = None
-    lock_timeout_seconds: float = 600.0
-
-    def root_path(self) -> Path:
-        return Path(self.root) if self.root else settings.data_dir() / "lake"
-
-    def local_path(self, key: str) -> Path:
-        """For the local catalog, whose views read the files in place; checks use the Lake methods."""
-        return self.root_path() / key
-
-    def put(self, source: Path, key: str, md5: str) -> LandedObject:
-        destination = self.local_path(key)
-        self._write_atomically(destination, lambda staging: shutil.copyfile(source, staging))
-        return LandedObject(key, destination.stat().st_size, md5, self.uri(key))
-
-    def put_bytes(self, data: bytes, key: str) -> None:
-        self._write_atomically(self.local_path(key), lambda staging: staging.write_bytes(data))
-
-    @staticmethod
-    def _write_atomically(destination: Path, write: Callable[[Path], object]) -> None:
-        # A staging name of its own: two runs landing the same day never share a temporary file.
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, staging = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.", suffix=".tmp")
-        os.close(descriptor)
-        try:
-            write(Path(staging))
-            os.replace(staging, destination)
-        except BaseException:
-            Path(staging).unlink(missing_ok=True)
-            raise
-
-    def delete(self, key: str) -> None:
-        self.local_path(key).unlink(missing_ok=True)
-
-    def stat(self, key: str) -> LandedObject | None:
-        path = self.local_path(key)
-        if not path.is_file():
-            return None
-        return LandedObject(key=key, size_bytes=path.stat().st_size, md5=file_md5(path), uri=self.uri(key))
-
-    def sizes(self, prefix: str) -> dict[str, int]:
-        root = self.root_path()
-        folder = root / prefix
-        if not folder.is_dir():
-            return {}
-        return {
-            path.relative_to(root).as_posix(): path.stat().st_size
-            for path in folder.rglob("*")
-            if path.is_file() and not path.name.startswith(".")
-        }
-
-    def iter_bytes(self, key: str) -> Iterator[bytes]:
-        with self.local_path(key).open("rb") as handle:
-            yield from iter(lambda: handle.read(READ_CHUNK_BYTES), b"")
-
-    def read_head(self, key: str, size: int) -> bytes:
-        with self.local_path(key).open("rb") as handle:
-            return handle.read(size)
-
-    def uri(self, key: str) -> str:
-        return self.local_path(key).absolute().as_uri()
-
-    def lock_path(self) -> Path:
-        return self.root_path() / ".publish.lock"
-
-    @contextmanager
-    def publishing(self, log: Callable[[str], None]) -> Iterator[object]:
-        with file_lock(
-            self.lock_path(),
-            exclusive=True,
-            what="publish to the lake",
-            log=log,
-            timeout_seconds=self.lock_timeout_seconds,
-        ) as held:
-            yield held
-
-    @contextmanager
-    def reading(self, log: Callable[[str], None]) -> Iterator[object]:
-        with file_lock(
-            self.lock_path(),
-            exclusive=False,
-            what="read the lake",
-            log=log,
-            timeout_seconds=self.lock_timeout_seconds,
-        ) as held:
-            yield held

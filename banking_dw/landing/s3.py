@@ -1,4 +1,4 @@
-"""The lake on S3: the same keys as the local lake, in a bucket, encrypted, MD5 kept in metadata."""
+"""The aws target's lake: the local lake's keys in a bucket, KMS-encrypted, MD5 kept in metadata."""
 
 from __future__ import annotations
 
@@ -30,11 +30,9 @@ def is_not_found(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") in NOT_FOUND_CODES
 
 
-def encryption_arguments(kms_key_id: str | None) -> dict[str, str]:
-    """SSE-S3 unless a KMS key is configured: objects are never stored unencrypted."""
-    if kms_key_id:
-        return {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key_id}
-    return {"ServerSideEncryption": "AES256"}
+def encryption_arguments(kms_key_id: str) -> dict[str, str]:
+    """Every object under the customer-managed key: the bucket's policy refuses any other upload."""
+    return {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key_id}
 
 
 class S3Lake(LakeResource):
@@ -47,8 +45,8 @@ class S3Lake(LakeResource):
 
     s3: S3Resource
     bucket: str
+    kms_key_id: str
     prefix: str = LAKE_PREFIX
-    kms_key_id: str | None = None
     lock_timeout_seconds: float = 600.0
     # A publisher holds the lock for this long unless it renews it (before each object it writes),
     # so a killed run's lock lapses by itself and the next run takes it over: no one frees it by hand.

@@ -1,0 +1,108 @@
+"""The local target's catalog: `dev_bronze` views in the DuckDB warehouse over the local lake.
+
+A view reads a table's objects through paths relative to the lake (resolved by DuckDB's
+`file_search_path`, which every connection to the warehouse sets), so a moved or restored data
+folder reads its own lake; and it shows a day only once the day's manifest names the table.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import duckdb
+
+from banking_dw.bronze.resources import BRONZE_SCHEMA, CatalogResource, require_published
+from banking_dw.contracts import TableContract
+from banking_dw.duckdb_warehouse import DuckDBWarehouse
+from banking_dw.landing.resources import LakeResource
+from banking_dw.layout import LAKE_PREFIX, MANIFESTS, table_prefix
+
+_MANIFEST_COLUMNS = (
+    "{'day': 'DATE', 'tables': 'STRUCT(\"table\" VARCHAR, \"key\" VARCHAR, \"rows\" BIGINT,"
+    " size_bytes BIGINT, md5 VARCHAR)[]'}"
+)
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def published_days_sql(table: TableContract) -> str:
+    """The days whose manifest names `table`, read from the lake's manifests."""
+    return (
+        f"select day from read_json({_literal(f'{LAKE_PREFIX}/{MANIFESTS}/dt=*.json')}, columns={_MANIFEST_COLUMNS})"
+        f' where list_contains([entry."table" for entry in tables], {_literal(table.name)})'
+    )
+
+
+def bronze_view_sql(table: TableContract) -> str:
+    """A view of the table's published objects, every contract column as text, plus `dt`.
+
+    Like Glue's OpenCSVSerde, bronze never rejects a value: short rows are padded with nulls,
+    surplus fields ignored and values kept as text, so one bad row cannot make the table
+    unreadable; silver judges and quarantines it.
+    """
+    columns = ", ".join(f"{_literal(c)}: 'VARCHAR'" for c in table.column_names)
+    return (
+        f'create or replace view {BRONZE_SCHEMA}."{table.name}" as select * from read_csv('
+        f"{_literal(table_prefix(table.name) + 'dt=*/*.csv')}, auto_detect=false, header=true, delim=',',"
+        f" quote='\"', escape='\"', columns={{{columns}}}, null_padding=true, strict_mode=false,"
+        f" hive_partitioning=true, hive_types={{'dt': 'DATE'}}) where dt in ({published_days_sql(table)})"
+    )
+
+
+class LocalCatalog(CatalogResource):
+    """`dev_bronze` views of the warehouse over the local lake; a view reads every published day,
+    so registering a table once makes each day it is published in readable."""
+
+    warehouse: DuckDBWarehouse
+    lake: LakeResource
+
+    def kind(self) -> str:
+        return "duckdb"
+
+    def register(self, tables: list[TableContract], days: list[date]) -> None:
+        if not tables:
+            return
+        require_published(self.lake, tables, days)
+        with self.warehouse.connect() as connection:
+            connection.execute(f"create schema if not exists {BRONZE_SCHEMA}")
+            for table in tables:
+                connection.execute(bronze_view_sql(table))
+
+    def columns(self, table: TableContract) -> tuple[str, ...]:
+        if not self.warehouse.database_path().is_file():
+            return ()
+        with self.warehouse.connect(read_only=True) as connection:
+            # DESCRIBE binds this one view; information_schema.columns would bind every view of
+            # the warehouse, each a glob over the lake.
+            try:
+                rows = connection.execute(f'describe {BRONZE_SCHEMA}."{table.name}"').fetchall()
+            except duckdb.Error:
+                return ()
+        return tuple(row[0] for row in rows)
+
+    def partitions(self, table: TableContract, days: list[date]) -> set[date]:
+        if not days or not self.warehouse.database_path().is_file():
+            return set()
+        with self.warehouse.connect(read_only=True) as connection:
+            try:
+                shown = connection.execute(published_days_sql(table)).fetchall()
+            except duckdb.IOException:  # no manifest at all yet
+                return set()
+        return {day for (day,) in shown} & set(days)
+
+    def row_counts(self, table: TableContract, days: list[date]) -> dict[date, int]:
+        """The `dt` filter prunes to the window's objects, so the cost does not grow with history."""
+        if not days or not self.warehouse.database_path().is_file():
+            return {day: 0 for day in days}
+        with self.warehouse.connect(read_only=True) as connection:
+            try:
+                rows = connection.execute(
+                    f'select dt, count(*) from {BRONZE_SCHEMA}."{table.name}" where dt >= ? and dt < ? group by dt',
+                    [min(days), max(days) + timedelta(days=1)],
+                ).fetchall()
+            except duckdb.Error:
+                return {day: 0 for day in days}
+        counts = dict(rows)
+        return {day: counts.get(day, 0) for day in days}

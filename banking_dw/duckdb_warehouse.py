@@ -1,0 +1,158 @@
+"""The local target's warehouse: one DuckDB file, one writer at a time.
+
+The writers take turns through an operating-system file lock, which the kernel releases when a
+process dies, so a killed run never leaves the warehouse held (a Dagster pool slot would stay
+taken); DuckDB's own lock is then awaited too, since a dbt child of a killed run may still write.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from banking_dw import settings
+from banking_dw.locks import POLL_SECONDS, try_flock, wait_until
+from banking_dw.warehouse import WarehouseResource, WriterLock
+
+
+def stop_orphaned_writers(holder: str, log: Callable[[str], None], grace_seconds: float = 10.0) -> list[int]:
+    """Terminate the writers a killed holder named (`writer_pid=N`) that still run; returns them."""
+    stopped = []
+    for pid in (int(match) for match in re.findall(r"writer_pid=(\d+)", holder)):
+        if not _is_running_dbt(pid):
+            continue
+        log(f"stopping dbt (pid {pid}) left writing the warehouse by a killed run ({holder.splitlines()[0]})")
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace_seconds
+        while _is_running_dbt(pid) and time.monotonic() < deadline:
+            time.sleep(POLL_SECONDS)
+        if _is_running_dbt(pid):
+            os.kill(pid, signal.SIGKILL)
+        stopped.append(pid)
+    return stopped
+
+
+def _is_running_dbt(pid: int) -> bool:
+    """Alive and still a dbt process (a recycled pid must never be killed)."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        status = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return status != "Z" and any(part.endswith(b"dbt") for part in command[:2])
+
+
+class DuckDBWarehouse(WarehouseResource):
+    """The embedded warehouse: one DuckDB file, one writer at a time (see `exclusive_writer`)."""
+
+    path: str | None = None
+    # Where the bronze views' relative paths resolve (DuckDB's file_search_path): the local lake.
+    lake_root: str | None = None
+    lock_timeout_seconds: float = 600.0
+
+    def kind(self) -> str:
+        return "duckdb"
+
+    def dbt_target(self) -> str:
+        return "local"
+
+    def dbt_environment(self) -> dict[str, str]:
+        return {"BANKING_DW_WAREHOUSE_PATH": str(self.database_path()), "BANKING_DW_LAKE_PATH": str(self.lake_path())}
+
+    def database_path(self) -> Path:
+        return Path(self.path) if self.path else settings.warehouse_path()
+
+    def lake_path(self) -> Path:
+        return Path(self.lake_root) if self.lake_root else settings.lake_dir()
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        if not self.database_path().is_file():
+            return []
+        with self.connect(read_only=True) as connection:
+            return connection.execute(sql).fetchall()
+
+    def dbt_parse_state_path(self) -> Path:
+        # The file's path is part of dbt's profile: a state parsed for another warehouse file (another
+        # data directory, as each test has) would make dbt parse the whole project again.
+        return self._beside_database(".dbt_partial_parse.msgpack")
+
+    def lock_path(self) -> Path:
+        return self._beside_database(".lock")
+
+    def _beside_database(self, suffix: str) -> Path:
+        database = self.database_path()
+        return database.with_name(database.name + suffix)
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        path = self.database_path()
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        connection = duckdb.connect(str(path), read_only=read_only)
+        try:
+            connection.execute("set file_search_path = ?", [str(self.lake_path())])
+            yield connection
+        finally:
+            connection.close()
+
+    @contextmanager
+    def exclusive_writer(self, run_id: str, log: Callable[[str], None]) -> Iterator[WriterLock]:
+        """Hold the warehouse for a whole step: the OS file lock first, then DuckDB's own lock free."""
+        lock_path = self.lock_path()
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            wait_until(
+                lambda: try_flock(descriptor),
+                lambda: f"{lock_path} is held by {_holder(lock_path)}",
+                log,
+                self.lock_timeout_seconds,
+                "write the warehouse",
+            )
+        except BaseException:
+            os.close(descriptor)
+            raise
+        try:
+            # A holder that died without clearing its line was killed; a writer it started may live on.
+            stop_orphaned_writers(os.pread(descriptor, 4096, 0).decode(errors="replace"), log)
+            os.ftruncate(descriptor, 0)
+            os.pwrite(descriptor, f"pid={os.getpid()} run_id={run_id}\n".encode(), 0)
+            wait_until(
+                self._duckdb_lock_free,
+                lambda: (
+                    f"{self.database_path()} is still locked by another DuckDB process"
+                    " (an orphaned dbt of a killed run may be finishing)"
+                ),
+                log,
+                self.lock_timeout_seconds,
+                "write the warehouse",
+            )
+            yield WriterLock(descriptor)
+        finally:
+            # The holder's line is cleared, then closing the descriptor releases the lock.
+            os.ftruncate(descriptor, 0)
+            os.close(descriptor)
+
+    def _duckdb_lock_free(self) -> bool:
+        try:
+            with self.connect():
+                return True
+        except duckdb.IOException as error:
+            if "lock" in str(error).lower():
+                return False
+            raise
+
+
+def _holder(lock_path: Path) -> str:
+    try:
+        return lock_path.read_text().strip() or "a process that has not written its name yet"
+    except OSError:
+        return "an unknown process"

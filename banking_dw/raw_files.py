@@ -1,0 +1,25 @@
+"""Where the bank's daily CSV files are written and read: a local folder on every target."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+
+from banking_dw import settings
+from banking_dw.layout import csv_path
+
+
+class RawFiles(dg.ConfigurableResource):
+    """The bank's exports under `<data_dir>/raw/<table>/dt=YYYY-MM-DD/<table>.csv`."""
+
+    # Default: the data directory (BANKING_DW_DATA_DIR), read when a path is asked for.
+    data_dir: str | None = None
+
+    def root(self) -> Path:
+        """The folder `layout.csv_path` lays the files out under."""
+        return Path(self.data_dir) if self.data_dir else settings.data_dir()
+
+    def path(self, table: str, day: date) -> Path:
+        return csv_path(self.root(), table, day)

@@ -1,0 +1,64 @@
+"""The aws target's warehouse: Redshift, which dbt-redshift builds on and Spectrum reads bronze for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
+
+from banking_dw.warehouse import WarehouseResource, WriterLock
+
+
+class RedshiftWarehouse(WarehouseResource):
+    """Redshift, reached by dbt through the variables its profile reads (`dbt_environment`) and by
+    the completeness gate through redshift_connector, always over verified TLS."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    database: str
+    # The role Spectrum assumes to read the Glue catalog and the lake (deploy/aws output).
+    spectrum_role_arn: str
+    # The Glue database Spectrum's external schema mounts: the catalog's.
+    spectrum_glue_database: str
+
+    def kind(self) -> str:
+        return "redshift"
+
+    def dbt_target(self) -> str:
+        return "aws"
+
+    def dbt_environment(self) -> dict[str, str]:
+        return {
+            "REDSHIFT_HOST": self.host,
+            "REDSHIFT_PORT": str(self.port),
+            "REDSHIFT_USER": self.user,
+            "REDSHIFT_PASSWORD": self.password,
+            "REDSHIFT_DATABASE": self.database,
+            "BANKING_DW_REDSHIFT_IAM_ROLE_ARN": self.spectrum_role_arn,
+            "BANKING_DW_GLUE_DATABASE": self.spectrum_glue_database,
+        }
+
+    def exclusive_writer(self, run_id: str, log: Callable[[str], None]) -> AbstractContextManager[WriterLock]:
+        # Redshift serialises concurrent writers itself; each run deletes and inserts only its window.
+        return nullcontext(WriterLock(None))
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        import redshift_connector  # only the aws target's dbt step loads the driver
+
+        connection = redshift_connector.connect(
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            password=self.password,
+            database=self.database,
+            ssl=True,
+            sslmode="verify-full",
+        )
+        try:
+            cursor = connection.cursor()
+            cursor.execute(sql)
+            return [tuple(row) for row in cursor.fetchall()]
+        finally:
+            connection.close()

@@ -1,5 +1,0 @@
--- Grain: one row per bronze row of dim_channels that breaks a rule (per extract day, dt): its raw
--- text columns, dt and quarantine_reason (the first failing rule, naming column and value).
--- Together with stg_dim_channel it accounts for every bronze row exactly once.
-
-{{ quarantined_rows('dim_channels') }}

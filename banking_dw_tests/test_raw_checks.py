@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from banking_dw.contracts import contract
+from banking_dw.layout import csv_path
 from banking_dw.raw import checks
 from banking_dw.raw.checks import evaluate
-from banking_dw.raw.reading import WindowFiles
+from banking_dw.raw.reading import WindowFiles, checks_connection
 from banking_dw.raw.values import invalid_value_predicate
 
 DAY = date(2024, 1, 2)
@@ -29,15 +30,15 @@ def _write(path: Path, text: str) -> Path:
 
 
 def _outcomes(tmp_path: Path, name: str, text: str, references: dict[str, str] | None = None):
-    files = WindowFiles(contract(name), {DAY: _write(tmp_path / f"{name}.csv", text)})
+    connection = checks_connection()
+    files = WindowFiles(contract(name), {DAY: _write(tmp_path / f"{name}.csv", text)}, connection)
     refs = {k: _write(tmp_path / f"ref_{k}.csv", v) for k, v in (references or {}).items()}
 
-    def load(table: str, days):
-        if table not in refs:
-            return WindowFiles(contract(table), {})
-        return WindowFiles(contract(table), {day: refs[table] for day in days})
+    def load(table: str, days, columns):
+        found = {day: refs[table] for day in days} if table in refs else {}
+        return WindowFiles(contract(table), found, connection, f"ref_{table}_{len(columns)}", columns)
 
-    return {o.name: o for o in evaluate(files, lambda day: (1, 10), load)}
+    return {o.name: o for o in evaluate(connection, files, {DAY: (1, 10)}, load)}
 
 
 def _transaction(tx_id="1", amount="10.00", status="Completed", description="Card payment"):
@@ -94,7 +95,7 @@ def test_clean_transactions_pass_and_a_bad_amount_fails_the_contract_naming_row_
     )
     assert all(o.passed for o in clean.values()), {k: o.description for k, o in clean.items() if not o.passed}
 
-    hostile = 'Paid "Smith, O\'Brien"\nline two'
+    hostile = 'Paid "Smith, O\'Brien", line two'
     corrupted = TX_HEADER + _transaction("1", description=hostile.replace('"', '""')) + _transaction("2", amount="abc")
     outcomes = _outcomes(tmp_path / "bad", "fact_transactions", corrupted, references)
     contract_check = outcomes[checks.MATCHES_CONTRACT]
@@ -127,13 +128,11 @@ def test_extract_keys_repeat_across_days_but_not_within_a_day(tmp_path):
     row = "7,3,Checking,1,Active,2023-01-01,2023-01-01 00:10:00\n"
     first = _write(tmp_path / "d1.csv", ACCOUNTS_HEADER + row)
     second = _write(tmp_path / "d2.csv", ACCOUNTS_HEADER + row)
-    two_days = WindowFiles(contract("dim_accounts"), {date(2024, 1, 1): first, DAY: second})
-    connection = __import__("duckdb").connect()
-    connection.register("t", two_days.text)
+    connection = checks_connection()
+    WindowFiles(contract("dim_accounts"), {date(2024, 1, 1): first, DAY: second}, connection)
     assert checks._key(connection, contract("dim_accounts")).passed
 
-    twice_a_day = WindowFiles(contract("dim_accounts"), {DAY: _write(tmp_path / "d3.csv", ACCOUNTS_HEADER + row + row)})
-    connection.register("t", twice_a_day.text)
+    WindowFiles(contract("dim_accounts"), {DAY: _write(tmp_path / "d3.csv", ACCOUNTS_HEADER + row + row)}, connection)
     assert not checks._key(connection, contract("dim_accounts")).passed
 
 
@@ -162,8 +161,12 @@ def test_unknown_account_fails_foreign_keys_against_the_same_day(tmp_path):
 
 
 def test_row_count_outside_volume_fails(tmp_path):
-    files = WindowFiles(contract("fact_transactions"), {DAY: _write(tmp_path / "t.csv", TX_HEADER + _transaction("1"))})
-    outcome = checks._row_count(files, lambda day: (5, 10))
+    files = WindowFiles(
+        contract("fact_transactions"),
+        {DAY: _write(tmp_path / "t.csv", TX_HEADER + _transaction("1"))},
+        checks_connection(),
+    )
+    outcome = checks._row_count(files, {DAY: (5, 10)})
     assert not outcome.passed
     assert "2024-01-02: 1 not in [5, 10]" in outcome.description
 
@@ -198,16 +201,16 @@ def test_balance_identity_catches_a_broken_closing_balance(tmp_path):
     assert "Completed transactions" in outcome.description
 
 
-def _window(tmp_path: Path, table: str, texts: dict[date, str], references: dict[str, str]):
-    paths = {day: _write(tmp_path / table / f"{day}.csv", text) for day, text in texts.items()}
-    refs = {name: _write(tmp_path / "refs" / f"{name}.csv", text) for name, text in references.items()}
+def _lay_out(root: Path, files: dict[tuple[str, date], str]) -> Path:
+    """Files as the raw step lays them out under `root` (banking_dw.layout.csv_path)."""
+    for (name, day), text in files.items():
+        _write(csv_path(root, name, day), text)
+    return root
 
-    def path_of(name: str, day):
-        if name == table and day in paths:
-            return paths[day]
-        return refs.get(name, tmp_path / "missing" / f"{name}-{day}.csv")
 
-    return {o.name: o for o in checks.evaluate_window(contract(table), paths, lambda day: (1, 10), path_of)}
+def _window(tmp_path: Path, table: str, texts: dict[date, str]):
+    root = _lay_out(tmp_path, {(table, day): text for day, text in texts.items()})
+    return {o.name: o for o in checks.evaluate_window(contract(table), root, dict.fromkeys(texts, (1, 10)))}
 
 
 def test_the_window_is_checked_day_by_day_but_fact_keys_may_not_repeat_across_days(tmp_path):
@@ -215,7 +218,6 @@ def test_the_window_is_checked_day_by_day_but_fact_keys_may_not_repeat_across_da
         tmp_path,
         "fact_transactions",
         {date(2024, 1, 1): TX_HEADER + _transaction("1"), DAY: TX_HEADER + _transaction("1") + _transaction("2")},
-        {},
     )
     key = outcomes[checks.KEY_UNIQUE_NOT_NULL]
     assert not key.passed
@@ -225,48 +227,31 @@ def test_the_window_is_checked_day_by_day_but_fact_keys_may_not_repeat_across_da
     assert outcomes[checks.ROW_COUNT_IN_VOLUME].metadata["rows_by_partition"] == {"2024-01-01": 1, "2024-01-02": 2}
 
 
+def _balances(tmp_path: Path, yesterday: str, today: str) -> dict[str, object]:
+    """Today's balances checked, yesterday's file beside them (outside the window)."""
+    root = _lay_out(
+        tmp_path,
+        {
+            ("fact_daily_balances", date(2024, 1, 1)): yesterday,
+            ("fact_daily_balances", DAY): today,
+            ("fact_transactions", DAY): TX_HEADER + _transaction("1", amount="10.00"),
+            ("dim_transaction_types", DAY): TYPES,
+        },
+    )
+    return {o.name: o for o in checks.evaluate_window(contract("fact_daily_balances"), root, {DAY: (1, 1)})}
+
+
 def test_an_unreadable_previous_day_fails_continuity_instead_of_skipping_it(tmp_path):
-    tx = TX_HEADER + _transaction("1", amount="10.00")
-    yesterday = _write(tmp_path / "balances-2024-01-01.csv", "account;date_id\n7;20240101\n")
-    paths = {
-        DAY: _write(tmp_path / "balances-2024-01-02.csv", BALANCES_HEADER + "7,20240102,1,100.00,10.00,0.00,110.00\n")
-    }
-    refs = {
-        "fact_transactions": _write(tmp_path / "tx.csv", tx),
-        "dim_transaction_types": _write(tmp_path / "types.csv", TYPES),
-    }
-
-    def path_of(name, day):
-        if name == "fact_daily_balances":
-            return yesterday if day == date(2024, 1, 1) else paths[day]
-        return refs.get(name, tmp_path / "absent.csv")
-
-    outcome = {
-        o.name: o for o in checks.evaluate_window(contract("fact_daily_balances"), paths, lambda d: (1, 1), path_of)
-    }
-    assert not outcome[checks.BALANCE_IDENTITY].passed
-    assert "previous day is unreadable" in outcome[checks.BALANCE_IDENTITY].description
+    today = BALANCES_HEADER + "7,20240102,1,100.00,10.00,0.00,110.00\n"
+    outcome = _balances(tmp_path, "account;date_id\n7;20240101\n", today)[checks.BALANCE_IDENTITY]
+    assert not outcome.passed
+    assert "previous day is unreadable" in outcome.description
 
 
 def test_continuity_looks_back_at_the_day_before_the_window(tmp_path):
-    tx = TX_HEADER + _transaction("1", amount="10.00")
-    yesterday = _write(tmp_path / "balances-2024-01-01.csv", BALANCES_HEADER + "7,20240101,1,0.00,0.00,0.00,90.00\n")
+    yesterday = BALANCES_HEADER + "7,20240101,1,0.00,0.00,0.00,90.00\n"
     today = BALANCES_HEADER + "7,20240102,1,100.00,10.00,0.00,110.00\n"
-    paths = {DAY: _write(tmp_path / "balances-2024-01-02.csv", today)}
-    refs = {
-        "fact_transactions": _write(tmp_path / "tx.csv", tx),
-        "dim_transaction_types": _write(tmp_path / "types.csv", TYPES),
-    }
-
-    def path_of(name, day):
-        if name == "fact_daily_balances":
-            return yesterday if day == date(2024, 1, 1) else paths[day]
-        return refs.get(name, tmp_path / "absent.csv")
-
-    outcome = {
-        o.name: o for o in checks.evaluate_window(contract("fact_daily_balances"), paths, lambda d: (1, 1), path_of)
-    }
-    balance = outcome[checks.BALANCE_IDENTITY]
+    balance = _balances(tmp_path, yesterday, today)[checks.BALANCE_IDENTITY]
     assert not balance.passed
     assert "opening 100.00 != previous closing 90.00" in balance.description
 
@@ -287,10 +272,9 @@ def test_combine_adds_counts_merges_partitions_and_names_every_failure():
 def test_a_byte_order_mark_is_not_part_of_the_header(tmp_path):
     path = tmp_path / "types.csv"
     path.write_bytes(b"\xef\xbb\xbf" + TYPES.encode())
-    outcomes = {
-        o.name: o
-        for o in evaluate(WindowFiles(contract("dim_transaction_types"), {DAY: path}), lambda d: (1, 10), None)
-    }
+    connection = checks_connection()
+    files = WindowFiles(contract("dim_transaction_types"), {DAY: path}, connection)
+    outcomes = {o.name: o for o in evaluate(connection, files, {DAY: (1, 10)}, None)}
     assert outcomes[checks.MATCHES_CONTRACT].passed, outcomes[checks.MATCHES_CONTRACT].description
 
 
@@ -311,7 +295,6 @@ def test_an_unreadable_day_does_not_hide_a_bad_value_on_another_day_of_the_batch
             date(2024, 1, 1): TX_HEADER.replace("amount", "amount_usd") + _transaction("1"),
             DAY: TX_HEADER + _transaction("2", amount="abc"),
         },
-        {},
     )
     contract_outcome = outcomes[checks.MATCHES_CONTRACT]
     assert not contract_outcome.passed
@@ -320,12 +303,31 @@ def test_an_unreadable_day_does_not_hide_a_bad_value_on_another_day_of_the_batch
 
 
 @pytest.mark.parametrize(
-    "data", [gzip.compress(b"a,b\n1,2\n"), bytes(range(256)) * 4, "loan_fact_id\nCaf\xe9\n".encode("latin-1")]
+    "data", [gzip.compress(b"a,b\n1,2\n", mtime=0), bytes(range(256)) * 4, "loan_fact_id\nCaf\xe9\n".encode("latin-1")]
 )
 def test_a_file_that_is_not_csv_text_fails_every_check_by_day_instead_of_crashing(tmp_path, data):
     path = tmp_path / "fact_loans.csv"
     path.write_bytes(data)
-    files = WindowFiles(contract("fact_loans"), {date(2024, 1, 1): path})
-    outcomes = evaluate(files, lambda day: (0, 10), lambda name, days: WindowFiles(contract(name), {}))
+    connection = checks_connection()
+    files = WindowFiles(contract("fact_loans"), {date(2024, 1, 1): path}, connection)
+    outcomes = evaluate(connection, files, {date(2024, 1, 1): (0, 10)}, None)
     assert outcomes and not any(o.passed for o in outcomes)
     assert all("2024-01-01: not readable as CSV text" in o.description for o in outcomes)
+
+
+def test_a_personal_value_is_never_shown_in_a_check(tmp_path):
+    customers = (
+        "customer_id,first_name,last_name,email,phone,date_of_birth,address,city,state,country,"
+        "customer_segment,join_date,updated_at\n"
+        '1,"Ann","Lee","a@x.com","(555) 123-4567",1985-13-40,"1 Main","Town","TX","USA","Retail",2020-01-01,'
+        "2020-01-01 00:00:00\n"
+        '2,"Bob","Ray","b@x.com","(555) 765-4321",1990-01-01,"2 Main","Town","TX","USA","Retail",2020-01-01,'
+        "2020-01-01 00:00:00\n"
+        '3,"Cy","Ode","c@x.com"\n'
+    )
+    contract_check = _outcomes(tmp_path, "dim_customers", customers)[checks.MATCHES_CONTRACT]
+    assert not contract_check.passed
+    assert contract_check.metadata["malformed_rows"] == 1
+    assert contract_check.metadata["bad_values_by_column"] == {"date_of_birth": 1}
+    assert "1985-13-40" not in contract_check.description and "Ann" not in contract_check.description
+    assert "(personal data, not shown)" in contract_check.description

@@ -1,28 +1,31 @@
 """Layer `raw`: the simulated bank's daily CSV files, one asset per table, one step per run."""
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 
 import dagster as dg
-import pyarrow as pa
 
-from banking_dw import settings
-from banking_dw.check_outcomes import check_results
-from banking_dw.contracts import CONTRACTS, REFERENCE_TABLES, TableContract
-from banking_dw.generator import (
-    Scale,
-    csv_bytes,
-    expected_row_range,
-    generate_day,
-    generate_reference_tables,
-    write_bytes,
-    write_csv,
-)
-from banking_dw.layout import RAW, csv_path, raw_key
-from banking_dw.partitions import daily_partitions
+from banking_dw import generator
+from banking_dw.check_outcomes import CheckOutcome
+from banking_dw.contracts import REFERENCE_TABLES, TableContract
+from banking_dw.file_layers import FileLayer
+from banking_dw.layout import RAW
 from banking_dw.raw.checks import check_specs, evaluate_window
+from banking_dw.raw_files import RawFiles
 from banking_dw.selection import layer_selection
 
-PREVIEW_ROWS = 5
+RAW_LAYER = FileLayer(
+    name=RAW,
+    step="raw_csv_files",
+    kinds=frozenset({"csv", "python"}),
+    describe=lambda table: f"CSV export of `{table.name}`. {table.description}",
+    check_specs=check_specs,
+    metadata=lambda table: {
+        "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(c.name, c.type.value) for c in table.columns])
+    },
+)
 
 
 class GenerationConfig(dg.Config):
@@ -31,97 +34,78 @@ class GenerationConfig(dg.Config):
     transactions_per_day: int | None = None
     seed: int | None = None
 
-    def scale(self) -> Scale:
-        from_env = Scale.from_env()
-        return Scale(
+    def scale(self) -> generator.Scale:
+        from_env = generator.Scale.from_env()
+        return generator.Scale(
             transactions_per_day=self.transactions_per_day or from_env.transactions_per_day,
             seed=from_env.seed if self.seed is None else self.seed,
         )
 
 
-def _spec(table: TableContract) -> dg.AssetSpec:
-    return dg.AssetSpec(
-        key=raw_key(table.name),
-        group_name=RAW,
-        description=f"CSV export of `{table.name}`. {table.description}",
-        partitions_def=daily_partitions,
-        kinds={"csv", "python"},
-        metadata={
-            "dagster/column_schema": dg.TableSchema(
-                columns=[dg.TableColumn(c.name, c.type.value) for c in table.columns]
-            )
-        },
-    )
+@dataclass(frozen=True)
+class WrittenFile:
+    table: str
+    day: date
+    path: Path
+    rows: int
+    size_bytes: int
 
 
-def _preview(table: pa.Table) -> dg.MarkdownMetadataValue:
-    return dg.MetadataValue.md(table.slice(0, PREVIEW_ROWS).to_pandas().to_markdown(index=False))
-
-
-@dg.multi_asset(
-    name="raw_csv_files",
-    specs=[_spec(t) for t in CONTRACTS],
-    check_specs=[s for t in CONTRACTS for s in check_specs(t, raw_key(t.name))],
-    can_subset=True,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-)
-def raw_csv_files(
-    context: dg.AssetExecutionContext, config: GenerationConfig
-) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-    scale = config.scale()
-    data_dir = settings.data_dir()
-    selection = layer_selection(context)
-    days = selection.days
-    reference = [t for t in selection.materialize if t.name in REFERENCE_TABLES]
-    evolving = [t for t in selection.materialize if t.name not in REFERENCE_TABLES]
-    totals = {t.name: {"rows": 0, "bytes": 0} for t in selection.materialize}
-    last_tables: dict[str, pa.Table] = {}
-
+def write_window(
+    tables: list[TableContract],
+    days: list[date],
+    scale: generator.Scale,
+    raw_files: RawFiles,
+    log: dg.DagsterLogManager,
+) -> Iterator[WrittenFile]:
+    """Generate and write each table's file for each day."""
+    reference = [t for t in tables if t.name in REFERENCE_TABLES]
     if reference:
         # A pure function of the scale: encoded once, the same bytes written for every day.
-        tables = generate_reference_tables(scale)
+        generated = generator.generate_reference_tables(scale)
         for table in reference:
-            encoded = csv_bytes(tables[table.name])
+            encoded, rows = generator.csv_bytes(generated[table.name]), generated[table.name].num_rows
             for day in days:
-                totals[table.name]["bytes"] += write_bytes(encoded, csv_path(data_dir, table.name, day))
-            totals[table.name]["rows"] = tables[table.name].num_rows * len(days)
-            last_tables[table.name] = tables[table.name]
+                path = raw_files.path(table.name, day)
+                yield WrittenFile(table.name, day, path, rows, generator.write_bytes(encoded, path))
+    evolving = [t for t in tables if t.name not in REFERENCE_TABLES]
+    for done, day in enumerate(days if evolving else [], start=1):
+        if len(days) > 1:
+            # `make run` shows this as a progress line on a terminal (banking_dw/run.py).
+            log.info(f"progress: generating {day} ({done}/{len(days)} days)")
+        generated = generator.generate_day(day, scale)
+        for table in evolving:
+            path = raw_files.path(table.name, day)
+            yield WrittenFile(
+                table.name, day, path, generated[table.name].num_rows, generator.write_csv(generated[table.name], path)
+            )
 
-    if evolving:
-        for done, day in enumerate(days, start=1):
-            if len(days) > 1:
-                # `make run` shows this as a progress line on a terminal (banking_dw/run.py).
-                context.log.info(f"progress: generating {day} ({done}/{len(days)} days)")
-            tables = generate_day(day, scale)
-            for table in evolving:
-                totals[table.name]["bytes"] += write_csv(tables[table.name], csv_path(data_dir, table.name, day))
-                totals[table.name]["rows"] += tables[table.name].num_rows
-                last_tables[table.name] = tables[table.name]
 
-    written = {
-        table.name: {
-            "path": dg.MetadataValue.path(str(csv_path(data_dir, table.name, days[-1]).parent.parent)),
-            "partitions": f"{days[0].isoformat()} ... {days[-1].isoformat()} ({len(days)} days)",
-            "dagster/row_count": totals[table.name]["rows"],
-            "byte_size": totals[table.name]["bytes"],
-            "preview": _preview(last_tables[table.name]),
-        }
-        for table in selection.materialize
-    }
-    if selection.materialize:
-        context.log.info(f"generated {len(days)} day(s) {days[0]}..{days[-1]} at {scale}")
+def check_window(
+    table: TableContract, days: list[date], scale: generator.Scale, raw_files: RawFiles
+) -> list[CheckOutcome]:
+    """The files of the window judged against the contract and the volume the scale implies."""
+    expected = {day: generator.expected_row_range(table.name, day, scale) for day in days}
+    return evaluate_window(table, raw_files.root(), expected)
 
-    for table in selection.materialize:
-        yield dg.MaterializeResult(asset_key=raw_key(table.name), metadata=written[table.name])
 
-    for table in selection.check:
-        yield from check_results(
-            context,
-            raw_key(table.name),
-            evaluate_window(
-                table,
-                {day: csv_path(data_dir, table.name, day) for day in selection.days},
-                expected_rows=lambda day, name=table.name: expected_row_range(name, day, scale),
-                path_of=lambda name, day: csv_path(data_dir, name, day),
-            ),
+@RAW_LAYER.multi_asset()
+def raw_csv_files(
+    context: dg.AssetExecutionContext, config: GenerationConfig, raw_files: RawFiles
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    scale = config.scale()
+    selection = layer_selection(context)
+    for written in write_window(selection.materialize, selection.days, scale, raw_files, context.log):
+        context.add_asset_metadata(
+            {
+                "path": dg.MetadataValue.path(str(written.path)),
+                "dagster/row_count": written.rows,
+                "byte_size": written.size_bytes,
+            },
+            asset_key=RAW_LAYER.key(written.table),
+            partition_key=written.day.isoformat(),
         )
+    if selection.materialize:
+        context.log.info(f"generated {len(selection.days)} day(s) {selection.days[0]}..{selection.days[-1]} at {scale}")
+    checked = ((table, check_window(table, selection.days, scale, raw_files)) for table in selection.check)
+    yield from RAW_LAYER.results(context, selection.materialize, checked)

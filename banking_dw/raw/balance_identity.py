@@ -10,11 +10,10 @@ from datetime import date, timedelta
 import duckdb
 
 from banking_dw.check_outcomes import CheckOutcome
-from banking_dw.contracts import ColumnType, TableContract
+from banking_dw.contracts import TableContract
 from banking_dw.partitions import FIRST_DAY
 from banking_dw.raw.reading import WindowFiles
 from banking_dw.raw.sampling import count, describe_failures, samples
-from banking_dw.raw.values import typed
 
 BALANCE_IDENTITY = "balance_identity_holds"
 BALANCE_TABLE = "fact_daily_balances"
@@ -31,11 +30,13 @@ def applies_to(table: TableContract) -> bool:
 def balance_identity(
     connection: duckdb.DuckDBPyConnection,
     files: WindowFiles,
-    load_references: Callable[[str, list[date]], WindowFiles],
+    load_references: Callable[[str, list[date], list[str]], WindowFiles],
 ) -> CheckOutcome:
     days = list(files.files)
-    transactions = load_references("fact_transactions", days)
-    types = load_references("dim_transaction_types", days)
+    transactions = load_references(
+        "fact_transactions", days, ["account_id", "transaction_type_id", "transaction_amount", "transaction_status"]
+    )
+    types = load_references("dim_transaction_types", days, ["transaction_type_id", "direction"])
     for dependency in (transactions, types):
         if not dependency.readable:
             return CheckOutcome(
@@ -44,11 +45,9 @@ def balance_identity(
                 f"fact_daily_balances: cannot evaluate without {dependency.table.name}: "
                 + ("; ".join(dependency.header_problems) or "no files"),
             )
-    connection.register("tx", transactions.text)
-    connection.register("types", types.text)
     # Continuity looks one day back, at that day's file if it exists, inside the window or not.
     earlier = [d - timedelta(days=1) for d in days if d > FIRST_DAY]
-    previous = load_references("fact_daily_balances", earlier)
+    previous = load_references("fact_daily_balances", earlier, list(files.table.column_names))
     if previous.header_problems and len(previous.missing) < len(previous.header_problems):
         return CheckOutcome(
             BALANCE_IDENTITY,
@@ -56,28 +55,23 @@ def balance_identity(
             "fact_daily_balances: cannot check continuity, the previous day is unreadable: "
             + "; ".join(previous.header_problems),
         )
-    # No file for the day before (the first day generated): nothing to continue from.
-    connection.register("previous", previous.text if previous.text is not None else files.text.slice(0, 0))
-
-    def money(column: str) -> str:
-        return typed(column, ColumnType.DECIMAL)
-
-    opening, credits, debits, closing = (
-        money(c) for c in ("opening_balance", "total_credits", "total_debits", "closing_balance")
-    )
+    # No file for the day before (the first day generated) leaves `previous` empty: nothing to continue from.
+    # The tables hold typed values (banking_dw/raw/reading.py): a missing or invalid amount is null.
+    opening, credits, debits, closing = "opening_balance", "total_credits", "total_debits", "closing_balance"
     sql = f"""
         with moved as (
             select tx.partition, tx.account_id,
-                sum(case when ty.direction = 'credit' then {money("tx.transaction_amount")} else 0 end) as credits,
-                sum(case when ty.direction = 'debit' then {money("tx.transaction_amount")} else 0 end) as debits
-            from tx join types ty on ty.transaction_type_id = tx.transaction_type_id and ty.partition = tx.partition
+                sum(case when ty.direction = 'credit' then tx.transaction_amount else 0 end) as credits,
+                sum(case when ty.direction = 'debit' then tx.transaction_amount else 0 end) as debits
+            from "{transactions.name}" tx join "{types.name}" ty on ty.transaction_type_id = tx.transaction_type_id and ty.partition = tx.partition
             where tx.transaction_status = 'Completed'
             group by all
         ),
         both_days as (
-            select *, true as judged from t
-            union all by name
-            select *, false as judged from previous
+            select partition, row_number, account_id, {opening}, {credits}, {debits}, {closing}, true as judged from t
+            union all
+            select partition, row_number, account_id, {opening}, {credits}, {debits}, {closing}, false as judged
+            from "{previous.name}"
         ),
         balances as (
             select partition, row_number, account_id, judged, {opening} as opening, {credits} as credits,

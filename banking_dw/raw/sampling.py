@@ -1,14 +1,23 @@
-"""How a raw check reports: a count of failing rows and a few samples naming partition and row."""
+"""How a raw check reports: a count of failing rows and a few samples naming partition, row and column."""
 
 from __future__ import annotations
 
 import duckdb
 
 from banking_dw.check_outcomes import SAMPLE_SIZE
+from banking_dw.contracts import Column
+
+PERSONAL = "(personal data, not shown)"
 
 
 def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
+
+
+def shown_value(column: Column, expression: str) -> str:
+    """SQL of the value a sample shows: the value, or a placeholder for personal data, which never
+    leaves the warehouse in a check's description, its metadata or an alert."""
+    return f"'{PERSONAL}'" if column.personal else expression
 
 
 def samples(connection: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, object]]:

@@ -3,6 +3,8 @@ for the raw checks; silver states the same rule in dbt (macros/safe_cast_text.sq
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from banking_dw.contracts import Column
 from banking_dw.raw.sampling import quote
 from banking_dw.value_rules import CALENDAR_TYPES, TRIMMED, VALUE_PATTERNS, ColumnType
@@ -41,3 +43,30 @@ def invalid_value_predicate(column: Column) -> str:
     if column.nullable:
         return f"(not {missing(name)} and {malformed})"
     return f"({missing(name)} or {malformed})"
+
+
+def judged_columns(columns: Sequence[Column]) -> tuple[str, str]:
+    """Two SQL select lists over text columns, applied in turn: the first renames each column to
+    `<column>__raw`; the second gives each column's value (`<column>`: null where missing or
+    invalid) and whether it breaks its type or nullability (`<column>__bad`), reading the value it
+    has just typed. One pass types a whole file, however many checks then read it; surrounding
+    spaces are part of the pattern and left to the cast, not trimmed off every value first."""
+    inner, outer = [], []
+    for column in columns:
+        name, raw = quote(column.name), quote(f"{column.name}__raw")
+        inner.append(f"{name} as {raw}")
+        blank = f"({raw} is null or regexp_full_match({raw}, '{TRIMMED}*'))"
+        if column.type is ColumnType.VARCHAR:
+            outer.append(f"nullif({raw}, '') as {name}")
+            bad = "false" if column.nullable else blank
+        else:
+            valid = f"regexp_full_match({raw}, '{TRIMMED}*({VALUE_PATTERNS[column.type]}){TRIMMED}*')"
+            if column.type is ColumnType.BOOLEAN:
+                value = f"lower(trim({raw}, '{TRIMMED}')) = 'true'"
+            else:
+                # The cast also refuses an impossible calendar day (2023-02-29) that the pattern lets by.
+                value = f"try_cast({raw} as {column.type.value})"
+            outer.append(f"case when {valid} then {value} end as {name}")
+            bad = f"(not {blank} and {name} is null)" if column.nullable else f"{name} is null"
+        outer.append(f"{bad} as {quote(f'{column.name}__bad')}")
+    return ", ".join(inner), ", ".join(outer)

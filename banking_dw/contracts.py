@@ -33,6 +33,21 @@ class Personal(str, Enum):
     QUASI = "quasi-identifier"
 
 
+class Mask(str, Enum):
+    """How analysts' gold shows a personal column: written by the gold model itself, so every
+    engine gives the same value; the clear value stays in the restricted model."""
+
+    # A pseudonym from the customer's id: "Customer" and "#<8 hex digits>" read as one name.
+    GIVEN_NAME_PSEUDONYM = "given-name pseudonym"
+    FAMILY_NAME_PSEUDONYM = "family-name pseudonym"
+    HASH = "hash"  # the same value gives the same hash: counts and joins still work
+    LAST_DIGITS = "last four digits"
+    BIRTH_YEAR = "first day of the year"
+    REMOVED = "removed"  # null
+    # Free text that names people after its second word ("Transfer from <name>").
+    FIRST_TWO_WORDS = "first two words"
+
+
 class Sign(str, Enum):
     POSITIVE = "positive"
     NON_NEGATIVE = "non-negative"
@@ -55,6 +70,8 @@ class Column:
     # (table, column) this column must resolve to, in the same day's files.
     references: tuple[str, str] | None = None
     personal: Personal | None = None
+    # How analysts' gold masks it; None keeps the value (a quasi-identifier the analyses need).
+    mask: Mask | None = None
     sign: Sign | None = None
     # Dates: the plausible range, from `earliest` to the day of the extract the row arrives in.
     earliest: str | None = None
@@ -239,19 +256,34 @@ CONTRACTS: tuple[TableContract, ...] = (
         key=("customer_id",),
         columns=(
             Column("customer_id", C.BIGINT, CUSTOMER_ID),
-            Column("first_name", C.VARCHAR, "Given name.", personal=Personal.DIRECT),
-            Column("last_name", C.VARCHAR, "Family name.", personal=Personal.DIRECT),
-            Column("email", C.VARCHAR, "Email address.", personal=Personal.DIRECT, max_length_override=254),
-            Column("phone", C.VARCHAR, "Phone number.", personal=Personal.DIRECT, max_length_override=32),
+            Column("first_name", C.VARCHAR, "Given name.", personal=Personal.DIRECT, mask=Mask.GIVEN_NAME_PSEUDONYM),
+            Column("last_name", C.VARCHAR, "Family name.", personal=Personal.DIRECT, mask=Mask.FAMILY_NAME_PSEUDONYM),
+            Column(
+                "email",
+                C.VARCHAR,
+                "Email address.",
+                personal=Personal.DIRECT,
+                mask=Mask.HASH,
+                max_length_override=254,
+            ),
+            Column(
+                "phone",
+                C.VARCHAR,
+                "Phone number.",
+                personal=Personal.DIRECT,
+                mask=Mask.LAST_DIGITS,
+                max_length_override=32,
+            ),
             Column(
                 "date_of_birth",
                 C.DATE,
                 "Date of birth.",
                 personal=Personal.QUASI,
+                mask=Mask.BIRTH_YEAR,
                 earliest=EARLIEST_BIRTH_DATE,
                 not_after_extract_day=True,
             ),
-            Column("address", C.VARCHAR, "Street address.", personal=Personal.DIRECT),
+            Column("address", C.VARCHAR, "Street address.", personal=Personal.DIRECT, mask=Mask.REMOVED),
             Column("city", C.VARCHAR, "Home town.", personal=Personal.QUASI),
             Column("state", C.VARCHAR, "Home state.", personal=Personal.QUASI),
             Column("country", C.VARCHAR, "Home country.", personal=Personal.QUASI),
@@ -305,7 +337,7 @@ CONTRACTS: tuple[TableContract, ...] = (
             Column("transaction_amount", C.DECIMAL, "Amount in the account's currency.", sign=Sign.POSITIVE),
             Column("transaction_status", C.VARCHAR, "Outcome.", allowed_values=TRANSACTION_STATUSES),
             # Free text that names counterparties ("Transfer from <name>").
-            Column("description", C.VARCHAR, "Statement text.", personal=Personal.DIRECT),
+            Column("description", C.VARCHAR, "Statement text.", personal=Personal.DIRECT, mask=Mask.FIRST_TWO_WORDS),
         ),
     ),
     TableContract(

@@ -19,8 +19,8 @@ from banking_dw.dbt.assets import (
 )
 from banking_dw.dbt.metadata import table_metadata
 from banking_dw.dbt.resources import dbt_resource
+from banking_dw.duckdb_warehouse import DuckDBWarehouse
 from banking_dw.partitions import DayWindow
-from banking_dw.warehouse import DuckDBWarehouse
 
 
 def _failed(**metadata) -> dg.AssetCheckResult:
@@ -103,6 +103,11 @@ def test_the_dbt_resource_knows_the_installed_dbt_version_without_running_dbt(mo
 
 
 def test_dagster_dbt_still_has_the_startup_steps_the_dbt_resource_skips():
-    """An upgrade that renames them would bring back about 8 s per run without failing anything else."""
+    """banking_dw/dbt/resources.py overrides two private methods; an upgrade that renames them would
+    bring their cost back without failing anything else, so an upgrade fails here first."""
+    assert importlib.metadata.version("dagster-dbt") == "0.29.27", (
+        "dagster-dbt was upgraded: check banking_dw/dbt/resources.py's overrides (and whether a public"
+        " API now covers them), then pin the new version here"
+    )
     assert isinstance(DbtCliResource.__dict__["_cli_version"], cached_property)
     assert callable(DbtCliResource.__dict__["_initialize_dbt_core_adapter"])

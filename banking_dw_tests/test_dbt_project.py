@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from banking_dw.contracts import CONTRACTS, contract
+from banking_dw.contracts import CONTRACTS
 from banking_dw.dbt.args import window_environment
+from banking_dw.dbt.contract_files import JINJA_HEADER, stale_files, written_files
 from banking_dw.dbt.project import dbt_project
 from banking_dw.partitions import DayWindow
 from banking_dw.value_rules import CALENDAR_TYPES, VALUE_PATTERNS
@@ -27,7 +28,6 @@ pytestmark = pytest.mark.slow
 
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
-SOURCES_YAML = DBT_PROJECT_DIR / "models" / "bronze" / "_bronze__sources.yml"
 
 
 def _dbt_executable() -> str:
@@ -65,88 +65,81 @@ def _dbt(
 
 def _no_credentials_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REDSHIFT_")}
-    env.pop("BANKING_DW_DBT_TARGET", None)
+    env.pop("BANKING_DW_TARGET", None)
     return env
 
 
 # --------------------------------------------------------------------------- the contract, restated
 
 
-def test_bronze_sources_equal_the_contract():
-    sources = yaml.safe_load(SOURCES_YAML.read_text())["sources"]
-    assert [s["name"] for s in sources] == ["bronze"]
-    bronze = sources[0]
-    assert bronze["schema"] == "dev_bronze"
-    assert [t["name"] for t in bronze["tables"]] == [c.name for c in CONTRACTS]
-    for table in bronze["tables"]:
-        c = contract(table["name"])
-        meta = table["config"]["meta"]
-        assert meta["dagster"]["asset_key"] == ["bronze", c.name]
-        # every table is a daily extract: the lake's dt=YYYY-MM-DD partition is a column
-        expected = [(col.name, col.type.value) for col in c.columns] + [("dt", "date")]
-        assert [(col["name"], col["data_type"]) for col in table["columns"]] == expected, c.name
+def test_every_written_file_is_what_make_contract_writes_now():
+    """A written file edited by hand, or a contract changed without `make contract`, fails here."""
+    assert stale_files(DBT_PROJECT_DIR) == [], "run `make contract`"
 
 
-def test_contract_vars_equal_the_contract():
-    """silver's casts read each type's value rule from the `contract_types` var, its validation
-    the tables (model name, key, columns) from `bronze_contract`."""
-    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
-    assert project["vars"]["contract_types"] == {
+def test_a_written_file_edited_by_hand_is_caught(tmp_path):
+    project = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    assert stale_files(project) == []
+    edited = project / "models" / "silver" / "facts" / "stg_fact_loan.yml"
+    edited.write_text(edited.read_text().replace("loan_amount", "loan_amount_usd"))
+    leftover = project / "models" / "silver" / "facts" / "stg_fact_gone.sql"
+    leftover.write_text(JINJA_HEADER)
+    assert stale_files(project) == ["models/silver/facts/stg_fact_gone.sql", "models/silver/facts/stg_fact_loan.yml"]
+
+
+def test_every_written_file_says_it_is_written_and_by_what():
+    for path in written_files():
+        first = (DBT_PROJECT_DIR / path).read_text().splitlines()[0]
+        assert "Written by `make contract` (banking_dw/dbt/contract_files.py)" in first, path
+
+
+def _contract_macro() -> tuple[dict, dict]:
+    """The two dicts macros/generated/contract.sql returns, read back as JSON."""
+    text = (DBT_PROJECT_DIR / "macros" / "generated" / "contract.sql").read_text()
+    returned = re.findall(r"\{\{ return\((\{.*?\})\) \}\}", text, re.S)
+    return json.loads(returned[0]), json.loads(returned[1])
+
+
+def test_the_contract_macro_restates_every_table_and_value_rule():
+    """silver's casts read each type's rule, its validation each table's key and column rules."""
+    tables, types = _contract_macro()
+    assert types == {
         t.value: {"pattern": pattern, "calendar": t in CALENDAR_TYPES} for t, pattern in VALUE_PATTERNS.items()
     }
-    restated = project["vars"]["bronze_contract"]
-    assert list(restated) == [c.name for c in CONTRACTS]
+    assert list(tables) == [c.name for c in CONTRACTS]
     for c in CONTRACTS:
-        entry = restated[c.name]
-        assert entry["model_name"] == c.model_name, c.name
-        assert entry["key"] == list(c.key), c.name
-        expected = []
-        for col in c.columns:
-            item = {"name": col.name, "type": col.type.value}
-            if col.nullable:
-                item["nullable"] = True
-            if col.allowed_values:
-                item["allowed_values"] = list(col.allowed_values)
-            if col.references:
-                item["references"] = f"{col.references[0]}.{col.references[1]}"
-            if col.sign:
-                item["sign"] = col.sign.name.lower()
-            if col.max_length:
-                item["max_length"] = col.max_length
-            if col.earliest:
-                item["earliest"] = col.earliest
-            if col.not_after_extract_day:
-                item["not_after_extract_day"] = True
-            if col.personal:
-                item["personal"] = True
-            expected.append(item)
-        assert entry["columns"] == expected, c.name
+        entry = tables[c.name]
+        assert (entry["model_name"], entry["key"]) == (c.model_name, list(c.key)), c.name
+        assert [column["name"] for column in entry["columns"]] == list(c.column_names), c.name
+        for column, restated in zip(c.columns, entry["columns"], strict=True):
+            assert restated["type"] == column.type.value
+            assert restated.get("allowed_values") == (list(column.allowed_values) if column.allowed_values else None)
+            assert restated.get("max_length") == column.max_length
+            assert restated.get("personal", False) == (column.personal is not None)
+            assert restated.get("mask") == (column.mask.name.lower() if column.mask else None)
 
 
-def _accepted_values(models_yaml: Path) -> dict[tuple[str, str], list[str]]:
-    """(model, column) -> the values of its accepted_values test, as text."""
-    found = {}
-    for model in yaml.safe_load(models_yaml.read_text())["models"]:
-        for column in model.get("columns", []):
-            for test in column.get("data_tests", []):
-                if isinstance(test, dict) and "accepted_values" in test:
-                    values = test["accepted_values"]["arguments"]["values"]
-                    found[(model["name"], column["name"])] = [str(v) for v in values]
-    return found
+def test_the_gold_columns_are_the_contracts_and_personal_ones_say_how_they_are_masked():
+    for c in CONTRACTS:
+        folder = "facts" if c.is_fact else "dimensions"
+        [model] = yaml.safe_load((DBT_PROJECT_DIR / "models" / "gold" / folder / f"{c.model_name}.yml").read_text())[
+            "models"
+        ]
+        columns = {column["name"]: column for column in model["columns"]}
+        assert set(c.column_names) <= set(columns), c.name
+        for column in c.columns:
+            assert columns[column.name]["description"].startswith(column.description), (c.name, column.name)
+            assert ("Masked:" in columns[column.name]["description"]) == (column.mask is not None), column.name
 
 
-def test_accepted_values_equal_the_contract():
-    """Silver tests every closed set of the contract with exactly its values; gold's tests, on the
-    columns it keeps from the contract, say the same."""
-    by_model = {f"stg_{c.model_name}": c for c in CONTRACTS} | {c.model_name: c for c in CONTRACTS}
-    silver = _accepted_values(DBT_PROJECT_DIR / "models" / "silver" / "_silver__models.yml")
-    gold = _accepted_values(DBT_PROJECT_DIR / "models" / "gold" / "_gold__models.yml")
-    assert gold
-    for (model, column), values in {**silver, **gold}.items():
-        assert values == list(by_model[model].column(column).allowed_values), (model, column)
-    assert set(silver) == {
-        (f"stg_{c.model_name}", col.name) for c in CONTRACTS for col in c.columns if col.allowed_values
-    }
+def test_every_check_has_a_short_name_and_a_description():
+    manifest = json.loads(dbt_project().manifest_path.read_text())
+    tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
+    assert tests
+    for test in tests:
+        assert len(test["name"]) <= 60, test["name"]
+        assert test["description"] or test["original_file_path"].startswith("tests/"), test["name"]
 
 
 def test_singular_tests_state_their_invariant_on_the_first_line():
@@ -162,9 +155,9 @@ def test_singular_tests_state_their_invariant_on_the_first_line():
 
 
 def test_manifest_shape():
-    """Schemas = folders, one quarantine per stg, the folder-level window config, reports as tables.
-
-    Read from the manifest Dagster builds its graph from, which `make install` parses."""
+    """Schemas = layers after the prefix, one quarantine per stg, dimensions stored as runs, facts and
+    quarantines per window, reports as tables. Read from the manifest Dagster builds its graph from,
+    which `make install` parses."""
     manifest = json.loads(dbt_project().manifest_path.read_text())
     models = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"}
     for c in CONTRACTS:
@@ -173,20 +166,27 @@ def test_manifest_shape():
         path.stem for path in (DBT_PROJECT_DIR / "models" / "reports").glob("*.sql")
     }
     for name, node in models.items():
-        layer = node["fqn"][1]
+        layer, folder = node["fqn"][1], node["fqn"][2]
         assert layer in ("silver", "gold", "reports"), name
-        assert node["schema"] == f"dev_{layer}", name
+        schema = "restricted" if folder == "restricted" else layer
+        assert node["schema"] == f"dev_{schema}", name
         assert node["tags"] == [layer], name
         config = node["config"]
-        if config["materialized"] == "incremental":
+        hooks = [hook["sql"] for hook in config["pre-hook"]]
+        if layer == "silver" and folder == "dimensions":
+            assert config["materialized"] == "incremental", name
+            assert hooks == ["{{ split_runs_around_window() }}"], name
+            assert config["post-hook"][0]["sql"] == "{{ merge_runs() }}", name
+        elif config["materialized"] == "incremental":
             assert config["incremental_strategy"] == "append", name
             window_column = "dt" if name.startswith("quarantine_") else "partition_date"
             assert config["meta"]["window_column"] == window_column, name
-            assert [hook["sql"] for hook in config["pre-hook"]] == ["{{ delete_window() }}"], name
+            assert hooks == ["{{ delete_window() }}"], name
         else:
-            assert not config["pre-hook"], name
-        expected = "table" if layer == "reports" or node["fqn"][2] == "dimensions" else "incremental"
+            assert not hooks, name
+        expected = "incremental" if layer == "silver" or folder == "facts" else "table"
         assert config["materialized"] == expected, name
+        assert config["post-hook"][-1]["sql"] == "{{ log_table_metadata() }}", name
 
 
 # --------------------------------------------------------------------------- end to end on DuckDB
@@ -274,9 +274,9 @@ def scratch(tmp_path_factory) -> Path:
 def test_row_rules_quarantine_with_reasons_and_only_warn(tmp_path, scratch):
     """One two-day build covering every row rule. Day 2: bad values, an unknown account, an event
     off its day, exact and conflicting duplicate transactions, a conflicting account and an exactly
-    duplicated customer. The build succeeds with only warnings (quarantines non-empty), though a
-    quarantined Completed transaction leaves its account's balances unreconciled; every bronze row is
-    in silver or quarantine; the conflicting account's transactions still reach gold; reports build."""
+    duplicated customer. The build passes every dbt test (the quarantines are Dagster's checks),
+    though a quarantined Completed transaction leaves its account's balances unreconciled; the
+    conflicting account's transactions still reach gold; reports build."""
     lake = _make_lake(tmp_path, [DAY1, DAY2])
     tx_rows = list(csv.DictReader(_csv(lake, "fact_transactions", DAY2).open()))
     accounts_day1 = {r["account_id"]: r for r in csv.DictReader(_csv(lake, "dim_accounts", DAY1).open())}
@@ -328,13 +328,17 @@ def test_row_rules_quarantine_with_reasons_and_only_warn(tmp_path, scratch):
     _create_bronze(warehouse, lake)
     result = _build(scratch, warehouse, "2024-01-01", "2024-01-03")
     assert result.returncode == 0, result.stdout[-5000:]
-    assert not re.findall(r"(?:FAIL|ERROR) \d+ \S+", result.stdout), result.stdout[-5000:]
-    warned = set(re.findall(r"WARN \d+ (quarantine_is_empty_\S+)", result.stdout))
-    assert warned == {
-        "quarantine_is_empty_quarantine_fact_transaction_",
-        "quarantine_is_empty_quarantine_dim_account_",
-        "quarantine_is_empty_quarantine_dim_customer_",
-    }, result.stdout[-5000:]
+    assert not re.findall(r"(?:FAIL|ERROR|WARN) \d+ \S+", result.stdout), result.stdout[-5000:]
+    quarantined = {
+        model
+        for c in CONTRACTS
+        if _fetch(warehouse, f"select count(*) from dev_silver.{(model := f'quarantine_{c.model_name}')}")[0][0]
+    }
+    assert quarantined == {"quarantine_fact_transaction", "quarantine_dim_account", "quarantine_dim_customer"}
+    # Dimensions are stored as runs of equal rows: the calendar, sent unchanged both days, is one run a date.
+    assert _fetch(
+        warehouse, "select count(*), min(first_extract_date), max(last_extract_date) from dev_silver.stg_dim_date"
+    ) == [(4018, DAY1, DAY2)]
 
     reasons = sorted(
         r for (r,) in _fetch(warehouse, "select quarantine_reason from dev_silver.quarantine_fact_transaction")

@@ -1,6 +1,9 @@
 """The code location loads, and the graph has the shape users rely on."""
 
 import itertools
+import os
+import subprocess
+import sys
 from collections import Counter
 
 import dagster as dg
@@ -10,6 +13,7 @@ from banking_dw.contracts import CONTRACTS
 from banking_dw.definitions import defs
 from banking_dw.landing.checks import FILE_STRUCTURE_VALID
 from banking_dw.partitions import daily_partitions
+from banking_dw_tests.support import set_required_aws_settings
 
 LAYERS = {"raw", "landing", "bronze", "silver", "gold", "reports"}
 REPORTS = {
@@ -61,6 +65,8 @@ def test_each_table_has_one_path_from_csv_to_gold(graph, table):
         _key("landing", table.name),
         _key("bronze", table.name),
         _key("silver", f"stg_{table.model_name}"),
+        # A customer's personal data reaches the analysts' dimension only through the restricted model.
+        *([_key("gold", "dim_customer_pii")] if table.name == "dim_customers" else []),
         _key("gold", table.model_name),
     ]
     for upstream, downstream in itertools.pairwise(path):
@@ -117,26 +123,47 @@ def _shape(definitions: dg.Definitions) -> dict[str, object]:
 def test_the_aws_target_has_the_same_graph_with_its_own_resources(monkeypatch):
     local = defs()
     monkeypatch.setenv("BANKING_DW_TARGET", "aws")
-    monkeypatch.setenv("BANKING_DW_S3_BUCKET", "bank-lake")
+    set_required_aws_settings(monkeypatch)
     aws = defs()
     assert _shape(aws) == _shape(local)
-    assert {
-        name: type(r).__name__ for name, r in aws.resources.items() if name in ("lake", "catalog", "warehouse")
-    } == {
+    assert {name: type(r).__name__ for name, r in aws.resources.items()} == {
+        "raw_files": "RawFiles",
         "lake": "S3Lake",
         "catalog": "GlueCatalog",
         "warehouse": "RedshiftWarehouse",
+        "alert_sinks": "AlertSinks",
+        "dbt": "InstalledDbtCliResource",
     }
+    assert type(aws.resources["alert_sinks"].ledger).__name__ == "S3AlertLedger"
+    assert aws.executor is dg.multiprocess_executor and local.executor is dg.in_process_executor
 
 
 def test_a_missing_aws_setting_or_an_unknown_target_fails_in_one_line(monkeypatch):
     monkeypatch.setenv("BANKING_DW_TARGET", "aws")
-    monkeypatch.delenv("BANKING_DW_S3_BUCKET", raising=False)
+    set_required_aws_settings(monkeypatch)
+    monkeypatch.delenv("BANKING_DW_S3_BUCKET")
     with pytest.raises(ValueError, match=r"^BANKING_DW_S3_BUCKET is not set: [^\n]*$"):
         defs()
     monkeypatch.setenv("BANKING_DW_TARGET", "azure")
     with pytest.raises(ValueError, match="'azure' is not a known target"):
         defs()
+
+
+def test_loading_the_local_target_loads_no_aws_library():
+    """boto3, botocore and dagster-aws cost seconds to import; a local code location never needs them."""
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from banking_dw.definitions import defs; defs();"
+            " print(sorted(m for m in ('boto3', 'botocore', 'dagster_aws') if m in sys.modules))",
+        ],
+        env={k: v for k, v in os.environ.items() if k != "BANKING_DW_TARGET"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip() == "[]"
 
 
 def test_every_dbt_data_test_is_an_asset_check_so_its_failure_alerts(graph):

@@ -66,7 +66,7 @@ def _offline_env(**overrides: str) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith(("REDSHIFT_", "BANKING_DW_REDSHIFT_", "BANKING_DW_GLUE_", "AWS_"))
     }
-    env.pop("BANKING_DW_DBT_TARGET", None)
+    env.pop("BANKING_DW_TARGET", None)
     env.update(overrides)
     return env
 
@@ -110,7 +110,7 @@ def _hook_sql(target_path: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def redshift_target(tmp_path_factory) -> Path:
     target = tmp_path_factory.mktemp("redshift")
-    _compile(target, "redshift")
+    _compile(target, "aws")
     return target
 
 
@@ -214,7 +214,7 @@ def test_external_schema_ddl_names_the_configured_database_role_and_region(tmp_p
         BANKING_DW_REDSHIFT_IAM_ROLE_ARN=ROLE_ARN,
         AWS_REGION="eu-west-1",
     )
-    assert _normalised(_render_hook_macro(target, "redshift", env)) == (
+    assert _normalised(_render_hook_macro(target, "aws", env)) == (
         "create external schema if not exists dev_bronze from data catalog database 'bank_glue'"
         f" region 'eu-west-1' iam_role '{ROLE_ARN}'"
     )
@@ -223,7 +223,7 @@ def test_external_schema_ddl_names_the_configured_database_role_and_region(tmp_p
 def test_external_schema_defaults_compile_without_credentials(redshift_target):
     """Glue database banking_dw_bronze by default; no region clause unless one is set; the role is
     a visible placeholder (a run stops on it instead of sending it to Redshift)."""
-    (hook,) = _hook_sql(redshift_target)
+    [hook] = [h for h in _hook_sql(redshift_target) if "external schema" in h]
     assert _normalised(hook).startswith(
         "create external schema if not exists dev_bronze from data catalog database 'banking_dw_bronze' iam_role '"
     )
@@ -240,3 +240,43 @@ def test_external_schema_ddl_is_empty_on_the_local_target(tmp_path, local_target
 def test_external_schema_ddl_is_empty_on_postgres(tmp_path):
     env = _offline_env(BANKING_DW_REDSHIFT_IAM_ROLE_ARN=ROLE_ARN, BANKING_DW_DATA_DIR=str(tmp_path))
     assert _render_hook_macro(tmp_path, "postgres", env).strip() == ""
+
+
+# --------------------------------------------------------------------------- roles
+
+
+def test_each_role_is_granted_its_tables_and_schemas_on_redshift(tmp_path, redshift_target):
+    """The grants dbt applies after each model (grants config, role grantees through the
+    redshift_grants_extended flag) and the schema USAGE of the on-run-end hook, compiled offline."""
+    manifest = json.loads((redshift_target / "manifest.json").read_text())
+    grants = {n["name"]: n["config"].get("grants") for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    assert grants["dim_customer"] == {"select": ["role:analyst"]}
+    assert grants["fact_transaction"] == {"select": ["role:analyst"]}
+    assert grants["dim_customer_pii"] == {"select": ["role:pii_reader"]}
+    assert grants["top_customers_by_transaction_volume"] == {"select": ["role:analyst", "role:reporting"]}
+    assert not grants["stg_dim_customer"] and not grants["quarantine_dim_customer"]
+    assert manifest["metadata"].get("project_name") == "banking_dw"
+
+    [usage] = [h for h in _hook_sql(redshift_target) if "grant usage" in h]
+    assert [line.strip() for line in usage.strip().splitlines()] == [
+        "grant usage on schema dev_gold to role analyst;",
+        "grant usage on schema dev_reports to role analyst;",
+        "grant usage on schema dev_reports to role reporting;",
+        "grant usage on schema dev_restricted to role pii_reader;",
+    ]
+
+    target = shutil.copytree(redshift_target, tmp_path / "target")
+    relation = "api.Relation.create(database='dev', schema='dev_gold', identifier='dim_customer')"
+    stdout = _compile(
+        target,
+        "aws",
+        "--inline",
+        "{{ get_grant_sql(" + relation + ", 'select', ['role:analyst']) }}",
+        "--output",
+        "json",
+        "--quiet",
+        env=_offline_env(),
+    )
+    assert (
+        _normalised(json.loads(stdout)["compiled"]) == 'grant select on "dev"."dev_gold"."dim_customer" to ROLE analyst'
+    )

@@ -30,6 +30,10 @@ import pytest
 
 from banking_dw.bronze.resources import BRONZE_SCHEMA
 from banking_dw.contracts import CONTRACTS
+from banking_dw.dbt.completeness import silver_count_sql
+from banking_dw.dbt.silver_checks import check_specs as silver_check_specs
+from banking_dw.dbt.silver_checks import quarantine_rules_sql
+from banking_dw.partitions import DayWindow
 
 # Builds warehouses with dbt: `make test` runs it, `make test-fast` does not.
 pytestmark = pytest.mark.slow
@@ -112,7 +116,7 @@ def _dbt(target_path: Path, *args: str, env: dict[str, str]) -> subprocess.Compl
 
 def _base_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "REDSHIFT_"))}
-    env.pop("BANKING_DW_DBT_TARGET", None)
+    env.pop("BANKING_DW_TARGET", None)
     env.update(extra)
     return env
 
@@ -133,12 +137,39 @@ def _build(target_path: Path, target: str, window: tuple[str, str], env: dict[st
     return statuses
 
 
+ROLES = ("analyst", "reporting", "pii_reader")
+# dbt connects as a user that owns what it builds and nothing else: no superuser.
+DBT_USER = "dbt_runner"
+
+
+def _create_roles(env: dict[str, str]) -> None:
+    """The roles the project grants to, and dbt's own non-superuser, as the README's SQL creates them."""
+    with _postgres(env) as connection, connection.cursor() as cursor:
+        for role in ROLES:
+            cursor.execute(f"drop role if exists {role}")
+            cursor.execute(f"create role {role}")
+        # The original project's queries are Redshift SQL: its query 4 rounds a float, which Redshift
+        # can and PostgreSQL cannot; this gives PostgreSQL Redshift's function, so they run unchanged.
+        cursor.execute(
+            "create or replace function public.round(double precision, integer) returns numeric"
+            " language sql immutable as 'select round($1::numeric, $2)'"
+        )
+        cursor.execute(f"drop role if exists {DBT_USER}")
+        cursor.execute(f"create user {DBT_USER} nosuperuser nocreaterole")
+        cursor.execute(f"grant create on database {env['PGDATABASE']} to {DBT_USER}")
+        cursor.execute(f"grant usage on schema {BRONZE_SCHEMA} to {DBT_USER}")
+        cursor.execute(f"grant select on all tables in schema {BRONZE_SCHEMA} to {DBT_USER}")
+
+
 @pytest.fixture(scope="module")
 def on_postgres(tmp_path_factory, window, built, postgres_env) -> dict[str, str]:
-    """The window built on PostgreSQL from the raw files Dagster built DuckDB from; node statuses."""
+    """The window built on PostgreSQL, by a non-superuser, from the raw files Dagster built DuckDB
+    from; node statuses."""
     data_dir, _ = built
     _load_postgres_bronze(postgres_env, data_dir / "raw")
-    return _build(tmp_path_factory.mktemp("dbt_postgres"), "postgres", window, _base_env(**postgres_env))
+    _create_roles(postgres_env)
+    as_dbt_user = {**postgres_env, "PGUSER": DBT_USER}
+    return _build(tmp_path_factory.mktemp("dbt_postgres"), "postgres", window, _base_env(**as_dbt_user))
 
 
 # --------------------------------------------------------------------------- comparing tables
@@ -206,7 +237,12 @@ def _dagster_verdict(evaluation: dg.AssetCheckEvaluation) -> str:
 def test_data_tests_give_the_same_verdicts_on_both_engines(on_postgres, built):
     """A test that fails on one engine and passes on the other means the SQL means different things."""
     _, run = built
-    on_duckdb = {e.check_name: _dagster_verdict(e) for e in run.check_evaluations if e.asset_key.path[0] in DBT_GROUPS}
+    computed_by_dagster = {spec.name for spec in silver_check_specs()}
+    on_duckdb = {
+        e.check_name: _dagster_verdict(e)
+        for e in run.check_evaluations
+        if e.asset_key.path[0] in DBT_GROUPS and e.check_name not in computed_by_dagster
+    }
     # dbt's unique id is test.<project>.<test name>[.<hash>]; the test name is the asset check's.
     postgres = {node.split(".")[2]: status for node, status in on_postgres.items() if node.startswith("test.")}
     assert postgres.keys() == on_duckdb.keys()
@@ -231,6 +267,85 @@ def test_gold_on_postgres_equals_gold_on_duckdb(on_postgres, built, postgres_env
             assert (len(on_postgres), only_postgres, only_duckdb) == (len(on_duckdb), [], []), (
                 f"{table} differs; columns {columns}"
             )
+
+
+def test_the_silver_checks_queries_count_the_same_on_postgres(on_postgres, built, postgres_env, window):
+    """The set-based queries behind reconciles_with_landed, quarantine_is_empty and the completeness
+    gate run through the warehouse resource on either target: the same SQL counts the same rows."""
+    data_dir, _ = built
+    days = DayWindow.from_key_range(*window)
+    counted = {
+        f"stg_{c.model_name}": (f"dev_silver.stg_{c.model_name}", "partition_date" if c.is_fact else None)
+        for c in CONTRACTS
+    }
+    counted |= {f"quarantine_{c.model_name}": (f"dev_silver.quarantine_{c.model_name}", "dt") for c in CONTRACTS}
+    quarantines = {f"quarantine_{c.model_name}": f"dev_silver.quarantine_{c.model_name}" for c in CONTRACTS}
+    queries = [silver_count_sql(counted, days), quarantine_rules_sql(quarantines, days)]
+    with (
+        _postgres(postgres_env) as pg,
+        pg.cursor() as pg_cursor,
+        duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as duck,
+    ):
+        for sql in queries:
+            pg_cursor.execute(sql)
+            on_postgres = sorted(tuple(_text(v) for v in row) for row in pg_cursor.fetchall())
+            on_duckdb = sorted(tuple(_text(v) for v in row) for row in duck.execute(sql).fetchall())
+            assert on_postgres == on_duckdb, sql[:200]
+            # The clean build has silver rows to count, and nothing quarantined.
+            assert bool(on_duckdb) == (sql is queries[0]), sql[:200]
+
+
+def original_queries() -> list[str]:
+    text = (Path(__file__).parent / "data" / "original_queries.sql").read_text()
+    return [query.strip() for query in text.split(";") if "select" in query.lower()]
+
+
+def _reads(cursor, role: str, sql: str) -> bool:
+    """Whether `role` may run `sql`; False on permission denied (42501), raising anything else."""
+    cursor.execute("savepoint probe")
+    cursor.execute(f"set role {role}")
+    try:
+        cursor.execute(sql)
+        cursor.fetchall()
+        return True
+    except psycopg2.errors.InsufficientPrivilege:
+        return False
+    finally:
+        cursor.execute("rollback to savepoint probe")
+        cursor.execute("reset role")
+
+
+def test_each_role_reads_what_it_may_and_nothing_else_on_postgres(on_postgres, postgres_env):
+    """Grants from dbt's grants config and the schema USAGE hook: analysts run the original
+    project's six queries on masked gold and read the reports; reporting reads only the reports;
+    pii_reader only the restricted model; silver, bronze and the test failures are the engineers'."""
+    with _postgres(postgres_env) as pg, pg.cursor() as cursor:
+        cursor.execute("select table_name from information_schema.tables where table_schema = 'dev_reports'")
+        reports = [f"select * from dev_reports.{name}" for (name,) in cursor.fetchall()]
+        cursor.execute(
+            "select table_name from information_schema.tables where table_schema = 'dev_test_failures' limit 1"
+        )
+        [(failures_view,)] = cursor.fetchall()
+        restricted = "select * from dev_restricted.dim_customer_pii"
+        engineers_only = [
+            "select * from dev_silver.stg_dim_customer",
+            "select * from dev_silver.quarantine_dim_customer",
+            f'select * from {BRONZE_SCHEMA}."dim_customers"',
+            f'select * from dev_test_failures."{failures_view}"',
+        ]
+        queries = original_queries()
+        assert len(queries) == 6 and len(reports) == 6
+        for sql in queries + reports:
+            assert _reads(cursor, "analyst", sql), sql
+        for sql in [restricted, *engineers_only]:
+            assert not _reads(cursor, "analyst", sql), sql
+        for sql in reports:
+            assert _reads(cursor, "reporting", sql), sql
+        for sql in [*queries, restricted, *engineers_only]:
+            assert not _reads(cursor, "reporting", sql), sql
+        assert _reads(cursor, "pii_reader", restricted)
+        for sql in [*queries, *reports, *engineers_only]:
+            assert not _reads(cursor, "pii_reader", sql), sql
 
 
 SAFE_CAST_CASES = [

@@ -1,13 +1,11 @@
 """Layers `silver`, `gold` and `reports`: the whole dbt project as one daily-partitioned asset."""
 
-import json
 import os
 import shutil
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +16,7 @@ from banking_dw.alerts.evidence import failed_row_count, failing_rows_evidence
 from banking_dw.dbt.args import build_args, target_environment, window_environment
 from banking_dw.dbt.completeness import describe, lake_gaps, silver_gaps, upstream_of
 from banking_dw.dbt.metadata import asset_events
-from banking_dw.dbt.project import dbt_project
+from banking_dw.dbt.project import dbt_manifest, dbt_project
 from banking_dw.dbt.translator import BankingDbtTranslator
 from banking_dw.landing.resources import LakeResource
 from banking_dw.partitions import DayWindow, daily_partitions, window_for_context
@@ -72,17 +70,6 @@ def require_whole_window(
     gaps += silver_gaps(warehouse, dbt_manifest(), upstream.silver_models, manifests, window)
     if gaps:
         raise dg.Failure(describe(gaps), metadata={"gaps": len(gaps)})
-
-
-def dbt_manifest() -> dict[str, Any]:
-    path = dbt_project().manifest_path
-    return _parsed_manifest(path, path.stat().st_mtime)
-
-
-@cache
-def _parsed_manifest(path: Path, mtime: float) -> dict[str, Any]:
-    """Parsed once per manifest version: `dagster dev` re-parses the project when it changes."""
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 @contextmanager

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from banking_dw.contracts import CONTRACTS
+from banking_dw.contracts import CONTRACTS, contract
 from banking_dw.landing.resources import DayManifest, LakeResource
 from banking_dw.layout import table_prefix
 from banking_dw.partitions import DayWindow
@@ -78,14 +78,82 @@ def lake_gaps(lake: LakeResource, tables: Iterable[str], manifests: Mapping[date
     return gaps
 
 
-def silver_count_sql(relations: Mapping[str, tuple[str, str]], window: DayWindow) -> str:
-    """One query: rows per relation and day of the window (`relations`: name -> (relation, day column))."""
+def silver_count_sql(relations: Mapping[str, tuple[str, str | None]], window: DayWindow) -> str:
+    """One query: rows per relation and day of the window. `relations`: name -> (relation, its day
+    column), or (relation, None) for a dimension stored as runs, which holds a day's rows as the
+    runs covering it."""
     start, end = window.start.isoformat(), window.end.isoformat()
-    return "\nunion all\n".join(
-        f"select '{name}' as relation, {column} as day, count(*) as row_count from {relation}"
-        f" where {column} >= cast('{start}' as date) and {column} < cast('{end}' as date) group by {column}"
-        for name, (relation, column) in sorted(relations.items())
-    )
+    days = " union all ".join(f"select cast('{day.isoformat()}' as date) as day" for day in window.days())
+    parts = []
+    for name, (relation, column) in sorted(relations.items()):
+        if column is None:
+            parts.append(
+                f"select '{name}' as relation, days.day, count(*) as row_count from ({days}) as days"
+                f" inner join {relation} as runs on runs.first_extract_date <= days.day"
+                " and runs.last_extract_date >= days.day group by days.day"
+            )
+        else:
+            parts.append(
+                f"select '{name}' as relation, {column} as day, count(*) as row_count from {relation}"
+                f" where {column} >= cast('{start}' as date) and {column} < cast('{end}' as date) group by {column}"
+            )
+    return "\nunion all\n".join(parts)
+
+
+@dataclass(frozen=True)
+class DayReconciliation:
+    """One silver model's day: the rows it and its quarantine hold, against what the bank sent."""
+
+    model: str
+    day: date
+    held: int
+    sent: int | None  # None: the day is not published in the lake
+
+    @property
+    def whole(self) -> bool:
+        return self.sent is not None and self.held == self.sent
+
+    def describe(self) -> str:
+        table = STAGING[self.model]
+        if self.sent is None:
+            return f"{self.model} {self.day}: {table} is not published in the lake"
+        return f"{self.model} {self.day}: silver and its quarantine hold {self.held} rows, the bank sent {self.sent}"
+
+
+def relation_names(manifest: Mapping[str, Any], models: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+    """Each staging model and its quarantine -> (relation, day column), for silver_count_sql."""
+    nodes, relations = manifest["nodes"], {}
+    for model in models:
+        quarantine = model.replace("stg_", "quarantine_", 1)
+        day_column = "partition_date" if contract(STAGING[model]).is_fact else None
+        relations[model] = (nodes[f"model.{PROJECT}.{model}"]["relation_name"], day_column)
+        relations[quarantine] = (nodes[f"model.{PROJECT}.{quarantine}"]["relation_name"], "dt")
+    return relations
+
+
+def reconcile_silver(
+    warehouse: WarehouseResource,
+    manifest: Mapping[str, Any],
+    models: Iterable[str],
+    manifests: Mapping[date, DayManifest],
+    window: DayWindow,
+) -> list[DayReconciliation]:
+    """Each (silver model, day): its rows plus its quarantine's against the day's manifest, in one
+    query. Raises what the warehouse raises when a relation is not built yet."""
+    models = sorted(models)
+    if not models:
+        return []
+    counts: dict[tuple[str, date], int] = {}
+    for relation, day, row_count in warehouse.query(silver_count_sql(relation_names(manifest, models), window)):
+        counts[(relation, _as_date(day))] = int(row_count)
+    found = []
+    for model in models:
+        table, quarantine = STAGING[model], model.replace("stg_", "quarantine_", 1)
+        for day, day_manifest in sorted(manifests.items()):
+            entry = day_manifest.tables.get(table)
+            held = counts.get((model, day), 0) + counts.get((quarantine, day), 0)
+            found.append(DayReconciliation(model, day, held, None if entry is None else entry.rows))
+    return found
 
 
 def silver_gaps(
@@ -96,33 +164,11 @@ def silver_gaps(
     window: DayWindow,
 ) -> list[str]:
     """Each (silver model, day) whose rows and quarantined rows differ from what the bank sent."""
-    models = sorted(models)
-    if not models:
-        return []
-    nodes = manifest["nodes"]
-    relations = {}
-    for model in models:
-        quarantine = model.replace("stg_", "quarantine_", 1)
-        relations[model] = (nodes[f"model.{PROJECT}.{model}"]["relation_name"], "partition_date")
-        relations[quarantine] = (nodes[f"model.{PROJECT}.{quarantine}"]["relation_name"], "dt")
     try:
-        rows = warehouse.query(silver_count_sql(relations, window))
+        days = reconcile_silver(warehouse, manifest, models, manifests, window)
     except Exception as error:  # a relation not built yet: silver holds nothing
         return [f"silver cannot be read ({type(error).__name__}: {str(error).splitlines()[0]}); build silver first"]
-    counts: dict[tuple[str, date], int] = {}
-    for relation, day, row_count in rows:
-        counts[(relation, _as_date(day))] = int(row_count)
-    gaps = []
-    for model in models:
-        table, quarantine = STAGING[model], model.replace("stg_", "quarantine_", 1)
-        for day, day_manifest in sorted(manifests.items()):
-            entry = day_manifest.tables.get(table)
-            held = counts.get((model, day), 0) + counts.get((quarantine, day), 0)
-            if entry is None:
-                gaps.append(f"{model} {day}: {table} is not published in the lake")
-            elif held != entry.rows:
-                gaps.append(f"{model} {day}: silver and its quarantine hold {held} rows, the bank sent {entry.rows}")
-    return gaps
+    return [day.describe() for day in days if not day.whole]
 
 
 def _as_date(value: object) -> date:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from functools import cache
+from pathlib import Path
+from typing import Any
 
 from dagster_dbt import DbtProject
 
@@ -15,3 +18,15 @@ def dbt_project() -> DbtProject:
     project = DbtProject(project_dir=settings.dbt_project_dir(), profiles_dir=settings.dbt_project_dir())
     project.prepare_if_dev()
     return project
+
+
+def dbt_manifest() -> dict[str, Any]:
+    """The parsed manifest Dagster builds the graph from (nodes, relations, parents)."""
+    path = dbt_project().manifest_path
+    return _parsed_manifest(path, path.stat().st_mtime)
+
+
+@cache
+def _parsed_manifest(path: Path, mtime: float) -> dict[str, Any]:
+    """Parsed once per manifest version: `dagster dev` re-parses the project when it changes."""
+    return json.loads(path.read_text(encoding="utf-8"))

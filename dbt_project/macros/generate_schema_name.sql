@@ -1,9 +1,16 @@
-{#- A model's custom schema is used verbatim (dev_silver, dev_gold), never prefixed with the
-    target schema, so both targets see the schemas the seed's queries name. -#}
+{#- A model's schema is its layer (silver, gold, reports, restricted, test_failures) after the
+    environment's prefix: dev_silver, dev_gold, ... by default, as the original project's queries
+    name them; another prefix (BANKING_DW_SCHEMA_PREFIX=prod) lets one warehouse hold dev and prod.
+    Never the target's own schema in front. -#}
 {% macro generate_schema_name(custom_schema_name, node) -%}
     {%- if custom_schema_name is none -%}
         {{ target.schema }}
     {%- else -%}
-        {{ custom_schema_name | trim }}
+        {{ schema_prefix() }}_{{ custom_schema_name | trim }}
     {%- endif -%}
+{%- endmacro %}
+
+
+{% macro schema_prefix() -%}
+    {{ return(env_var('BANKING_DW_SCHEMA_PREFIX', 'dev')) }}
 {%- endmacro %}

@@ -1,4 +1,4 @@
-{#- create_bronze_external_schema(): the DDL of Redshift Spectrum's `dev_bronze` external schema
+{#- create_bronze_external_schema(): the DDL of Redshift Spectrum's `<prefix>_bronze` external schema
     over the Glue database the crawl step writes, run as this project's on-run-start hook so
     silver's sources exist before it builds. Idempotent (`if not exists`). On any other target
     (duckdb: views over the lake; postgres: tables the test loads) it emits nothing.
@@ -37,10 +37,10 @@
     {%- if execute and role == redshift_iam_role_placeholder() and not _renders_only() -%}
         {{ exceptions.raise_compiler_error(
             "create_bronze_external_schema: set BANKING_DW_REDSHIFT_IAM_ROLE_ARN to the IAM role Redshift "
-            ~ "assumes to read the Glue database '" ~ database ~ "' (Spectrum's dev_bronze external schema)") }}
+            ~ "assumes to read the Glue database '" ~ database ~ "' (Spectrum's " ~ schema_prefix() ~ "_bronze external schema)") }}
     {%- endif -%}
     {#- Redshift's documented clause order: DATABASE, REGION, IAM_ROLE. -#}
-    create external schema if not exists dev_bronze
+    create external schema if not exists {{ schema_prefix() }}_bronze
     from data catalog
     database {{ sql_string(database) }}
     {%- if region %}

@@ -3,7 +3,7 @@
     fixtures use; a project macro of that name, or `<adapter>__safe_cast`, would shadow it.)
     Never raises, so silver can judge every bronze value and quarantine the bad ones.
     What is valid is the contract's rule (banking_dw/contracts.py VALUE_PATTERNS, through the
-    `contract_types` var): the text fully matches its type's pattern, which bounds the digits so the
+    `contract_types()` macro `make contract` writes): the text fully matches its type's pattern, which bounds the digits so the
     cast cannot overflow, and a date names a real calendar day. The caller trims `expr`.
     duckdb: the pattern, then try_cast (null for an impossible day);
     redshift, postgres (default): the pattern, then the calendar checked by arithmetic. -#}
@@ -16,7 +16,7 @@
 {% macro contract_type_rule(type) -%}
     {%- set t = type | lower | trim -%}
     {%- if t == 'varchar' -%}{{ return(none) }}{%- endif -%}
-    {%- set rules = var('contract_types') -%}
+    {%- set rules = contract_types() -%}
     {%- if t not in rules -%}
         {{ exceptions.raise_compiler_error("safe_cast_text: the contract has no type " ~ type) }}
     {%- endif -%}

@@ -6,15 +6,31 @@
 {%- endmacro %}
 
 
+{#- Rows whose [first_column, last_column] (inclusive days, as a run of extract days) meets the
+    window. -#}
+{% macro overlaps_window(first_column, last_column) -%}
+    {%- set bounds = window_bounds() -%}
+    {{ last_column }} >= cast('{{ bounds[0] }}' as date) and {{ first_column }} < cast('{{ bounds[1] }}' as date)
+{%- endmacro %}
+
+
 {#- [min_date, max_date): Dagster sets BANKING_DW_MIN_DATE / BANKING_DW_MAX_DATE; by hand, --vars or
     the defaults in dbt_project.yml. Read only while executing: dbt records what parsing reads, and
     a window that changed every run would force a full re-parse every run. -#}
 {% macro window_bounds() -%}
     {%- if execute -%}
-        {{ return([env_var('BANKING_DW_MIN_DATE', var('min_date')), env_var('BANKING_DW_MAX_DATE', var('max_date'))]) }}
+        {%- set bounds = [env_var('BANKING_DW_MIN_DATE', var('min_date')), env_var('BANKING_DW_MAX_DATE', var('max_date'))] -%}
     {%- else -%}
-        {{ return([var('min_date'), var('max_date')]) }}
+        {%- set bounds = [var('min_date'), var('max_date')] -%}
     {%- endif -%}
+    {#- The bounds reach SQL as literals: only a real YYYY-MM-DD day may. -#}
+    {%- for bound in bounds -%}
+        {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', bound | string) -%}
+            {{ exceptions.raise_compiler_error("window_bounds: " ~ bound ~ " is not a day (YYYY-MM-DD)") }}
+        {%- endif -%}
+        {%- do modules.datetime.date.fromisoformat(bound | string) -%}
+    {%- endfor -%}
+    {{ return(bounds) }}
 {%- endmacro %}
 
 

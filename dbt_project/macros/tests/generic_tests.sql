@@ -32,15 +32,6 @@
 {% endtest %}
 
 
-{#- A quarantine relation is empty (for the run's window, through get_where_subquery). A
-    non-empty quarantine is a failing WARNING check: good rows still flow downstream. -#}
-{% test quarantine_is_empty(model) %}
-    {{ config(severity='warn') }}
-    select *
-    from {{ model }}
-{% endtest %}
-
-
 {#- No two rows share the same values of `combination_of_columns` (dbt_utils equivalent). -#}
 {% test unique_combination_of_columns(model, combination_of_columns) %}
     select
@@ -53,7 +44,7 @@
 
 
 {#- SCD2: the dimension's versions are exactly the distinct (key, updated_at) of the silver
-    history over every loaded day: none lost, none invented. -#}
+    runs over every loaded day: none lost, none invented. -#}
 {% test scd2_has_every_silver_version(model, history, key) %}
 with silver_versions as (
     select distinct {{ key }} as natural_key, updated_at

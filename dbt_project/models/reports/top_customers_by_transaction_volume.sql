@@ -1,6 +1,7 @@
--- Top 10 customers by Completed transaction amount (USD). The seed joined dim_customer and
--- dim_account on natural keys, which counts every transaction once per SCD2 version; the fact
--- already carries customer_id, so join only the customer's current row (for today's name).
+-- Top 10 customers by Completed transaction amount (USD), identified by id, segment and the
+-- pseudonym analysts' dim_customer shows for the name. The original project joined dim_customer
+-- and dim_account on natural keys, which counts every transaction once per SCD2 version; the fact
+-- already carries customer_id, so join only the customer's current row.
 
 with
 
@@ -53,6 +54,7 @@ final as (
 
     select
         per_customer.customer_id,
+        customers.customer_segment,
         {{ dbt.concat(['customers.first_name', "' '", 'customers.last_name']) }} as customer_name,
         per_customer.total_transactions,
         per_customer.total_amount,

@@ -1,67 +1,30 @@
 {{ config(dist='all', sort=['customer_id', 'valid_from']) }}
 
--- Grain: one row per customer version (customer_sk = hash(customer_id, updated_at)), SCD Type 2.
--- A version is a distinct (customer_id, updated_at) across every loaded extract day; when its
--- attributes differ between days, the latest extract day's win. Validity comes from lead() over
--- the versions (not a dbt snapshot), and the table is rebuilt from the whole silver history on
--- every run, so it is the same whatever order the days were loaded in, and reloading a corrected
--- day drops a version only that day had.
+-- Grain: one row per customer version (customer_sk), SCD Type 2, for analysts: the versions of
+-- dim_customer_pii with each personal column masked by the contract's rule (macros/gold/masking.sql),
+-- written here so every engine gives the same values; city, state, country, segment and join date
+-- stay, the analyses need them.
 
 with
 
-history as (
+customers as (
 
-    select * from {{ ref('stg_dim_customer') }}
-
-),
-
-latest_extract_first as (
-
-    select
-        history.*,
-        row_number() over (partition by history.customer_id, history.updated_at order by history.partition_date desc) as recency
-    from history
-
-),
-
-versions as (
-
-    select * from latest_extract_first
-    where recency = 1
-
-),
-
-windowed as (
-
-    select
-        versions.*,
-        lead(versions.updated_at) over (partition by versions.customer_id order by versions.updated_at) as next_updated_at
-    from versions
+    select * from {{ ref('dim_customer_pii') }}
 
 ),
 
 final as (
 
     select
-        {{ surrogate_key(['customer_id', 'updated_at']) }} as customer_sk,
-        customer_id,
-        first_name,
-        last_name,
-        email,
-        phone,
-        date_of_birth,
-        address,
-        city,
-        state,
-        country,
-        customer_segment,
-        join_date,
-        updated_at,
-        updated_at as valid_from,
-        coalesce(next_updated_at, {{ scd2_end_of_time() }}) as valid_to,
-        coalesce(next_updated_at is null, false) as is_current,
-        partition_date as extract_date
-    from windowed
+        customers.customer_sk,
+        {%- for column in contract_columns('dim_customers') %}
+        {{ masked_column('dim_customers', column.name, 'customers.' ~ column.name, key='customers.customer_id') }} as {{ column.name }},
+        {%- endfor %}
+        customers.valid_from,
+        customers.valid_to,
+        customers.is_current,
+        customers.extract_date
+    from customers
 
 )
 

@@ -1,6 +1,7 @@
 {{ config(dist='all', sort=['investment_type_id']) }}
 
 -- Grain: one row per investment type (investment_type_id), SCD Type 1: each key's row from the latest extract day loaded
--- (macros/scd1.sql), the same whatever order the days were loaded in. Rebuilt whole on every run.
+-- (its latest run: macros/gold/scd1.sql), the same whatever order the days were loaded in. Rebuilt
+-- whole on every run from the runs, whose number grows with the changes, not with the days.
 
 {{ latest_extract_rows('stg_dim_investment_type', 'investment_type_id', ['investment_type_id', 'investment_type_name', 'risk_level']) }}

@@ -41,8 +41,7 @@ final as (
     left join customers
         on
             interactions.customer_id = customers.customer_id
-            and interactions.interaction_timestamp >= customers.valid_from
-            and interactions.interaction_timestamp < customers.valid_to
+            and {{ version_valid_at('customers', 'interactions.interaction_timestamp') }}
 
 )
 

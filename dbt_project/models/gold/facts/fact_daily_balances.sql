@@ -11,7 +11,7 @@ balances as (
 
     select
         stg_fact_daily_balances.*,
-        {{ end_of_day('partition_date') }} as as_of
+        {{ last_second_of_day('partition_date') }} as as_of
     from {{ ref('stg_fact_daily_balances') }}
     where {{ window_filter('partition_date') }}
 
@@ -58,13 +58,11 @@ final as (
     left join accounts
         on
             balances.account_id = accounts.account_id
-            and balances.as_of > accounts.valid_from
-            and balances.as_of <= accounts.valid_to
+            and {{ version_valid_at('accounts', 'balances.as_of') }}
     left join customers
         on
             accounts.customer_id = customers.customer_id
-            and balances.as_of > customers.valid_from
-            and balances.as_of <= customers.valid_to
+            and {{ version_valid_at('customers', 'balances.as_of') }}
 
 )
 

@@ -10,7 +10,7 @@ investments as (
 
     select
         stg_fact_investment.*,
-        {{ end_of_day('partition_date') }} as as_of
+        {{ last_second_of_day('partition_date') }} as as_of
     from {{ ref('stg_fact_investment') }}
     where {{ window_filter('partition_date') }}
 
@@ -55,13 +55,11 @@ final as (
     left join customers
         on
             investments.customer_id = customers.customer_id
-            and investments.as_of > customers.valid_from
-            and investments.as_of <= customers.valid_to
+            and {{ version_valid_at('customers', 'investments.as_of') }}
     left join accounts
         on
             investments.account_id = accounts.account_id
-            and investments.as_of > accounts.valid_from
-            and investments.as_of <= accounts.valid_to
+            and {{ version_valid_at('accounts', 'investments.as_of') }}
 
 )
 

@@ -10,7 +10,7 @@ loans as (
 
     select
         stg_fact_loan.*,
-        {{ end_of_day('partition_date') }} as as_of
+        {{ last_second_of_day('partition_date') }} as as_of
     from {{ ref('stg_fact_loan') }}
     where {{ window_filter('partition_date') }}
 
@@ -42,8 +42,7 @@ final as (
     left join customers
         on
             loans.customer_id = customers.customer_id
-            and loans.as_of > customers.valid_from
-            and loans.as_of <= customers.valid_to
+            and {{ version_valid_at('customers', 'loans.as_of') }}
 
 )
 

@@ -51,7 +51,7 @@ final as (
         transactions.transaction_type_id,
         transactions.transaction_amount,
         transactions.transaction_status,
-        transactions.description,
+        {{ masked_column('fact_transactions', 'description', 'transactions.description') }} as description,
         accounts.account_sk,
         customers.customer_sk,
         transactions.partition_date
@@ -59,13 +59,11 @@ final as (
     left join accounts
         on
             transactions.account_id = accounts.account_id
-            and transactions.transaction_timestamp >= accounts.valid_from
-            and transactions.transaction_timestamp < accounts.valid_to
+            and {{ version_valid_at('accounts', 'transactions.transaction_timestamp') }}
     left join customers
         on
             accounts.customer_id = customers.customer_id
-            and transactions.transaction_timestamp >= customers.valid_from
-            and transactions.transaction_timestamp < customers.valid_to
+            and {{ version_valid_at('customers', 'transactions.transaction_timestamp') }}
 
 )
 

@@ -1,0 +1,72 @@
+{#- SCD Type 2 from a silver dimension stored as runs (macros/silver/runs.sql): a version is a
+    distinct (key, updated_at) over every run; its attributes are those of its latest run, the
+    latest extract day that had it (extract_date); valid_from = updated_at, valid_to = the next
+    version's valid_from or the 9999-12-31 sentinel, is_current = the latest version. Rebuilt from
+    the runs, whose number grows with the changes, not with the days loaded; the same whatever order
+    the days were loaded in. `columns` are the dimension's contract columns in order. -#}
+{% macro scd2_versions(runs_model, key, surrogate_key_name, columns) -%}
+with
+
+runs as (
+
+    select * from {{ ref(runs_model) }}
+
+),
+
+latest_run_first as (
+
+    select
+        runs.*,
+        row_number() over (partition by runs.{{ key }}, runs.updated_at order by runs.last_extract_date desc) as recency
+    from runs
+
+),
+
+versions as (
+
+    select * from latest_run_first
+    where recency = 1
+
+),
+
+windowed as (
+
+    select
+        versions.*,
+        lead(versions.updated_at) over (partition by versions.{{ key }} order by versions.updated_at) as next_updated_at
+    from versions
+
+),
+
+final as (
+
+    select
+        {{ surrogate_key([key, 'updated_at']) }} as {{ surrogate_key_name }},
+        {%- for column in columns %}
+        {{ column }},
+        {%- endfor %}
+        updated_at as valid_from,
+        coalesce(next_updated_at, {{ scd2_end_of_time() }}) as valid_to,
+        coalesce(next_updated_at is null, false) as is_current,
+        last_extract_date as extract_date
+    from windowed
+
+)
+
+select * from final
+{%- endmacro %}
+
+
+{#- The condition that a dimension version (`alias`, valid over [valid_from, valid_to)) is the one
+    valid at the instant `at`. One rule for every fact: an event's timestamp, or the last second of
+    a daily fact's day (last_second_of_day). -#}
+{% macro version_valid_at(alias, at) -%}
+    {{ alias }}.valid_from <= {{ at }} and {{ at }} < {{ alias }}.valid_to
+{%- endmacro %}
+
+
+{#- The last instant of a day at the contract's precision (seconds): a daily fact takes the versions
+    valid at the end of its day. -#}
+{% macro last_second_of_day(date_expr) -%}
+    cast({{ dbt.dateadd('second', -1, end_of_day(date_expr)) }} as timestamp)
+{%- endmacro %}

@@ -1,0 +1,3 @@
+{#- Written by `make contract` (banking_dw/dbt/contract_files.py) from banking_dw/contracts.py; change those, not this file. -#}
+
+{{ staged_runs('dim_investment_types') }}

@@ -415,3 +415,30 @@ def test_safe_cast_accepts_only_the_contract_formats_for_dates_and_timestamps(sc
         "2023-02-30": (False, False),
         "2024-02-29": (True, False),
     }
+
+
+def test_generic_tests_on_a_daily_model_see_only_the_runs_window(scratch):
+    """dbt compiles every generic test with the project's get_where_subquery (macros/tests/), not its
+    own: a test on a daily model reads the window's days, a `whole_table` one the whole table."""
+    windowed, whole_table = "transaction__transaction_id_is_unique", "silver_transaction__transaction_id_is_unique"
+    warehouse = scratch / "wh.duckdb"
+    target = scratch / f"target-{warehouse.stem}"
+    env = {
+        **_no_credentials_env(),
+        "BANKING_DW_WAREHOUSE_PATH": str(warehouse),
+        **window_environment(DayWindow(dt.date(2024, 1, 2), dt.date(2024, 1, 3))),
+    }
+    result = _dbt(
+        scratch, "compile", "--target", "local", "--select", windowed, whole_table, env=env, target_path=target
+    )
+    assert result.returncode == 0, result.stdout[-5000:]
+    compiled = {
+        path.stem: path.read_text()
+        for name in (windowed, whole_table)
+        for path in (target / "compiled").rglob(f"{name}.sql")
+    }
+    window = "partition_date >= cast('2024-01-02' as date) and partition_date < cast('2024-01-03' as date)"
+    assert re.search(
+        rf"\(select \* from \S+fact_transaction\S* where \({re.escape(window)}\)\) dbt_subquery", compiled[windowed]
+    )
+    assert "dbt_subquery" not in compiled[whole_table]

@@ -1,9 +1,9 @@
 """dagster-dbt's event stream, with each model's row count and column types on its output.
 
 The counts and types are logged by the models' post-hook (dbt_project/macros/table_metadata.sql),
-inside dbt, right after each build. dagster-dbt's `fetch_row_counts()` / `fetch_column_metadata()`
-instead open a connection per model, on DuckDB only after dbt has exited, and poll in a busy
-loop meanwhile, which made them a large part of the dbt step (docs/benchmarks.md).
+inside dbt, right after each build, on the connection that built the model. dagster-dbt's
+`fetch_row_counts()` / `fetch_column_metadata()` would instead open a connection per model from
+the Dagster process, which DuckDB (one writer) allows only after dbt has exited.
 """
 
 from __future__ import annotations

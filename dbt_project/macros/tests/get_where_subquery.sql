@@ -1,7 +1,18 @@
-{#- Overrides dbt's get_where_subquery: a generic test on a daily model (one whose config sets
-    meta.window_column, e.g. partition_date / dt) only looks at the run's window, so each day's
-    asset checks judge that day's rows. An explicit `where:` config is still honoured (ANDed), and a
-    test with `meta: {whole_table: true}` (keys unique across all days) sees the whole table. -#}
+{#- Why this exists: a run's dbt tests are Dagster asset checks of the run's days, so each must judge
+    those days' rows only; a fault loaded on another day must not fail this day's check.
+    Writing a `where:` on every generic test would repeat the window everywhere and miss new tests.
+
+    How: dbt writes the `model` argument of every generic test as get_where_subquery(<relation>),
+    and documents overriding that global macro in the root project (docs.getdbt.com, the `where`
+    config, "Custom logic"); this override wins over dbt's. A generic test on a daily model (one
+    whose config sets meta.window_column, e.g. partition_date / dt) sees only the run's window. An
+    explicit `where:` config is still honoured (ANDed), and a test with `meta: {whole_table: true}`
+    (keys unique across all days) sees the whole table.
+
+    It reads more of dbt than the documented macro (the test node's attached_node, the graph
+    context), so banking_dw_tests/test_dbt_assets.py pins dbt 1.11 and the built-in macro this
+    replaces, and banking_dw_tests/test_dbt_project.py checks that a compiled test is windowed:
+    a dbt upgrade that changes any of it fails there first. -#}
 {% macro get_where_subquery(relation) -%}
     {%- set filters = [] -%}
     {%- set where = config.get('where') -%}

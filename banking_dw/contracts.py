@@ -77,6 +77,9 @@ class Column:
     earliest: str | None = None
     not_after_extract_day: bool = False
     max_length_override: int | None = None
+    # What replaces the value when its customer is erased, where the type's placeholder would not
+    # read as what the column holds (banking_dw.erasure.placeholders).
+    erased_as: str | None = None
 
     @property
     def max_length(self) -> int | None:
@@ -265,6 +268,7 @@ CONTRACTS: tuple[TableContract, ...] = (
                 personal=Personal.DIRECT,
                 mask=Mask.HASH,
                 max_length_override=254,
+                erased_as="erased@erased.invalid",
             ),
             Column(
                 "phone",
@@ -273,6 +277,7 @@ CONTRACTS: tuple[TableContract, ...] = (
                 personal=Personal.DIRECT,
                 mask=Mask.LAST_DIGITS,
                 max_length_override=32,
+                erased_as="(000) 000-0000",
             ),
             Column(
                 "date_of_birth",

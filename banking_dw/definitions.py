@@ -16,6 +16,7 @@ from banking_dw.bronze.assets import crawled_bronze_tables_for
 from banking_dw.dbt.assets import dbt_models
 from banking_dw.dbt.resources import dbt_resource
 from banking_dw.dbt.silver_checks import silver_checks
+from banking_dw.erasure.job import erase_customer_job
 from banking_dw.landing.assets import landed_objects
 from banking_dw.raw.assets import raw_csv_files
 from banking_dw.schedules import daily_warehouse_job, daily_warehouse_schedule
@@ -47,7 +48,7 @@ def defs() -> dg.Definitions:
         assets=dg.map_asset_specs(_policy(target.warehouse.kind()), layers),
         asset_checks=[silver_checks],
         executor=target.executor,
-        jobs=[daily_warehouse_job],
+        jobs=[daily_warehouse_job, erase_customer_job],
         schedules=[daily_warehouse_schedule],
         sensors=[alert_on_failed_checks_after_success, alert_on_failed_checks_after_failure],
         resources={**target.resources(), "dbt": dbt_resource()},

@@ -11,16 +11,17 @@ import os
 import re
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from banking_dw import settings
+from banking_dw import duckdb_analysts, settings
 from banking_dw.locks import POLL_SECONDS, try_flock, wait_until
-from banking_dw.warehouse import WarehouseResource, WriterLock
+from banking_dw.partitions import DayWindow
+from banking_dw.warehouse import AnalystRelation, WarehouseResource, WriterLock
 
 
 def stop_orphaned_writers(holder: str, log: Callable[[str], None], grace_seconds: float = 10.0) -> list[int]:
@@ -57,6 +58,8 @@ class DuckDBWarehouse(WarehouseResource):
     # Where the bronze views' relative paths resolve (DuckDB's file_search_path): the local lake.
     lake_root: str | None = None
     lock_timeout_seconds: float = 600.0
+    # Analysts' own DuckDB file (default: settings.analysts_path()), see `publish_for_analysts`.
+    analysts_path: str | None = None
 
     def kind(self) -> str:
         return "duckdb"
@@ -65,7 +68,12 @@ class DuckDBWarehouse(WarehouseResource):
         return "local"
 
     def dbt_environment(self) -> dict[str, str]:
-        return {"BANKING_DW_WAREHOUSE_PATH": str(self.database_path()), "BANKING_DW_LAKE_PATH": str(self.lake_path())}
+        return {
+            "BANKING_DW_WAREHOUSE_PATH": str(self.database_path()),
+            "BANKING_DW_LAKE_PATH": str(self.lake_path()),
+            settings.DUCKDB_MEMORY_LIMIT_ENV: settings.duckdb_memory_limit(),
+            "BANKING_DW_DUCKDB_SPILL_DIR": str(settings.duckdb_spill_dir()),
+        }
 
     def database_path(self) -> Path:
         return Path(self.path) if self.path else settings.warehouse_path()
@@ -87,6 +95,22 @@ class DuckDBWarehouse(WarehouseResource):
     def lock_path(self) -> Path:
         return self._beside_database(".lock")
 
+    def analysts_database_path(self) -> Path:
+        return Path(self.analysts_path) if self.analysts_path else settings.analysts_path()
+
+    def publish_for_analysts(
+        self, window: DayWindow, relations: Sequence[AnalystRelation], log: Callable[[str], None]
+    ) -> dict[str, int]:
+        """DuckDB cannot grant, so the boundary is a file: `relations` (analysts' gold and the
+        reports, never the restricted schema) are copied into analysts' own DuckDB file, the window's
+        days of each fact table and every other table whole, and the new version is renamed over the
+        old one, so an analyst holding it open keeps reading the old (banking_dw/duckdb_analysts.py).
+        Called by the dbt step while it holds the writer lock; logs one line of counts."""
+        target = self.analysts_database_path()
+        published = duckdb_analysts.publish(self.database_path(), target, window, relations, log)
+        log(published.line(target))
+        return published.as_dict()
+
     def _beside_database(self, suffix: str) -> Path:
         database = self.database_path()
         return database.with_name(database.name + suffix)
@@ -95,7 +119,7 @@ class DuckDBWarehouse(WarehouseResource):
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         path = self.database_path()
         if not read_only:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            settings.make_private_dirs(path.parent)
         connection = duckdb.connect(str(path), read_only=read_only)
         try:
             connection.execute("set file_search_path = ?", [str(self.lake_path())])
@@ -107,7 +131,7 @@ class DuckDBWarehouse(WarehouseResource):
     def exclusive_writer(self, run_id: str, log: Callable[[str], None]) -> Iterator[WriterLock]:
         """Hold the warehouse for a whole step: the OS file lock first, then DuckDB's own lock free."""
         lock_path = self.lock_path()
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        settings.make_private_dirs(lock_path.parent)
         descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             wait_until(

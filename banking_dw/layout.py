@@ -4,7 +4,9 @@ object keys. Every layer asks here, so no layer imports another layer's assets t
 The lake's layout is the bucket's: `banking-data/<table>/dt=YYYY-MM-DD/<table>.csv`, the partition
 only in the path; a day's manifest (what was published, with rows and checksums) beside the tables
 under `banking-data/_manifests/`; files that failed their audit outside the data prefix, under
-`_rejected/`, so neither a crawler nor a bronze view ever reads one.
+`_rejected/`, so neither a crawler nor a bronze view ever reads one. The customers erased on request
+(ids only) are listed under `banking-data/_erasure/`, beside the manifests: in each environment's
+data prefix, read by no crawler or view.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ RAW, LANDING, BRONZE = "raw", "landing", "bronze"
 LAKE_PREFIX = "banking-data"
 MANIFESTS = "_manifests"
 REJECTED_PREFIX = "_rejected"
+ERASURE = "_erasure"
 
 
 def asset_key(layer: str, table: str) -> dg.AssetKey:
@@ -59,3 +62,24 @@ def rejected_key(table: str, day: date) -> str:
 
 def manifest_key(day: date) -> str:
     return f"{LAKE_PREFIX}/{MANIFESTS}/dt={day.isoformat()}.json"
+
+
+def rejected_prefix(table: str) -> str:
+    """The folder of every rejected day of a table, with its trailing slash."""
+    return f"{REJECTED_PREFIX}/{table}/"
+
+
+def erasure_list_key() -> str:
+    """The ids of the customers erased on request (banking_dw.erasure)."""
+    return f"{LAKE_PREFIX}/{ERASURE}/erased_customers.json"
+
+
+def day_of_key(key: str) -> date | None:
+    """The day in an object key's `dt=YYYY-MM-DD` folder, if it has one."""
+    for part in key.split("/"):
+        if part.startswith("dt="):
+            try:
+                return date.fromisoformat(part[3:])
+            except ValueError:
+                return None
+    return None

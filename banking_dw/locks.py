@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from banking_dw import settings
+
 # How often a waiting process retries, and how often it says what it is waiting for.
 POLL_SECONDS = 0.5
 REPORT_EVERY_SECONDS = 30.0
@@ -55,7 +57,7 @@ def file_lock(
     path: Path, *, exclusive: bool, what: str, log: Callable[[str], None], timeout_seconds: float = 600.0
 ) -> Iterator[int]:
     """Hold `path` locked (exclusive for a writer, shared for readers) for the block."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    settings.make_private_dirs(path.parent)
     descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         wait_until(

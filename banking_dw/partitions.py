@@ -46,6 +46,19 @@ class DayWindow:
     def __len__(self) -> int:
         return (self.end - self.start).days
 
+    def chunks(self, days_per_chunk: int) -> list[DayWindow]:
+        """The window cut into consecutive windows of at most `days_per_chunk` days, in order."""
+        if days_per_chunk < 1:
+            raise ValueError(f"a chunk holds at least one day, not {days_per_chunk}")
+        step = timedelta(days=days_per_chunk)
+        starts = [self.start + step * i for i in range((len(self) + days_per_chunk - 1) // days_per_chunk)]
+        return [DayWindow(start, min(start + step, self.end)) for start in starts]
+
+    def __str__(self) -> str:
+        """As an operator types it: first...last, both included."""
+        last = self.end - timedelta(days=1)
+        return self.start.isoformat() if last == self.start else f"{self.start}...{last}"
+
 
 def parse_partition_key(key: str) -> date:
     try:

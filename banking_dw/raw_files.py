@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 
 from banking_dw import settings
-from banking_dw.layout import csv_path
+from banking_dw.layout import csv_path, day_of_key
 
 
 class RawFiles(dg.ConfigurableResource):
@@ -18,8 +18,15 @@ class RawFiles(dg.ConfigurableResource):
     data_dir: str | None = None
 
     def root(self) -> Path:
-        """The folder `layout.csv_path` lays the files out under."""
-        return Path(self.data_dir) if self.data_dir else settings.data_dir()
+        """The folder `layout.csv_path` lays the files out under, created private (0700) when
+        missing: the first step of a run on a new data directory creates it here."""
+        return settings.make_private_dirs(Path(self.data_dir) if self.data_dir else settings.data_dir())
 
     def path(self, table: str, day: date) -> Path:
         return csv_path(self.root(), table, day)
+
+    def days(self, table: str) -> list[date]:
+        """Every day the store holds a file of `table` for, in order."""
+        folder = csv_path(self.root(), table, date(2020, 1, 1)).parent.parent
+        found = (day_of_key(path.parent.name) for path in folder.glob(f"dt=*/{table}.csv"))
+        return sorted(day for day in found if day is not None and self.path(table, day).is_file())

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-from banking_dw.warehouse import WarehouseResource, WriterLock
+from banking_dw.partitions import DayWindow
+from banking_dw.warehouse import AnalystRelation, WarehouseResource, WriterLock
 
 
 class RedshiftWarehouse(WarehouseResource):
@@ -43,6 +44,15 @@ class RedshiftWarehouse(WarehouseResource):
     def exclusive_writer(self, run_id: str, log: Callable[[str], None]) -> AbstractContextManager[WriterLock]:
         # Redshift serialises concurrent writers itself; each run deletes and inserts only its window.
         return nullcontext(WriterLock(None))
+
+    def publish_for_analysts(
+        self, window: DayWindow, relations: Sequence[AnalystRelation], log: Callable[[str], None]
+    ) -> None:
+        """Nothing to copy: on Redshift the roles are the boundary. dbt's grants give `analyst`
+        SELECT on gold and the reports and `pii_reader` alone the restricted schema
+        (dbt_project.yml, macros/grants.sql), so analysts read the tables dbt just built, in
+        place, and never the clear personal values; a copy would only cost storage and time."""
+        return None
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         import redshift_connector  # only the aws target's dbt step loads the driver

@@ -109,7 +109,7 @@ class RunFollower:
             if step.started is not None:
                 step.seconds = entry.timestamp - step.started
             if event_type == dg.DagsterEventType.STEP_FAILURE:
-                step.error = _root_cause(event.step_failure_data.error)
+                step.error = root_cause(event.step_failure_data.error)
                 self.errors.append(f"{step.name}: {step.error}")
                 if event.step_failure_data.error:
                     self.log.write(event.step_failure_data.error.to_string() + "\n")
@@ -119,13 +119,17 @@ class RunFollower:
             self.out.flush()
 
 
-def _root_cause(error) -> str | None:
-    """The innermost error's message: what broke, not the frames Dagster wrapped it in."""
+def root_cause(error) -> str | None:
+    """The innermost error's message: what broke, not the frames Dagster wrapped it in. A
+    `dg.Failure` is the project's own answer to the operator, so its class name is left out."""
     if error is None:
         return None
     while error.cause is not None:
         error = error.cause
-    return error.message.strip()
+    message = error.message.strip()
+    if error.cls_name == "Failure":
+        return message.split(": ", 1)[-1]
+    return message
 
 
 def _follow(follower: RunFollower, done: threading.Event) -> None:

@@ -55,6 +55,48 @@ def lake_dir() -> Path:
     return data_dir() / "lake"
 
 
+# What comes before each layer's schema (dev_gold): dbt's generate_schema_name reads it too.
+SCHEMA_PREFIX_ENV = "BANKING_DW_SCHEMA_PREFIX"
+DEFAULT_SCHEMA_PREFIX = "dev"
+
+
+def schema_prefix() -> str:
+    """As dbt's schema_prefix() macro reads it (macros/generate_schema_name.sql)."""
+    return os.environ.get(SCHEMA_PREFIX_ENV, DEFAULT_SCHEMA_PREFIX)
+
+
+ANALYSTS_PATH_ENV = "BANKING_DW_ANALYSTS_PATH"
+
+
+def analysts_path() -> Path:
+    """The local target's DuckDB file for analysts (masked gold and the reports, never the
+    restricted schema): BANKING_DW_ANALYSTS_PATH, or analysts/analysts.duckdb in the data directory."""
+    configured = os.environ.get(ANALYSTS_PATH_ENV, "").strip()
+    if not configured:
+        return data_dir() / "analysts" / "analysts.duckdb"
+    path = Path(configured).expanduser()
+    return path if path.is_absolute() else repository_root() / path
+
+
+def make_private_dirs(folder: Path) -> Path:
+    """`mkdir -p folder`, every folder it creates readable by this user only (0700): the data
+    directory holds the bank's clear personal data (raw files, lake, warehouse), so whatever
+    creates it first (the raw file store, the lake's lock, the warehouse) creates it private.
+    Folders that already exist are left as they are."""
+    missing = []
+    current = Path(folder)
+    while not current.exists():
+        missing.append(current)
+        current = current.parent
+    for path in reversed(missing):
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:  # created by another process meanwhile: its creator decided
+            continue
+        os.chmod(path, 0o700)  # whatever the umask
+    return Path(folder)
+
+
 # DuckDB holds at most this much memory per process (the warehouse through dbt, the raw checks) and
 # spills the rest to disk, so a day of any size fits the machine; the default leaves room for the
 # Python process beside it on a small machine.
@@ -71,3 +113,18 @@ def duckdb_spill_dir() -> Path:
     folder in the data directory."""
     configured = os.environ.get("BANKING_DW_DUCKDB_SPILL_DIR", "").strip()
     return Path(configured).expanduser() if configured else data_dir() / ".duckdb_spill"
+
+
+# The most days one dbt build covers: a longer window is built chunk after chunk, so a backfill's
+# memory and a failure's cost are bounded whatever its length, and its log shows progress.
+DAYS_PER_CHUNK_ENV = "BANKING_DW_DAYS_PER_CHUNK"
+DEFAULT_DAYS_PER_CHUNK = 31
+
+
+def days_per_chunk() -> int:
+    raw = os.environ.get(DAYS_PER_CHUNK_ENV, "").strip()
+    if not raw:
+        return DEFAULT_DAYS_PER_CHUNK
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{DAYS_PER_CHUNK_ENV}={raw!r} is not a whole number of days of at least 1")
+    return int(raw)

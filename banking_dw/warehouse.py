@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import os
 from abc import abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
+
+from banking_dw.partitions import DayWindow
 
 
 class WriterLock:
@@ -29,6 +32,18 @@ class WriterLock:
         if self.descriptor is not None:
             end = os.fstat(self.descriptor).st_size
             os.pwrite(self.descriptor, f"writer_pid={pid}\n".encode(), end)
+
+
+@dataclass(frozen=True)
+class AnalystRelation:
+    """A table analysts read: a gold model (personal columns masked) or a report, never the
+    restricted schema; listed from the dbt manifest (banking_dw/dbt/analysts.py)."""
+
+    schema: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.schema}.{self.name}"
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -58,3 +73,11 @@ class WarehouseResource(dg.ConfigurableResource):
         """Where dbt's partial-parse state is kept between runs on this warehouse, when not in the
         dbt project's target folder: dbt accepts a state only under the profile it was parsed with."""
         return None
+
+    @abstractmethod
+    def publish_for_analysts(
+        self, window: DayWindow, relations: Sequence[AnalystRelation], log: Callable[[str], None]
+    ) -> dict[str, int] | None:
+        """Give analysts what a successful build of `window` changed in `relations`, where the
+        warehouse needs a copy to keep them from the rest; what was published (table counts,
+        never values), or None when the warehouse's own access control is the boundary."""

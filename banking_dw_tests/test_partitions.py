@@ -63,3 +63,22 @@ def test_dbt_builds_one_target_and_gets_the_half_open_window_from_the_environmen
         "BANKING_DW_MIN_DATE": "2024-01-01",
         "BANKING_DW_MAX_DATE": "2024-01-03",
     }
+
+
+@pytest.mark.parametrize("days_per_chunk", [1, 2, 3, 31, 40])
+def test_chunks_cover_the_window_in_order_without_gap_or_overlap(days_per_chunk):
+    window = DayWindow(date(2024, 2, 27), date(2024, 3, 31))  # 33 days, across a leap day
+    chunks = window.chunks(days_per_chunk)
+    assert [day for chunk in chunks for day in chunk.days()] == list(window.days())
+    assert all(len(chunk) <= days_per_chunk for chunk in chunks)
+    assert len(chunks) == -(-len(window) // days_per_chunk)
+
+
+def test_a_chunk_holds_at_least_one_day():
+    with pytest.raises(ValueError, match="at least one day"):
+        DayWindow(date(2024, 1, 1), date(2024, 1, 3)).chunks(0)
+
+
+def test_a_window_reads_as_an_operator_types_it():
+    assert str(DayWindow(date(2024, 1, 1), date(2024, 1, 2))) == "2024-01-01"
+    assert str(DayWindow(date(2024, 1, 1), date(2024, 1, 8))) == "2024-01-01...2024-01-07"

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from banking_dw import settings
 
 
@@ -18,3 +20,14 @@ def test_the_project_root_is_the_checkout_unless_configured(monkeypatch, tmp_pat
     monkeypatch.setenv("BANKING_DW_DATA_DIR", "elsewhere")
     assert settings.warehouse_path() == tmp_path / "elsewhere" / "warehouse.duckdb"
     assert settings.lake_dir() == tmp_path / "elsewhere" / "lake"
+
+
+def test_days_per_chunk_defaults_to_a_month_and_rejects_nonsense(monkeypatch):
+    monkeypatch.delenv(settings.DAYS_PER_CHUNK_ENV, raising=False)
+    assert settings.days_per_chunk() == 31
+    monkeypatch.setenv(settings.DAYS_PER_CHUNK_ENV, "7")
+    assert settings.days_per_chunk() == 7
+    for bad in ("0", "-3", "a week", "2.5"):
+        monkeypatch.setenv(settings.DAYS_PER_CHUNK_ENV, bad)
+        with pytest.raises(ValueError, match=settings.DAYS_PER_CHUNK_ENV):
+            settings.days_per_chunk()

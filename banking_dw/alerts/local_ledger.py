@@ -24,7 +24,7 @@ class LocalAlertLedger(AlertLedger):
 
     def record_alerted(self, identities: set[str]) -> None:
         path = self.folder() / ALERTED
-        path.parent.mkdir(parents=True, exist_ok=True)
+        settings.make_private_dirs(path.parent)
         # A sensor killed mid-write must not leave a ledger that cannot be read.
         staging = path.with_suffix(".tmp")
         staging.write_text(alerted_json(identities), encoding="utf-8")
@@ -32,7 +32,7 @@ class LocalAlertLedger(AlertLedger):
 
     def append(self, failures: list[FailedCheck]) -> str:
         path = self.folder() / f"{FAILED_CHECKS}.jsonl"
-        path.parent.mkdir(parents=True, exist_ok=True)
+        settings.make_private_dirs(path.parent)
         with path.open("a", encoding="utf-8") as handle:
             handle.write(json_lines(failures))
         return str(path)

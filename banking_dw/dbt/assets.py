@@ -5,15 +5,17 @@ import shutil
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from banking_dw import settings
 from banking_dw.alerts.evidence import failed_row_count, failing_rows_evidence
+from banking_dw.dbt.analysts import publish_for_analysts
 from banking_dw.dbt.args import build_args, target_environment, window_environment
+from banking_dw.dbt.chunks import ChunkEvents, chunk_finished_message, finished_in_parent_runs
 from banking_dw.dbt.completeness import describe, lake_gaps, silver_gaps, upstream_of
 from banking_dw.dbt.metadata import asset_events
 from banking_dw.dbt.project import dbt_manifest, dbt_project
@@ -37,13 +39,12 @@ def dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, lake: LakeResource
 ) -> Iterator[Any]:
     window = window_for_context(context)
-    environment = {
-        **warehouse.dbt_environment(),
-        **target_environment(warehouse.dbt_target()),
-        **window_environment(window),
-    }
+    chunks = window.chunks(settings.days_per_chunk())
+    finished = finished_in_parent_runs(context.instance, context.run)
+    environment = {**warehouse.dbt_environment(), **target_environment(warehouse.dbt_target())}
     project_target = dbt_project().project_dir / dbt_project().target_path
     parse_state = warehouse.dbt_parse_state_path() or project_target / PARTIAL_PARSE_FILE
+    events = ChunkEvents()
     with (
         warehouse.exclusive_writer(context.run.run_id, context.log.info) as lock,
         lake.reading(context.log.info),
@@ -52,11 +53,27 @@ def dbt_models(
     ):
         require_whole_window(context, warehouse, lake, window)
         seed_partial_parse(parse_state, invocation_target)
-        invocation = dbt.cli(build_args(), context=context, target_path=invocation_target)
-        lock.adopt(invocation.process.pid)
-        for event in asset_events(invocation):
-            yield described(event, window) if isinstance(event, dg.AssetCheckResult) else event
+        try:
+            for number, chunk in enumerate(chunks, start=1):
+                if str(chunk) in finished:
+                    context.log.info(f"dbt chunk {number} of {len(chunks)} ({chunk}): finished by a parent run")
+                    continue
+                if len(chunks) > 1:
+                    context.log.info(f"dbt chunk {number} of {len(chunks)}: {chunk}")
+                with _environment(window_environment(chunk)):
+                    invocation = dbt.cli(build_args(), context=context, target_path=invocation_target)
+                    lock.adopt(invocation.process.pid)
+                    chunk_events = (
+                        described(event, chunk) if isinstance(event, dg.AssetCheckResult) else event
+                        for event in asset_events(invocation)
+                    )
+                    yield from events.stream_last(chunk_events) if number == len(chunks) else events.keep(chunk_events)
+                context.log.info(chunk_finished_message(chunk))
+        except Exception:
+            yield from events.checks_so_far()
+            raise
         keep_partial_parse(invocation_target, parse_state)
+        publish_for_analysts(context, warehouse, window)
 
 
 def require_whole_window(
@@ -114,10 +131,9 @@ def described(result: dg.AssetCheckResult, window: DayWindow) -> dg.AssetCheckRe
     metadata = {key: getattr(value, "value", value) for key, value in (result.metadata or {}).items()}
     rows = failed_row_count(metadata)
     evidence = failing_rows_evidence(metadata)
-    days = window.start.isoformat() if len(window) == 1 else f"{window.start}...{window.end - timedelta(days=1)}"
     return result._replace(
         description=(
-            f"{result.asset_key.to_user_string()} {days}: dbt test {result.check_name} failed"
+            f"{result.asset_key.to_user_string()} {window}: dbt test {result.check_name} failed"
             + ("" if rows is None else f" on {rows} row(s)")
             + (f"; the rows: {evidence}" if evidence else "")
         )

@@ -25,6 +25,7 @@ import yaml
 
 from banking_dw import settings
 from banking_dw.contracts import CONTRACTS, Column, TableContract, contract
+from banking_dw.erasure.placeholders import ERASED_TABLE, erased_value, is_erased
 from banking_dw.layout import bronze_key
 from banking_dw.value_rules import CALENDAR_TYPES, VALUE_PATTERNS, ColumnType
 
@@ -172,6 +173,9 @@ def contract_macro() -> str:
                 entry["personal"] = True
             if c.mask:
                 entry["mask"] = c.mask.name.lower()
+            if table.name == ERASED_TABLE and is_erased(c):
+                # What silver and the erasure write for an erased customer (banking_dw/erasure/).
+                entry["erased_as"] = erased_value(c)
             columns.append(entry)
         tables[table.name] = {"model_name": table.model_name, "key": list(table.key), "columns": columns}
     types = {t.value: {"pattern": pattern, "calendar": t in CALENDAR_TYPES} for t, pattern in VALUE_PATTERNS.items()}

@@ -8,6 +8,8 @@ import dagster as dg
 
 from banking_dw.check_outcomes import CheckOutcome
 from banking_dw.contracts import CONTRACTS, TableContract
+from banking_dw.erasure.placeholders import ERASED_TABLE
+from banking_dw.erasure.redaction import RedactionError, redact_file
 from banking_dw.file_layers import FileLayer
 from banking_dw.landing.audit import Audit, audit_file
 from banking_dw.landing.checks import landing_check_specs, structure_outcome, verify_landed
@@ -34,6 +36,20 @@ def _audit(raw_files: RawFiles, table: TableContract, day: date) -> Audit | None
     return audit_file(source, table) if source.is_file() else None
 
 
+def _redact(raw_files: RawFiles, table: TableContract, day: date, erased: frozenset[int], log) -> None:
+    """The bank's file rid of the erased customers' personal values before it is audited and
+    landed: the bank exports them again every day."""
+    source = raw_files.path(table.name, day)
+    if table.name != ERASED_TABLE or not erased or not source.is_file():
+        return
+    try:
+        redacted = redact_file(source, erased)
+    except RedactionError as error:
+        raise dg.Failure(f"cannot land {table.name} {day}: {error}") from None
+    if redacted.changed:
+        log(f"{table.name} {day}: {redacted.changed} row(s) of erased customers redacted before landing")
+
+
 def _require(audit: Audit | None, table: TableContract, day: date) -> Audit:
     if audit is None:
         raise dg.Failure(
@@ -50,7 +66,10 @@ def landed_objects(
     selection = layer_selection(context)
     audits: dict[str, dict[date, Audit | None]] = {t.name: {} for t in CONTRACTS}
     rejected: set[str] = set()
+    erased = lake.erased_customers() if selection.materialize else frozenset()
     for day in selection.days if selection.materialize else []:
+        for table in selection.materialize:
+            _redact(raw_files, table, day, erased, context.log.info)
         day_audits = {t.name: _require(_audit(raw_files, t, day), t, day) for t in selection.materialize}
         for name, audit in day_audits.items():
             audits[name][day] = audit
@@ -69,7 +88,7 @@ def landed_objects(
             Delivery(name, raw_files.path(name, day), audit.rows, audit.size_bytes, audit.md5)
             for name, audit in day_audits.items()
         ]
-        lake.publish_day(day, deliveries, context.log.info)
+        lake.publish_day(day, deliveries, context.log.info, erased=erased)
         for delivery in deliveries:
             context.add_asset_metadata(
                 {"dagster/row_count": delivery.rows, "byte_size": delivery.size_bytes},

@@ -21,9 +21,13 @@ from pathlib import Path
 
 import dagster as dg
 
-from banking_dw.layout import manifest_key, object_key
+from banking_dw.layout import erasure_list_key, manifest_key, object_key
 
 READ_CHUNK_BYTES = 16 << 20
+
+
+class ErasedMeanwhile(RuntimeError):
+    """A customer was erased while a day's files were being redacted and audited."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,11 @@ class LakeResource(dg.ConfigurableResource):
     def still_publishing(self) -> None:
         """Called before each object a publish writes: a lock held as a lease renews it here."""
 
+    def forget_previous_versions(self, key: str) -> int:
+        """Delete the earlier versions of an object a versioned store keeps after a replace (an
+        erasure's rewritten object); how many. A folder keeps none."""
+        return 0
+
     def read_bytes(self, key: str) -> bytes:
         return b"".join(self.iter_bytes(key))
 
@@ -137,13 +146,50 @@ class LakeResource(dg.ConfigurableResource):
         except FileNotFoundError:
             return DayManifest(day)
 
-    def publish_day(self, day: date, deliveries: list[Delivery], log: Callable[[str], None]) -> DayManifest:
+    def publish_day(
+        self,
+        day: date,
+        deliveries: list[Delivery],
+        log: Callable[[str], None],
+        erased: frozenset[int] | None = None,
+    ) -> DayManifest:
         """Publish the day's audited files together: the day leaves the manifest, the changed
         objects are replaced, then the manifest names every table again. A table whose object
         already holds the same bytes is left as it is, so a rerun of the same files disturbs no
-        reader."""
+        reader.
+
+        `erased`: the erased customers the files were redacted for; when another customer was
+        erased since (an erasure holds this lock while it rewrites the lake), nothing is published."""
         with self.publishing(log):
+            if erased is not None and not self.erased_customers() <= erased:
+                raise ErasedMeanwhile(
+                    f"{day}: a customer was erased while this day's files were being landed; land the day again"
+                )
             return self._publish_day(day, deliveries)
+
+    def republish(self, day: date, deliveries: list[Delivery]) -> DayManifest:
+        """`publish_day` for a caller that already holds `publishing()` (an erasure rewriting a
+        published object): the manifest leaves, the object is replaced, the manifest comes back
+        with the object's new size and MD5."""
+        return self._publish_day(day, deliveries)
+
+    def erased_customers(self) -> frozenset[int]:
+        """The customers erased on request (ids only), whose personal values no layer may keep."""
+        try:
+            listed = json.loads(self.read_bytes(erasure_list_key()))
+        except FileNotFoundError:
+            return frozenset()
+        return frozenset(int(customer) for customer in listed["customer_ids"])
+
+    def add_erased_customer(self, customer_id: int) -> bool:
+        """Put a customer on the erasure list; False when already there. The caller holds
+        `publishing()`, so no day is published with a list older than this one."""
+        listed = self.erased_customers()
+        if customer_id in listed:
+            return False
+        document = {"customer_ids": sorted(listed | {customer_id})}
+        self.put_bytes(json.dumps(document, indent=1).encode(), erasure_list_key())
+        return True
 
     def _publish_day(self, day: date, deliveries: list[Delivery]) -> DayManifest:
         current = self.manifest(day)

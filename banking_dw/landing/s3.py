@@ -174,6 +174,19 @@ class S3Lake(LakeResource):
     def delete(self, key: str) -> None:
         self.client().delete_object(Bucket=self.bucket, Key=self.bucket_key(key))
 
+    def forget_previous_versions(self, key: str) -> int:
+        """Delete every noncurrent version (and delete marker) of the key: the lake's bucket is
+        versioned (deploy/aws), so a replaced object would otherwise stay readable until its
+        lifecycle rule expires it."""
+        bucket_key, deleted = self.bucket_key(key), 0
+        pages = self.client().get_paginator("list_object_versions").paginate(Bucket=self.bucket, Prefix=bucket_key)
+        for page in pages:
+            for version in page.get("Versions", []) + page.get("DeleteMarkers", []):
+                if version["Key"] == bucket_key and not version.get("IsLatest"):
+                    self.client().delete_object(Bucket=self.bucket, Key=bucket_key, VersionId=version["VersionId"])
+                    deleted += 1
+        return deleted
+
     def _encryption(self) -> dict[str, str]:
         return encryption_arguments(self.kms_key_id)
 

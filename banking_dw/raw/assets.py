@@ -10,7 +10,10 @@ import dagster as dg
 from banking_dw import generator
 from banking_dw.check_outcomes import CheckOutcome
 from banking_dw.contracts import REFERENCE_TABLES, TableContract
+from banking_dw.erasure.placeholders import ERASED_TABLE
+from banking_dw.erasure.redaction import redact_table
 from banking_dw.file_layers import FileLayer
+from banking_dw.landing.resources import LakeResource
 from banking_dw.layout import RAW
 from banking_dw.raw.checks import check_specs, evaluate_window
 from banking_dw.raw_files import RawFiles
@@ -57,8 +60,10 @@ def write_window(
     scale: generator.Scale,
     raw_files: RawFiles,
     log: dg.DagsterLogManager,
+    erased: frozenset[int] = frozenset(),
 ) -> Iterator[WrittenFile]:
-    """Generate and write each table's file for each day."""
+    """Generate and write each table's file for each day; the `erased` customers' personal values
+    are written as their placeholders (the generator would bring them back)."""
     reference = [t for t in tables if t.name in REFERENCE_TABLES]
     if reference:
         # A pure function of the scale: encoded once, the same bytes written for every day.
@@ -74,6 +79,9 @@ def write_window(
             # `make run` shows this as a progress line on a terminal (banking_dw/run.py).
             log.info(f"progress: generating {day} ({done}/{len(days)} days)")
         generated = generator.generate_day(day, scale)
+        generated[ERASED_TABLE], redacted = redact_table(generated[ERASED_TABLE], erased)
+        if redacted.rows:
+            log.info(f"{day}: {redacted.rows} row(s) of erased customers written with placeholders")
         for table in evolving:
             path = raw_files.path(table.name, day)
             yield WrittenFile(
@@ -91,11 +99,13 @@ def check_window(
 
 @RAW_LAYER.multi_asset()
 def raw_csv_files(
-    context: dg.AssetExecutionContext, config: GenerationConfig, raw_files: RawFiles
+    context: dg.AssetExecutionContext, config: GenerationConfig, raw_files: RawFiles, lake: LakeResource
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     scale = config.scale()
     selection = layer_selection(context)
-    for written in write_window(selection.materialize, selection.days, scale, raw_files, context.log):
+    # The erasure list is kept in the lake, on every target (banking_dw/erasure/).
+    erased = lake.erased_customers() if any(t.name == ERASED_TABLE for t in selection.materialize) else frozenset()
+    for written in write_window(selection.materialize, selection.days, scale, raw_files, context.log, erased):
         context.add_asset_metadata(
             {
                 "path": dg.MetadataValue.path(str(written.path)),

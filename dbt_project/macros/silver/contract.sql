@@ -24,6 +24,7 @@
             'earliest': column.get('earliest'),
             'not_after_extract_day': column.get('not_after_extract_day', false),
             'personal': column.get('personal', false),
+            'erased_as': column.get('erased_as'),
         }) -%}
     {%- endfor -%}
     {{ return(columns) }}

@@ -1,0 +1,564 @@
+"""Personal data stays where it belongs: clear values only in the warehouse's restricted schema.
+
+One data directory is built for the module as an operator would: the raw files of two days, then
+day 2's customers file broken on purpose (a birth date in the future, an email that is not one),
+then the rest of the graph through `python -m banking_dw.run` (what `make run` runs) in a
+subprocess against a DAGSTER_HOME of its own, then the alert sensors with a webhook. Every place an
+operator, an alert or an analyst sees is searched for the customers' names, emails, phones and
+addresses; analysts' own DuckDB file must answer the original project's six queries and hold
+nothing else.
+
+A failing assertion names the place and the number of values found there, never a value.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import duckdb
+import pytest
+
+from banking_dw import settings
+from banking_dw.alerts.local_ledger import LocalAlertLedger
+from banking_dw.alerts.sensors import alert_on_failed_checks_after_failure, alert_on_failed_checks_after_success
+from banking_dw.alerts.sinks import WEBHOOK_ENV, AlertSinks
+from banking_dw.contracts import CONTRACTS
+from banking_dw.dbt.analysts import analysts_relations
+from banking_dw.dbt.project import dbt_manifest
+from banking_dw.duckdb_warehouse import DuckDBWarehouse
+from banking_dw.landing.local_lake import LocalLake
+from banking_dw.layout import RAW, csv_path
+from banking_dw.partitions import DayWindow
+from banking_dw.raw_files import RawFiles
+from banking_dw.run import QUIET_LOGGING
+from banking_dw.warehouse import AnalystRelation
+
+from .support import running_webhook, warehouse_environment
+
+# Builds a warehouse with dbt: `make test` runs it, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+# Day 2's customers file is broken four ways, each a rule whose message could quote the value:
+# a birth date in the future (silver's range rule), an email that is not one (no rule: it reaches
+# the restricted model, and analysts' gold as a hash), a phone longer than the contract's 32
+# characters (silver's length rule) and a birth date that is no date (the raw check's type rule,
+# whose samples an alert shows, and silver's).
+BAD_BIRTH_DATE = "2999-01-01"
+BAD_EMAIL = "not-an-email"
+LONG_PHONE = "+1 (555) 010-0199 extension 98765-4321"
+IMPOSSIBLE_BIRTH_DATE = "1990-02-30"
+PUBLISHED_SCHEMAS = ("dev_gold", "dev_reports")
+RESTRICTED = "dev_restricted.dim_customer_pii"
+# The personal columns of a customer the search looks for.
+IDENTITY = ("customer_id", "first_name", "last_name", "email", "phone", "address")
+
+
+# --------------------------------------------------------------------------- the module's run
+
+
+@dataclass(frozen=True)
+class LeakRun:
+    data_dir: Path
+    home: Path
+    days: tuple[date, date]
+    # What `python -m banking_dw.run` wrote to the terminal, both streams, and what the webhook
+    # received: kept out of the repr, which pytest prints for a failing test.
+    output: str = field(repr=False)
+    webhook_bodies: list[dict[str, Any]] = field(repr=False)
+    # The customers whose day-2 row was broken: future birth date, email, phone, impossible birth date.
+    broken: tuple[int, ...]
+
+    @property
+    def warehouse(self) -> Path:
+        return self.data_dir / "warehouse.duckdb"
+
+    @property
+    def analysts(self) -> Path:
+        return self.data_dir / "analysts" / "analysts.duckdb"
+
+
+def _break_customers(data_dir: Path, first: date, second: date) -> tuple[int, ...]:
+    """Day 2's customers file broken as BAD_BIRTH_DATE, BAD_EMAIL, LONG_PHONE and
+    IMPOSSIBLE_BIRTH_DATE say, edited in place as the bank might send it, each for a customer day 1
+    also has; returns those customers."""
+    path = csv_path(data_dir, "dim_customers", second)
+    lines = path.read_text(encoding="utf-8").split("\n")
+    with csv_path(data_dir, "dim_customers", first).open(encoding="utf-8", newline="") as handle:
+        known = {row["customer_id"] for row in csv.DictReader(handle)}
+    header = next(csv.reader([lines[0]]))
+    rows = [
+        (number, dict(zip(header, next(csv.reader([line])), strict=True)))
+        for number, line in enumerate(lines)
+        if number and line
+    ]
+    candidates = [(number, row) for number, row in rows if row["customer_id"] in known]
+    broken = []
+    # The generator quotes text and writes dates bare: each old value occurs once in its line.
+    for (number, row), old, new in zip(
+        (candidates[2], candidates[5], candidates[8], candidates[11]),
+        (",{date_of_birth},", '"{email}"', '"{phone}"', ",{date_of_birth},"),
+        (f",{BAD_BIRTH_DATE},", f'"{BAD_EMAIL}"', f'"{LONG_PHONE}"', f",{IMPOSSIBLE_BIRTH_DATE},"),
+        strict=True,
+    ):
+        old = old.format(**row)
+        assert lines[number].count(old) == 1
+        lines[number] = lines[number].replace(old, new)
+        broken.append(int(row["customer_id"]))
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return tuple(broken)
+
+
+def _run_quietly(instance: dg.DagsterInstance, window: tuple[str, str], checks_only: bool) -> dg.ExecuteInProcessResult:
+    """The raw layer in this process, as support.materialize runs a selection, but with Dagster's
+    console log off (as `make run` has it): pytest shows a failed test's captured output, and a
+    leak must not reach the terminal through the test itself. With `checks_only`, the raw checks
+    alone judge the files as they stand (the UI's *Execute* on a check), as an operator would
+    after the broken file arrived: their descriptions then reach the event log and the alerts."""
+    from banking_dw.definitions import defs
+
+    definitions = defs()
+    selection = dg.AssetSelection.groups(RAW)
+    if checks_only:
+        graph = definitions.resolve_asset_graph()
+        selection = dg.AssetSelection.checks(*(key for key in graph.asset_check_keys if key.asset_key.path[0] == RAW))
+    return dg.materialize(
+        definitions.assets,
+        selection=selection,
+        resources=definitions.resources,
+        instance=instance,
+        run_config=QUIET_LOGGING,
+        tags={"dagster/asset_partition_range_start": window[0], "dagster/asset_partition_range_end": window[1]},
+        raise_on_error=not checks_only,
+    )
+
+
+def _run_alert_sensors(instance: dg.DagsterInstance) -> None:
+    """Each finished run judged by its alert sensor once, as the daemon would."""
+    for run in instance.get_runs():
+        succeeded = run.status == dg.DagsterRunStatus.SUCCESS
+        sensor = alert_on_failed_checks_after_success if succeeded else alert_on_failed_checks_after_failure
+        event_type = dg.DagsterEventType.RUN_SUCCESS if succeeded else dg.DagsterEventType.RUN_FAILURE
+        [record] = instance.get_records_for_run(run.run_id, of_type=event_type).records
+        context = dg.build_run_status_sensor_context(
+            sensor_name=sensor.name,
+            dagster_instance=instance,
+            dagster_run=run,
+            dagster_event=record.event_log_entry.dagster_event,
+            resources={"alert_sinks": AlertSinks(ledger=LocalAlertLedger())},
+        )
+        with context as opened:
+            sensor(opened)
+
+
+def _step_lines(output: str) -> str:
+    """The one-line-per-step summary of `make run`'s output: names, durations and check counts."""
+    return "\n".join(line for line in output.splitlines() if line.startswith(("  ok ", "  FAIL", "  skip")))
+
+
+@pytest.fixture(scope="module")
+def leak_run(tmp_path_factory, window) -> LeakRun:
+    root = tmp_path_factory.mktemp("personal_data")
+    # The data directory does not exist yet: the project creates it (private, see below).
+    data_dir, home = root / "data", root / "dagster_home"
+    home.mkdir()
+    shutil.copyfile(REPOSITORY / "deploy" / "dagster.yaml", home / "dagster.yaml")
+    first, second = (date.fromisoformat(day) for day in window)
+    with warehouse_environment(data_dir), pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DAGSTER_HOME", str(home))
+        patch.delenv(WEBHOOK_ENV, raising=False)
+        patch.delenv(settings.ANALYSTS_PATH_ENV, raising=False)
+        with dg.DagsterInstance.get() as instance:
+            _run_quietly(instance, window, checks_only=False)
+        broken = _break_customers(data_dir, first, second)
+        with dg.DagsterInstance.get() as instance:
+            assert not _run_quietly(instance, window, checks_only=True).get_asset_materialization_events()
+        # The rest of the graph as `make run` runs it, on the broken files, not generating them again.
+        environment = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+        completed = subprocess.run(
+            [sys.executable, "-m", "banking_dw.run", f"{window[0]}...{window[1]}", "--select", "not group:raw"],
+            cwd=REPOSITORY,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        output = completed.stdout + completed.stderr
+        assert completed.returncode == 0, f"exit {completed.returncode}; steps:\n{_step_lines(output)}"
+        with running_webhook() as hook:
+            patch.setenv(WEBHOOK_ENV, hook.url)
+            with dg.DagsterInstance.get() as instance:
+                _run_alert_sensors(instance)
+            bodies = list(hook.received)
+    return LeakRun(data_dir, home, (first, second), output, bodies, broken)
+
+
+# --------------------------------------------------------------------------- what is searched for
+
+
+def _customers(data_dir: Path, day: date, *more: str) -> list[dict[str, str]]:
+    """The day's customers file: each row's identity columns (and `more`), as the bank sent them."""
+    with csv_path(data_dir, "dim_customers", day).open(encoding="utf-8", newline="") as handle:
+        return [{column: row[column] for column in (*IDENTITY, *more)} for row in csv.DictReader(handle)]
+
+
+def _clear_values_of_other_columns(data_dir: Path, days: Iterable[date]) -> set[str]:
+    """Every text the bank's files legitimately show analysts in the clear: the values of every
+    column the contracts do not mask (reference names, cities, statuses)."""
+    values: set[str] = set()
+    for table in CONTRACTS:
+        shown = [column.name for column in table.columns if column.mask is None]
+        for day in days:
+            with csv_path(data_dir, table.name, day).open(encoding="utf-8", newline="") as handle:
+                values.update(row[name] for row in csv.DictReader(handle) for name in shown)
+    return values
+
+
+# A quoted value in a message, as the project's messages quote values: 'x' or "x".
+QUOTED = re.compile(r"'([^'\n]{1,100})'|\"([^\"\n]{1,100})\"")
+
+
+@dataclass(frozen=True)
+class Needles:
+    """The customers' personal values, and how each is looked for.
+
+    Emails, phones, full names ("first last") and street addresses are long and specific: found
+    anywhere, inside any text. A first or last name alone is short and often a word or part of one
+    ("Lee" in "sleep", "Page", "Price", "Long"): it is looked for only as a whole value (a table
+    cell or a JSON string equal to it) or as a quoted value in a text ('Ashlee' or "Ashlee"). A
+    name that is also a value the bank's files show analysts in the clear (a channel called
+    "Branch", a city called "Jackson") cannot be told from that value, so it is not looked for alone.
+
+    No value ever appears in its repr: pytest prints the arguments of a failing test.
+    """
+
+    specific: frozenset[str] = field(repr=False)
+    names: frozenset[str] = field(repr=False)
+
+    @classmethod
+    def of(cls, customers: Iterable[dict[str, str]], clear_elsewhere: set[str]) -> Needles:
+        # The broken birth dates too: a date of birth is personal, and these are unmistakable.
+        specific, names = {BAD_BIRTH_DATE, IMPOSSIBLE_BIRTH_DATE}, set()
+        for customer in customers:
+            specific.update(customer[column] for column in ("email", "phone", "address"))
+            specific.add(f"{customer['first_name']} {customer['last_name']}")
+            names.update(customer[column] for column in ("first_name", "last_name"))
+        return cls(frozenset(v for v in specific if v.strip()), frozenset(names - clear_elsewhere - {""}))
+
+    def in_text(self, text: str) -> int:
+        """Specific values anywhere in `text`, names where `text` quotes them."""
+        found = sum(text.count(value) for value in self.specific)
+        return found + sum(1 for match in QUOTED.finditer(text) if (match[1] or match[2]) in self.names)
+
+    def in_values(self, values: Iterable[str]) -> int:
+        """Whole values equal to a personal value, and personal values inside them."""
+        values = [value for value in values if value]
+        whole = sum(1 for value in values if value in self.names or value in self.specific)
+        return whole + self.in_text("\n".join(values))
+
+    def in_json(self, documents: Iterable[Any]) -> int:
+        """Every string of parsed JSON documents (keys too), unescaped."""
+        return self.in_values(_strings(documents))
+
+
+def _strings(documents: Iterable[Any]) -> Iterator[str]:
+    for document in documents:
+        if isinstance(document, str):
+            yield document
+        elif isinstance(document, dict):
+            yield from _strings(document.keys())
+            yield from _strings(document.values())
+        elif isinstance(document, list):
+            yield from _strings(document)
+
+
+@pytest.fixture(scope="module")
+def needles(leak_run) -> Needles:
+    customers = [row for day in leak_run.days for row in _customers(leak_run.data_dir, day)]
+    return Needles.of(customers, _clear_values_of_other_columns(leak_run.data_dir, leak_run.days))
+
+
+# --------------------------------------------------------------------------- where it is searched
+
+
+def _sqlite_values(path: Path) -> Iterator[str]:
+    """Every text of every table of a SQLite database, read-only."""
+    with sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True) as connection:
+        tables = [name for (name,) in connection.execute("select name from sqlite_master where type = 'table'")]
+        for table in tables:
+            for row in connection.execute(f'select * from "{table}"'):
+                yield from (value for value in row if isinstance(value, str))
+
+
+def _json_or_text(value: str) -> Any:
+    if value[:1] in "{[":
+        try:
+            return json.loads(value)
+        except ValueError:
+            pass
+    return value
+
+
+SQLITE_HEADER = b"SQLite format 3\0"
+
+
+def _is_sqlite(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+
+
+def _found_in_dagster_home(home: Path, needles: Needles) -> dict[str, int]:
+    """Every file under DAGSTER_HOME: each SQLite database (the event log, runs, schedules) read
+    table by table, every text parsed as JSON where it is (an event record: values unescaped);
+    every other file (run logs, compute logs, SQLite journals) as text."""
+    files = sorted(path for path in home.rglob("*") if path.is_file())
+    databases = [path for path in files if _is_sqlite(path)]
+    assert any(path.name == "event_log.db" for path in databases), f"no event log under {home}"
+    found = {}
+    for path in files:
+        if path in databases:
+            count = needles.in_json(_json_or_text(value) for value in _sqlite_values(path))
+        else:
+            count = needles.in_text(path.read_bytes().decode("utf-8", "replace"))
+        found[f"DAGSTER_HOME {path.relative_to(home)}"] = count
+    return found
+
+
+def _text_columns(connection: duckdb.DuckDBPyConnection, schemas: Iterable[str] | None) -> list[tuple[str, str, str]]:
+    rows = connection.execute(
+        "select schema_name, table_name, column_name from duckdb_columns()"
+        " where database_name = current_database() and data_type = 'VARCHAR'"
+    ).fetchall()
+    return [row for row in rows if schemas is None or row[0] in schemas]
+
+
+def _found_in_tables(path: Path, needles: Needles, schemas: Iterable[str] | None, place: str) -> dict[str, int]:
+    """Every text column's distinct values: equal to a personal value, or containing a specific one."""
+    found = {}
+    with duckdb.connect(str(path), read_only=True) as connection:
+        columns = _text_columns(connection, schemas)
+        assert columns, f"no text column in {place}"
+        for schema, table, column in columns:
+            values = connection.execute(f'select distinct "{column}" from "{schema}"."{table}"').fetchall()
+            found[f"{place} {schema}.{table}.{column}"] = needles.in_values(value for (value,) in values)
+    return found
+
+
+# --------------------------------------------------------------------------- the tests
+
+
+def test_the_broken_file_was_quarantined_and_alerted(leak_run):
+    """The premise of the leak test: the broken values went through the run and its alerts."""
+    quarantined = _quarantined(leak_run)
+    future, _, phone, impossible = leak_run.broken
+    assert {future, phone, impossible} <= quarantined
+    assert "succeeded with failed checks" in leak_run.output
+    alerts = leak_run.data_dir / "alerts" / "failed_checks.jsonl"
+    assert alerts.is_file() and leak_run.webhook_bodies
+    alerted = {(alert["asset_key"], alert["check_name"]) for alert in map(json.loads, alerts.read_text().splitlines())}
+    # The raw check rejected the impossible birth date; silver quarantined the broken rows.
+    assert ("raw/dim_customers", "matches_contract") in alerted, sorted(alerted)
+    assert any("quarantine" in check for _, check in alerted), sorted(alerted)
+
+
+def test_no_personal_value_leaves_the_restricted_schema(leak_run, needles):
+    """Logs, the event log, alerts, webhooks, the terminal, analysts' gold and reports and analysts'
+    file: none shows a customer's name, email, phone or address."""
+    # The search finds what is there: the bank's own file holds every value.
+    raw = csv_path(leak_run.data_dir, "dim_customers", leak_run.days[1]).read_text(encoding="utf-8")
+    assert needles.in_text(raw) >= len(needles.specific) / 2
+    with duckdb.connect(str(leak_run.warehouse), read_only=True) as connection:
+        restricted = [value for row in connection.execute(f"select * from {RESTRICTED}").fetchall() for value in row]
+    assert needles.in_values(str(value) for value in restricted if isinstance(value, str)) > len(needles.names)
+
+    found = _found_in_dagster_home(leak_run.home, needles)
+    alerts = (leak_run.data_dir / "alerts" / "failed_checks.jsonl").read_text(encoding="utf-8")
+    found["alerts file"] = needles.in_text(alerts) + needles.in_json(json.loads(line) for line in alerts.splitlines())
+    found["webhook bodies"] = needles.in_json(leak_run.webhook_bodies)
+    found["make run output"] = needles.in_text(leak_run.output)
+    found |= _found_in_tables(leak_run.warehouse, needles, PUBLISHED_SCHEMAS, "warehouse")
+    found |= _found_in_tables(leak_run.analysts, needles, None, "analysts' file")
+    # Places and counts only: a failure must not print what it found.
+    assert {place: count for place, count in found.items() if count} == {}
+
+
+def _quarantined(leak_run: LeakRun) -> set[int]:
+    with duckdb.connect(str(leak_run.warehouse), read_only=True) as connection:
+        rows = connection.execute(
+            "select distinct customer_id from dev_silver.quarantine_dim_customer where dt = ?", [leak_run.days[1]]
+        ).fetchall()
+    return {int(customer_id) for (customer_id,) in rows}
+
+
+def test_every_personal_value_is_kept_in_the_restricted_schema(leak_run):
+    """Nothing is lost: each customer version's clear values are in the restricted model. A version
+    is a customer's updated_at (SCD2); its values are the latest day's that had it and was not
+    quarantined, so day 2's values where day 2 is clean, day 1's where day 2 was quarantined."""
+    quarantined = _quarantined(leak_run)
+    first, second = leak_run.days
+    expected: dict[tuple[str, str], tuple[str, ...]] = {}
+    for day in (first, second):
+        for row in _customers(leak_run.data_dir, day, "updated_at"):
+            if day == second and int(row["customer_id"]) in quarantined:
+                continue
+            version = (row["customer_id"], row.pop("updated_at"))
+            expected[version] = tuple(row.values())
+    with duckdb.connect(str(leak_run.warehouse), read_only=True) as connection:
+        rows = connection.execute(f"select {', '.join(IDENTITY)} from {RESTRICTED}").fetchall()
+    versions = {tuple(str(value) for value in row) for row in rows}
+    assert len(expected) > len(quarantined) > 0
+    # A count, never the rows: pytest would print them.
+    missing = sum(1 for values in expected.values() if values not in versions)
+    assert missing == 0, f"{missing} of {len(expected)} customer versions are not in {RESTRICTED}"
+
+
+def original_queries() -> list[str]:
+    """The original project's six queries, split as test_second_engine splits them."""
+    text = (Path(__file__).parent / "data" / "original_queries.sql").read_text()
+    return [query.strip() for query in text.split(";") if "select" in query.lower()]
+
+
+def test_analysts_file_answers_the_original_queries_as_the_warehouse_does(leak_run):
+    queries = original_queries()
+    assert len(queries) == 6
+    with (
+        duckdb.connect(str(leak_run.analysts), read_only=True) as analysts,
+        duckdb.connect(str(leak_run.warehouse), read_only=True) as warehouse,
+    ):
+        for number, sql in enumerate(queries, start=1):
+            answer = sorted(analysts.execute(sql).fetchall())
+            same = answer == sorted(warehouse.execute(sql).fetchall())
+            # No rows in the messages: query 1 shows customer names (masked, but kept quiet all the same).
+            assert len(answer) > 0, f"query {number} answers nothing"
+            assert same, f"query {number} answers differently on the analysts' file"
+
+
+def _tables(path: Path) -> dict[str, int]:
+    """schema.table -> rows, for every table of a DuckDB file."""
+    with duckdb.connect(str(path), read_only=True) as connection:
+        names = connection.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = current_database()"
+        ).fetchall()
+        return {
+            f"{schema}.{table}": connection.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+            for schema, table in names
+        }
+
+
+def test_analysts_file_holds_gold_and_the_reports_and_nothing_restricted(leak_run):
+    analysts, warehouse = _tables(leak_run.analysts), _tables(leak_run.warehouse)
+    with duckdb.connect(str(leak_run.analysts), read_only=True) as connection:
+        schemas = {
+            s for (s,) in connection.execute("select schema_name from duckdb_schemas() where not internal").fetchall()
+        }
+    assert schemas == set(PUBLISHED_SCHEMAS)
+    published = {name: rows for name, rows in warehouse.items() if name.split(".")[0] in PUBLISHED_SCHEMAS}
+    assert "dev_gold.dim_customer" in published and RESTRICTED in warehouse
+    # Every table analysts read, with the warehouse's rows; none the warehouse's gold lacks.
+    assert analysts == published
+
+
+def test_the_data_folder_and_analysts_folder_are_private(leak_run):
+    for folder in (leak_run.data_dir, leak_run.analysts.parent):
+        assert folder.stat().st_mode & 0o777 == 0o700, folder
+
+
+def _log(message: str) -> None:
+    pass
+
+
+def _hold(context_manager) -> None:
+    with context_manager:
+        pass
+
+
+# Whatever a step does first on a new data directory: generate or check raw files, land or read
+# the lake, write the warehouse, record an alert, publish for analysts.
+CREATORS = {
+    "raw file store": lambda: RawFiles().root(),
+    "lake": lambda: _hold(LocalLake().publishing(_log)),
+    "warehouse writer": lambda: _hold(DuckDBWarehouse().exclusive_writer("run", _log)),
+    "warehouse": lambda: _hold(DuckDBWarehouse().connect()),
+    "alert ledger": lambda: LocalAlertLedger().record_alerted(set()),
+}
+
+
+@pytest.mark.parametrize("creator", sorted(CREATORS))
+def test_whatever_creates_the_data_folder_creates_it_private(tmp_path, monkeypatch, creator):
+    data_dir = tmp_path / "new" / "data"
+    monkeypatch.setenv("BANKING_DW_DATA_DIR", str(data_dir))
+    CREATORS[creator]()
+    # Every folder it created, from the first missing one down.
+    created = [tmp_path / "new", data_dir, *(p for p in data_dir.rglob("*") if p.is_dir())]
+    assert {str(p.relative_to(tmp_path)): oct(p.stat().st_mode & 0o777) for p in created} == {
+        str(p.relative_to(tmp_path)): oct(0o700) for p in created
+    }
+
+
+def _toy_warehouse(path: Path, days: int) -> None:
+    with duckdb.connect(str(path)) as connection:
+        for schema in ("dev_gold", "dev_reports", "dev_restricted"):
+            connection.execute(f"create schema if not exists {schema}")
+        connection.execute(
+            "create or replace table dev_gold.fact_x as select i as id,"
+            " cast(date '2024-01-01' + cast(i % ? as integer) as date) as partition_date from range(30) as t(i)",
+            [days],
+        )
+        connection.execute("create or replace table dev_gold.dim_y as select 'masked' as name")
+        connection.execute("create or replace table dev_reports.report as select 1 as n")
+        connection.execute("create or replace table dev_restricted.pii as select 'clear' as name")
+
+
+def test_a_publish_replaces_the_file_under_a_reader_and_copies_the_window(tmp_path, monkeypatch):
+    """A reader holding the analysts' file keeps its version; the next opening sees the new one,
+    with the window's days of the facts (and any day that differs), other tables whole."""
+    monkeypatch.setenv("BANKING_DW_DATA_DIR", str(tmp_path / "data"))
+    warehouse = DuckDBWarehouse()
+    settings.make_private_dirs(warehouse.database_path().parent)
+    _toy_warehouse(warehouse.database_path(), days=3)
+    relations = [AnalystRelation("dev_gold", "fact_x"), AnalystRelation("dev_gold", "dim_y")]
+    relations.append(AnalystRelation("dev_reports", "report"))
+    window = DayWindow(date(2024, 1, 1), date(2024, 1, 2))
+    first = warehouse.publish_for_analysts(window, relations, _log)
+    assert first == {
+        "dev_gold": 2,
+        "dev_reports": 1,
+        "facts_by_day": 0,
+        "fact_days": 0,
+        "replaced_whole": 3,
+        "dropped": 0,
+    }
+
+    reader = duckdb.connect(str(warehouse.analysts_database_path()), read_only=True)
+    _toy_warehouse(warehouse.database_path(), days=5)  # two more days, fewer rows on each day
+    second = warehouse.publish_for_analysts(window, relations[:2], _log)
+    assert second["facts_by_day"] == 1 and second["fact_days"] == 5 and second["dropped"] == 1
+    assert reader.execute("select count(distinct partition_date) from dev_gold.fact_x").fetchone() == (3,)
+    reader.close()
+    assert _tables(warehouse.analysts_database_path()) == {"dev_gold.fact_x": 30, "dev_gold.dim_y": 1}
+    assert sorted(p.name for p in warehouse.analysts_database_path().parent.iterdir()) == [
+        "analysts.duckdb",
+        "analysts.duckdb.lock",
+    ]
+
+
+def test_analysts_read_gold_and_the_reports_never_the_restricted_model():
+    relations = {str(relation) for relation in analysts_relations(dbt_manifest())}
+    assert "dev_gold.dim_customer" in relations and "dev_gold.fact_transaction" in relations
+    assert not any("restricted" in relation or "pii" in relation for relation in relations)
+    assert sum(relation.startswith("dev_reports.") for relation in relations) == 6
+    gold_models = {f"dev_gold.{table.model_name}" for table in CONTRACTS}
+    assert gold_models <= relations

@@ -16,12 +16,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
 import duckdb
 
 from banking_dw import duckdb_analysts, settings
-from banking_dw.locks import POLL_SECONDS, try_flock, wait_until
+from banking_dw.locks import POLL_SECONDS, file_lock, try_flock, wait_until
 from banking_dw.partitions import DayWindow
 from banking_dw.warehouse import AnalystRelation, WarehouseResource, WriterLock
+
+# The warehouse lock files this process holds as the writer: its own reads take no reader's lock.
+_HELD_FOR_WRITING: set[Path] = set()
 
 
 def stop_orphaned_writers(holder: str, log: Callable[[str], None], grace_seconds: float = 10.0) -> list[int]:
@@ -84,8 +88,23 @@ class DuckDBWarehouse(WarehouseResource):
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         if not self.database_path().is_file():
             return []
-        with self.connect(read_only=True) as connection:
+        with self._between_writers(), self.connect(read_only=True) as connection:
             return connection.execute(sql).fetchall()
+
+    @contextmanager
+    def _between_writers(self) -> Iterator[None]:
+        """A shared hold of the warehouse lock while this process reads, unless it is the writer:
+        a check of one run then neither meets another run's dbt in the file nor keeps that dbt out
+        of it once its run holds the writer lock (DuckDB admits a writer only alone)."""
+        lock_path = self.lock_path()
+        if lock_path in _HELD_FOR_WRITING:
+            yield
+            return
+        log = dg.get_dagster_logger().info
+        with file_lock(
+            lock_path, exclusive=False, what="read the warehouse", log=log, timeout_seconds=self.lock_timeout_seconds
+        ):
+            yield
 
     def dbt_parse_state_path(self) -> Path:
         # The file's path is part of dbt's profile: a state parsed for another warehouse file (another
@@ -159,8 +178,10 @@ class DuckDBWarehouse(WarehouseResource):
                 self.lock_timeout_seconds,
                 "write the warehouse",
             )
+            _HELD_FOR_WRITING.add(lock_path)
             yield WriterLock(descriptor)
         finally:
+            _HELD_FOR_WRITING.discard(lock_path)
             # The holder's line is cleared, then closing the descriptor releases the lock.
             os.ftruncate(descriptor, 0)
             os.close(descriptor)

@@ -65,6 +65,11 @@ def schema_prefix() -> str:
     return os.environ.get(SCHEMA_PREFIX_ENV, DEFAULT_SCHEMA_PREFIX)
 
 
+def layer_schema(layer: str) -> str:
+    """The schema a layer's relations live in, as dbt names it: `dev_bronze`, `dev_reports`."""
+    return f"{schema_prefix()}_{layer}"
+
+
 ANALYSTS_PATH_ENV = "BANKING_DW_ANALYSTS_PATH"
 
 

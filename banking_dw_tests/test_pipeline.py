@@ -12,7 +12,8 @@ import pytest
 from banking_dw.contracts import TABLE_NAMES, contract
 from banking_dw.dbt.project import dbt_manifest, dbt_project
 from banking_dw.layout import csv_path
-from banking_dw.reports.__main__ import REPORTS_SCHEMA, report_names
+from banking_dw.reports.__main__ import report_names
+from banking_dw.settings import layer_schema
 
 from .support import copy_data_dir, failed_checks, materialize, query, warehouse_environment
 
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.slow
 FACTS = [t for t in TABLE_NAMES if t.startswith("fact_")]
 # Every table a consumer reads: each gold model (one per contract table) and each report.
 PUBLISHED_TABLES = [f"dev_gold.{contract(t).model_name}" for t in TABLE_NAMES] + [
-    f"{REPORTS_SCHEMA}.{name}" for name in report_names()
+    f"{layer_schema('reports')}.{name}" for name in report_names()
 ]
 
 

@@ -28,12 +28,13 @@ import pgserver
 import psycopg2
 import pytest
 
-from banking_dw.bronze.resources import BRONZE_SCHEMA
 from banking_dw.contracts import CONTRACTS
 from banking_dw.dbt.completeness import silver_count_sql
 from banking_dw.dbt.silver_checks import check_specs as silver_check_specs
 from banking_dw.dbt.silver_checks import quarantine_rules_sql
+from banking_dw.layout import BRONZE
 from banking_dw.partitions import DayWindow
+from banking_dw.settings import layer_schema
 
 # Builds warehouses with dbt: `make test` runs it, `make test-fast` does not.
 pytestmark = pytest.mark.slow
@@ -84,10 +85,10 @@ def _postgres(env: dict[str, str]):
 def _load_postgres_bronze(env: dict[str, str], raw_root: Path) -> None:
     """Bronze as Glue/Spectrum present it: every contract column as text, plus `dt date`."""
     with _postgres(env) as connection, connection.cursor() as cursor:
-        cursor.execute(f"create schema if not exists {BRONZE_SCHEMA}")
+        cursor.execute(f"create schema if not exists {layer_schema(BRONZE)}")
         for contract in CONTRACTS:
             columns = ", ".join(f'"{name}"' for name in contract.column_names)
-            table = f'{BRONZE_SCHEMA}."{contract.name}"'
+            table = f'{layer_schema(BRONZE)}."{contract.name}"'
             typed = ", ".join(f'"{name}" text' for name in contract.column_names)
             cursor.execute(f"drop table if exists {table}")
             cursor.execute(f"create table {table} ({typed}, dt date)")
@@ -157,8 +158,8 @@ def _create_roles(env: dict[str, str]) -> None:
         cursor.execute(f"drop role if exists {DBT_USER}")
         cursor.execute(f"create user {DBT_USER} nosuperuser nocreaterole")
         cursor.execute(f"grant create on database {env['PGDATABASE']} to {DBT_USER}")
-        cursor.execute(f"grant usage on schema {BRONZE_SCHEMA} to {DBT_USER}")
-        cursor.execute(f"grant select on all tables in schema {BRONZE_SCHEMA} to {DBT_USER}")
+        cursor.execute(f"grant usage on schema {layer_schema(BRONZE)} to {DBT_USER}")
+        cursor.execute(f"grant select on all tables in schema {layer_schema(BRONZE)} to {DBT_USER}")
 
 
 @pytest.fixture(scope="module")
@@ -330,7 +331,7 @@ def test_each_role_reads_what_it_may_and_nothing_else_on_postgres(on_postgres, p
         engineers_only = [
             "select * from dev_silver.stg_dim_customer",
             "select * from dev_silver.quarantine_dim_customer",
-            f'select * from {BRONZE_SCHEMA}."dim_customers"',
+            f'select * from {layer_schema(BRONZE)}."dim_customers"',
             f'select * from dev_test_failures."{failures_view}"',
         ]
         queries = original_queries()

@@ -5,11 +5,12 @@ from collections.abc import Iterator
 import dagster as dg
 
 from banking_dw.bronze.checks import bronze_check_specs, verify_bronze
-from banking_dw.bronze.resources import BRONZE_SCHEMA, CatalogResource
+from banking_dw.bronze.resources import CatalogResource
 from banking_dw.file_layers import FileLayer
 from banking_dw.landing.resources import LakeResource
 from banking_dw.layout import BRONZE, LANDING
 from banking_dw.selection import layer_selection
+from banking_dw.settings import layer_schema
 from banking_dw.warehouse import WarehouseResource
 
 
@@ -19,10 +20,12 @@ def crawled_bronze_tables_for(catalog_kind: str) -> dg.AssetsDefinition:
         name=BRONZE,
         step="crawled_bronze_tables",
         kinds=frozenset({catalog_kind}),
-        describe=lambda table: f"`{BRONZE_SCHEMA}.{table.name}`: external table over the landed objects, all text.",
+        describe=lambda table: (
+            f"`{layer_schema(BRONZE)}.{table.name}`: external table over the landed objects, all text."
+        ),
         check_specs=lambda _table, key: bronze_check_specs(key),
         upstream=LANDING,
-        metadata=lambda table: {"dagster/table_name": f"{BRONZE_SCHEMA}.{table.name}"},
+        metadata=lambda table: {"dagster/table_name": f"{layer_schema(BRONZE)}.{table.name}"},
     )
 
     @layer.multi_asset()

@@ -11,11 +11,12 @@ from datetime import date, timedelta
 
 import duckdb
 
-from banking_dw.bronze.resources import BRONZE_SCHEMA, CatalogResource, require_published
+from banking_dw.bronze.resources import CatalogResource, require_published
 from banking_dw.contracts import TableContract
 from banking_dw.duckdb_warehouse import DuckDBWarehouse
 from banking_dw.landing.resources import LakeResource
-from banking_dw.layout import LAKE_PREFIX, MANIFESTS, table_prefix
+from banking_dw.layout import BRONZE, LAKE_PREFIX, MANIFESTS, table_prefix
+from banking_dw.settings import layer_schema
 
 _MANIFEST_COLUMNS = (
     "{'day': 'DATE', 'tables': 'STRUCT(\"table\" VARCHAR, \"key\" VARCHAR, \"rows\" BIGINT,"
@@ -44,7 +45,7 @@ def bronze_view_sql(table: TableContract) -> str:
     """
     columns = ", ".join(f"{_literal(c)}: 'VARCHAR'" for c in table.column_names)
     return (
-        f'create or replace view {BRONZE_SCHEMA}."{table.name}" as select * from read_csv('
+        f'create or replace view {layer_schema(BRONZE)}."{table.name}" as select * from read_csv('
         f"{_literal(table_prefix(table.name) + 'dt=*/*.csv')}, auto_detect=false, header=true, delim=',',"
         f" quote='\"', escape='\"', columns={{{columns}}}, null_padding=true, strict_mode=false,"
         f" hive_partitioning=true, hive_types={{'dt': 'DATE'}}) where dt in ({published_days_sql(table)})"
@@ -66,7 +67,7 @@ class LocalCatalog(CatalogResource):
             return
         require_published(self.lake, tables, days)
         with self.warehouse.connect() as connection:
-            connection.execute(f"create schema if not exists {BRONZE_SCHEMA}")
+            connection.execute(f"create schema if not exists {layer_schema(BRONZE)}")
             for table in tables:
                 connection.execute(bronze_view_sql(table))
 
@@ -77,7 +78,7 @@ class LocalCatalog(CatalogResource):
             # DESCRIBE binds this one view; information_schema.columns would bind every view of
             # the warehouse, each a glob over the lake.
             try:
-                rows = connection.execute(f'describe {BRONZE_SCHEMA}."{table.name}"').fetchall()
+                rows = connection.execute(f'describe {layer_schema(BRONZE)}."{table.name}"').fetchall()
             except duckdb.Error:
                 return ()
         return tuple(row[0] for row in rows)
@@ -99,7 +100,7 @@ class LocalCatalog(CatalogResource):
         with self.warehouse.connect(read_only=True) as connection:
             try:
                 rows = connection.execute(
-                    f'select dt, count(*) from {BRONZE_SCHEMA}."{table.name}" where dt >= ? and dt < ? group by dt',
+                    f'select dt, count(*) from {layer_schema(BRONZE)}."{table.name}" where dt >= ? and dt < ? group by dt',
                     [min(days), max(days) + timedelta(days=1)],
                 ).fetchall()
             except duckdb.Error:

@@ -16,8 +16,6 @@ import dagster as dg
 from banking_dw.contracts import TableContract
 from banking_dw.landing.resources import LakeResource
 
-BRONZE_SCHEMA = "dev_bronze"
-
 
 class CatalogResource(dg.ConfigurableResource):
     """What the bronze step and its checks need from a catalog; assets annotate with this base

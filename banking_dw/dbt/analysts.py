@@ -41,10 +41,9 @@ def _analysts_models(manifest: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
 def analysts_relations(manifest: Mapping[str, Any]) -> list[AnalystRelation]:
     """Every relation analysts read, in the schemas this environment's prefix gives the layers
     (the manifest's relation names carry the prefix it was parsed with)."""
-    prefix = settings.schema_prefix()
     return sorted(
         (
-            AnalystRelation(f"{prefix}_{node['config']['schema']}", identifier(node["relation_name"]))
+            AnalystRelation(settings.layer_schema(node["config"]["schema"]), identifier(node["relation_name"]))
             for node in _analysts_models(manifest)
         ),
         key=str,

@@ -12,8 +12,6 @@ import duckdb
 
 from banking_dw import settings
 
-REPORTS_SCHEMA = "dev_reports"
-
 
 def report_names() -> list[str]:
     """The report models, in file-name order."""
@@ -21,7 +19,7 @@ def report_names() -> list[str]:
 
 
 def main() -> int:
-    path = settings.warehouse_path()
+    path, schema = settings.warehouse_path(), settings.layer_schema("reports")
     if not path.is_file():
         print(f"no warehouse at {path}: run `make run` first", file=sys.stderr)
         return 1
@@ -29,15 +27,15 @@ def main() -> int:
         built = {
             name
             for (name,) in connection.execute(
-                "select table_name from information_schema.tables where table_schema = ?", [REPORTS_SCHEMA]
+                "select table_name from information_schema.tables where table_schema = ?", [schema]
             ).fetchall()
         }
         for name in report_names():
             print(f"\n## {name}\n")
             if name not in built:
-                print(f"(not built yet: {REPORTS_SCHEMA}.{name} is missing)")
+                print(f"(not built yet: {schema}.{name} is missing)")
                 continue
-            frame = connection.execute(f"select * from {REPORTS_SCHEMA}.{name}").df()
+            frame = connection.execute(f"select * from {schema}.{name}").df()
             for column in frame.select_dtypes("datetime").columns:
                 frame[column] = frame[column].dt.date
             print(frame.to_markdown(index=False, floatfmt=",.2f"))

@@ -9,17 +9,12 @@ answered in one line; the full log goes to a file under DAGSTER_HOME.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 import time
-import uuid
-from pathlib import Path
 from typing import TextIO
 
-import dagster as dg
-
 from banking_dw.erasure.job import ERASURE_JOB, ERASURE_OP, customer_id_from
-from banking_dw.run import QUIET_LOGGING, OperatorError, root_cause, instance_home
+from banking_dw.run import QUIET_LOGGING, OperatorError, logged_run, root_cause
 
 # What the command prints of the job's metadata, layer by layer.
 LAYERS = (
@@ -50,17 +45,8 @@ def erase(customer: str, out: TextIO = sys.stdout) -> int:
         customer_id = customer_id_from(customer)
     except ValueError as error:
         raise OperatorError(str(error)) from None
-    instance_home()
-    instance = dg.DagsterInstance.get()
-    run_id = str(uuid.uuid4())
-    log_path = Path(instance.root_directory) / "logs" / f"erase-{run_id}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    with (
-        log_path.open("w", encoding="utf-8") as log,
-        contextlib.redirect_stdout(log),
-        contextlib.redirect_stderr(log),
-    ):
+    with logged_run("erase") as (instance, run_id, log_path, log):
         job = defs().resolve_job_def(ERASURE_JOB)
         result = job.execute_in_process(
             run_config={**QUIET_LOGGING, "ops": {ERASURE_OP: {"config": {"customer_id": customer_id}}}},

@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -152,6 +153,24 @@ def instance_home() -> Path:
     return Path(home)
 
 
+@contextlib.contextmanager
+def logged_run(command: str) -> Iterator[tuple[dg.DagsterInstance, str, Path, TextIO]]:
+    """The instance in DAGSTER_HOME, the id of the run a command is about to launch, and that run's
+    log file under DAGSTER_HOME, which receives everything printed meanwhile: dbt's own output and
+    library warnings belong there, not on the operator's screen."""
+    instance_home()
+    instance = dg.DagsterInstance.get()
+    run_id = str(uuid.uuid4())
+    log_path = Path(instance.root_directory) / "logs" / f"{command}-{run_id}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        log_path.open("w", encoding="utf-8") as log,
+        contextlib.redirect_stdout(log),
+        contextlib.redirect_stderr(log),
+    ):
+        yield instance, run_id, log_path, log
+
+
 def materialize_window(window: str, selection: str, out: TextIO = sys.stdout) -> int:
     from banking_dw.definitions import defs
 
@@ -161,18 +180,8 @@ def materialize_window(window: str, selection: str, out: TextIO = sys.stdout) ->
         raise OperatorError(str(error)) from None
     first, last = window.split("...") if "..." in window else (window, window)
     first, last = first.strip(), last.strip()
-    instance_home()
-    instance = dg.DagsterInstance.get()
-    run_id = str(uuid.uuid4())
-    log_path = Path(instance.root_directory) / "logs" / f"run-{run_id}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    # dbt's own output and library warnings belong in the log file, not on the operator's screen.
-    with (
-        log_path.open("w", encoding="utf-8") as log,
-        contextlib.redirect_stdout(log),
-        contextlib.redirect_stderr(log),
-    ):
+    with logged_run("run") as (instance, run_id, log_path, log):
         definitions = defs()
         try:
             keys = dg.AssetSelection.from_string(selection).resolve(definitions.resolve_asset_graph())

@@ -17,14 +17,8 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 from packaging import version
 
-from banking_dw.dbt.assets import (
-    PARTIAL_PARSE_FILE,
-    build_folder,
-    dbt_models,
-    described,
-    keep_partial_parse,
-    seed_partial_parse,
-)
+from banking_dw.dbt.assets import dbt_models, described
+from banking_dw.dbt.invocation import PARTIAL_PARSE_FILE, build_folder, keep_partial_parse, seed_partial_parse
 from banking_dw.dbt.metadata import asset_events, table_metadata
 from banking_dw.dbt.project import dbt_manifest
 from banking_dw.dbt.resources import dbt_resource

@@ -20,14 +20,11 @@ objects and rows each layer changed, never a value.
 """
 
 import json
-import os
 import shutil
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -36,6 +33,7 @@ from pydantic import Field
 
 from banking_dw.dbt.analysts import analysts_relations
 from banking_dw.dbt.args import target_environment
+from banking_dw.dbt.invocation import parse_state, project_target, seed_partial_parse, subprocess_environment
 from banking_dw.dbt.project import dbt_manifest, dbt_project
 from banking_dw.erasure.placeholders import ERASED_TABLE
 from banking_dw.erasure.redaction import (
@@ -170,45 +168,22 @@ def _redact_raw(raw_files: RawFiles, erased: frozenset[int], log: Callable[[str]
     return counts
 
 
-@contextmanager
-def _environment(variables: Mapping[str, str]) -> Iterator[None]:
-    """`variables` set for the dbt subprocess (DbtCliResource hands it this process's environment)."""
-    saved = {name: os.environ.get(name) for name in variables}
-    os.environ.update(variables)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
-PARTIAL_PARSE_FILE = "partial_parse.msgpack"
-
-
 def _erase_in_warehouse(
     dbt: DbtCliResource, warehouse: WarehouseResource, lock: WriterLock, erased: frozenset[int]
 ) -> dict[str, int | None]:
     """`dbt run-operation erase_customers` with the whole list; the rows it changed per relation
     (None for a relation not built yet)."""
-    project = dbt_project()
-    target = Path(project.project_dir) / project.target_path / f"erasure-{uuid.uuid4().hex[:10]}"
-    state = warehouse.dbt_parse_state_path() or Path(project.project_dir) / project.target_path / PARTIAL_PARSE_FILE
-    if state.is_file():
-        # dbt parses again unless it starts from the state of the profile it last ran with.
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(state, target / PARTIAL_PARSE_FILE)
+    target = project_target() / f"erasure-{uuid.uuid4().hex[:10]}"
+    seed_partial_parse(parse_state(warehouse), target)
     environment = {**warehouse.dbt_environment(), **target_environment(warehouse.dbt_target())}
     arguments = json.dumps({"customer_ids": sorted(erased)})
     counts: dict[str, int | None] | None = None
     errors: list[str] = []
     try:
-        with _environment(environment):
+        with subprocess_environment(environment):
             invocation = dbt.cli(
                 ["run-operation", "erase_customers", "--args", arguments],
-                manifest=project.manifest_path,
+                manifest=dbt_project().manifest_path,
                 target_path=target,
                 raise_on_error=False,
             )

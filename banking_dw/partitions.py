@@ -6,7 +6,7 @@ read their window from (banking_dw/dbt/args.py), so a day is never counted twice
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -46,13 +46,23 @@ class DayWindow:
     def __len__(self) -> int:
         return (self.end - self.start).days
 
-    def chunks(self, days_per_chunk: int) -> list[DayWindow]:
-        """The window cut into consecutive windows of at most `days_per_chunk` days, in order."""
+    def chunks(
+        self, days_per_chunk: int, rows_per_chunk: int | None = None, rows: Mapping[date, int] | None = None
+    ) -> list[DayWindow]:
+        """The window cut into consecutive windows, in order, each of at most `days_per_chunk` days
+        and, where `rows` gives each day's rows, at most `rows_per_chunk` rows (a day larger than
+        that is a chunk of its own)."""
         if days_per_chunk < 1:
             raise ValueError(f"a chunk holds at least one day, not {days_per_chunk}")
-        step = timedelta(days=days_per_chunk)
-        starts = [self.start + step * i for i in range((len(self) + days_per_chunk - 1) // days_per_chunk)]
-        return [DayWindow(start, min(start + step, self.end)) for start in starts]
+        chunks, start, held = [], self.start, 0
+        for day in self.days():
+            size = (rows or {}).get(day, 0)
+            full = (day - start).days >= days_per_chunk or (rows_per_chunk is not None and held + size > rows_per_chunk)
+            if day > start and full:
+                chunks.append(DayWindow(start, day))
+                start, held = day, 0
+            held += size
+        return [*chunks, DayWindow(start, self.end)]
 
     def __str__(self) -> str:
         """As an operator types it: first...last, both included."""

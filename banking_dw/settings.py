@@ -120,16 +120,28 @@ def duckdb_spill_dir() -> Path:
     return Path(configured).expanduser() if configured else data_dir() / ".duckdb_spill"
 
 
-# The most days one dbt build covers: a longer window is built chunk after chunk, so a backfill's
-# memory and a failure's cost are bounded whatever its length, and its log shows progress.
+# A long window is built by dbt chunk after chunk, so a backfill's spill, a failure's cost and the
+# log's progress follow the data whatever its length. A chunk ends at the most landed rows or the
+# most days, whichever comes first: rows measure the work (a year of a small bank is one chunk, ten
+# days of a million transactions a day are one), days are the operator's knob.
+ROWS_PER_CHUNK_ENV = "BANKING_DW_ROWS_PER_CHUNK"
+DEFAULT_ROWS_PER_CHUNK = 20_000_000
 DAYS_PER_CHUNK_ENV = "BANKING_DW_DAYS_PER_CHUNK"
-DEFAULT_DAYS_PER_CHUNK = 31
+DEFAULT_DAYS_PER_CHUNK = 366
+
+
+def rows_per_chunk() -> int:
+    return _positive_whole_number(ROWS_PER_CHUNK_ENV, DEFAULT_ROWS_PER_CHUNK, "rows")
 
 
 def days_per_chunk() -> int:
-    raw = os.environ.get(DAYS_PER_CHUNK_ENV, "").strip()
+    return _positive_whole_number(DAYS_PER_CHUNK_ENV, DEFAULT_DAYS_PER_CHUNK, "days")
+
+
+def _positive_whole_number(name: str, default: int, unit: str) -> int:
+    raw = os.environ.get(name, "").strip()
     if not raw:
-        return DEFAULT_DAYS_PER_CHUNK
+        return default
     if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(f"{DAYS_PER_CHUNK_ENV}={raw!r} is not a whole number of days of at least 1")
+        raise ValueError(f"{name}={raw!r} is not a whole number of {unit} of at least 1")
     return int(raw)

@@ -74,6 +74,22 @@ def test_chunks_cover_the_window_in_order_without_gap_or_overlap(days_per_chunk)
     assert len(chunks) == -(-len(window) // days_per_chunk)
 
 
+def test_chunks_end_at_the_most_rows_and_a_larger_day_is_a_chunk_of_its_own():
+    window = DayWindow(date(2024, 3, 1), date(2024, 3, 8))
+    rows = dict(zip(window.days(), [4, 4, 4, 15, 1, 1, 9], strict=True))
+    chunks = window.chunks(366, rows_per_chunk=10, rows=rows)
+    assert [str(chunk) for chunk in chunks] == [
+        "2024-03-01...2024-03-02",
+        "2024-03-03",
+        "2024-03-04",
+        "2024-03-05...2024-03-06",
+        "2024-03-07",
+    ]
+    # The day cap holds too, whichever ends a chunk first; days without rows count nothing.
+    assert [len(chunk) for chunk in window.chunks(2, rows_per_chunk=100, rows=rows)] == [2, 2, 2, 1]
+    assert window.chunks(366, rows_per_chunk=10, rows={}) == [window]
+
+
 def test_a_chunk_holds_at_least_one_day():
     with pytest.raises(ValueError, match="at least one day"):
         DayWindow(date(2024, 1, 1), date(2024, 1, 3)).chunks(0)

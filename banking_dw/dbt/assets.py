@@ -42,7 +42,8 @@ def dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, lake: LakeResource
 ) -> Iterator[Any]:
     window = window_for_context(context)
-    chunks = window.chunks(settings.days_per_chunk())
+    landed_rows = {day: sum(t.rows for t in lake.manifest(day).tables.values()) for day in window.days()}
+    chunks = window.chunks(settings.days_per_chunk(), settings.rows_per_chunk(), landed_rows)
     finished = finished_in_parent_runs(context.instance, context.run)
     environment = {**warehouse.dbt_environment(), **target_environment(warehouse.dbt_target())}
     state = parse_state(warehouse)

@@ -1,6 +1,7 @@
 """Layers `silver`, `gold` and `reports`: the whole dbt project as one daily-partitioned asset."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from datetime import date
 from typing import Any
 
 import dagster as dg
@@ -23,7 +24,7 @@ from banking_dw.dbt.invocation import (
 from banking_dw.dbt.metadata import asset_events
 from banking_dw.dbt.project import dbt_manifest, dbt_project
 from banking_dw.dbt.translator import BankingDbtTranslator
-from banking_dw.landing.resources import LakeResource
+from banking_dw.landing.resources import DayManifest, LakeResource
 from banking_dw.partitions import DayWindow, daily_partitions, window_for_context
 from banking_dw.warehouse import WarehouseResource
 
@@ -42,8 +43,6 @@ def dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, lake: LakeResource
 ) -> Iterator[Any]:
     window = window_for_context(context)
-    landed_rows = {day: sum(t.rows for t in lake.manifest(day).tables.values()) for day in window.days()}
-    chunks = window.chunks(settings.days_per_chunk(), settings.rows_per_chunk(), landed_rows)
     finished = finished_in_parent_runs(context.instance, context.run)
     environment = {**warehouse.dbt_environment(), **target_environment(warehouse.dbt_target())}
     state = parse_state(warehouse)
@@ -54,7 +53,10 @@ def dbt_models(
         subprocess_environment(environment),
         build_folder(project_target(), context.run.run_id) as invocation_target,
     ):
-        require_whole_window(context, warehouse, lake, window)
+        manifests = {day: lake.manifest(day) for day in window.days()}
+        require_whole_window(context, warehouse, lake, window, manifests)
+        landed_rows = {day: manifest.rows for day, manifest in manifests.items()}
+        chunks = window.chunks(settings.days_per_chunk(), settings.rows_per_chunk(), landed_rows)
         seed_partial_parse(state, invocation_target)
         try:
             for number, chunk in enumerate(chunks, start=1):
@@ -80,12 +82,15 @@ def dbt_models(
 
 
 def require_whole_window(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, lake: LakeResource, window: DayWindow
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    lake: LakeResource,
+    window: DayWindow,
+    manifests: Mapping[date, DayManifest],
 ) -> None:
     """Fail before dbt replaces anything when a day the selected models read is not whole."""
     selected = {key.path[-1] for key in context.selected_asset_keys}
     upstream = upstream_of(dbt_manifest(), selected)
-    manifests = {day: lake.manifest(day) for day in window.days()}
     gaps = lake_gaps(lake, upstream.bronze_tables, manifests)
     gaps += silver_gaps(warehouse, dbt_manifest(), upstream.silver_models, manifests, window)
     if gaps:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from banking_dw.csv_io import read_chunks
 from banking_dw.layout import erasure_list_key, manifest_key, object_key
 
 READ_CHUNK_BYTES = 16 << 20
@@ -54,6 +55,11 @@ class DayManifest:
     day: date
     tables: dict[str, PublishedTable] = field(default_factory=dict)
 
+    @property
+    def rows(self) -> int:
+        """The rows the bank sent that day, every table published."""
+        return sum(table.rows for table in self.tables.values())
+
     def to_json(self) -> bytes:
         entries = [asdict(self.tables[name]) for name in sorted(self.tables)]
         return json.dumps({"day": self.day.isoformat(), "tables": entries}, indent=1).encode()
@@ -78,9 +84,8 @@ class Delivery:
 
 def file_md5(path: Path) -> str:
     digest = hashlib.md5(usedforsecurity=False)
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+    for block in read_chunks(path):
+        digest.update(block)
     return digest.hexdigest()
 
 

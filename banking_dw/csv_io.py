@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
 UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def read_chunks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
+    """A file's bytes in blocks of `size`, so a file of any size is read in bounded memory."""
+    with Path(path).open("rb") as handle:
+        yield from iter(lambda: handle.read(size), b"")
 
 
 def without_bom(data: bytes) -> bytes:

@@ -31,6 +31,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 from pydantic import Field
 
+from banking_dw.csv_io import read_chunks
 from banking_dw.dbt.analysts import analysts_relations
 from banking_dw.dbt.args import target_environment
 from banking_dw.dbt.invocation import parse_state, project_target, seed_partial_parse, subprocess_environment
@@ -39,7 +40,6 @@ from banking_dw.erasure.placeholders import ERASED_TABLE
 from banking_dw.erasure.redaction import (
     RedactionError,
     customers_in,
-    read_chunks,
     redact_file,
     redacted_copy,
 )

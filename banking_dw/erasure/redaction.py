@@ -21,12 +21,11 @@ from typing import BinaryIO
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from banking_dw.csv_io import read_chunks, without_bom
 from banking_dw.erasure.placeholders import ERASED_KEY, erased_columns, erased_value
 from banking_dw.value_rules import VALUE_PATTERNS, ColumnType
 
-BOM = b"\xef\xbb\xbf"
 _ID = re.compile(VALUE_PATTERNS[ColumnType.BIGINT].encode())
-READ_BYTES = 1 << 20
 
 
 class RedactionError(ValueError):
@@ -135,7 +134,7 @@ class _LineRedactor:
         if self.key_index is None:
             return line
         body, ending = _ending(line)
-        customer = self._customer(body)
+        customer = self.customer(body)
         if customer is None or customer not in self.erased:
             return line
         text = body.decode("utf-8", errors="surrogateescape")
@@ -153,7 +152,7 @@ class _LineRedactor:
         return redacted
 
     def _read_header(self, line: bytes) -> None:
-        body, _ = _ending(line.removeprefix(BOM))
+        body, _ = _ending(without_bom(line))
         self.header = [_unquoted(name) for name in _fields(body.decode("utf-8", errors="replace"))]
         if ERASED_KEY not in self.header:
             return  # not a customers file the contract knows: the landing audit rejects it
@@ -164,7 +163,7 @@ class _LineRedactor:
             if c.name in self.header
         }
 
-    def _customer(self, body: bytes) -> int | None:
+    def customer(self, body: bytes) -> int | None:
         """The row's customer id, or None when it is not one (silver quarantines such a row)."""
         if self.key_index == 0:
             comma = body.find(b",")
@@ -198,17 +197,12 @@ def customers_in(chunks: Iterable[bytes], customers: frozenset[int]) -> frozense
             continue
         if redactor.key_index is None:
             break
-        customer = redactor._customer(_ending(line)[0])
+        customer = redactor.customer(_ending(line)[0])
         if customer in customers:
             found.add(customer)
             if found == customers:
                 break
     return frozenset(found)
-
-
-def read_chunks(path: Path) -> Iterator[bytes]:
-    with path.open("rb") as handle:
-        yield from iter(lambda: handle.read(READ_BYTES), b"")
 
 
 @dataclass(frozen=True)

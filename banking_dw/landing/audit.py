@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from banking_dw.contracts import TableContract
-from banking_dw.csv_io import UTF8_BOM
+from banking_dw.csv_io import UTF8_BOM, read_chunks
 
 CHUNK_BYTES = 16 << 20
 # A header longer than this is not a header.
@@ -55,8 +55,7 @@ class Audit:
 
 
 def audit_file(path: Path, table: TableContract) -> Audit:
-    with Path(path).open("rb") as handle:
-        return audit_chunks(iter(lambda: handle.read(CHUNK_BYTES), b""), table)
+    return audit_chunks(read_chunks(path, CHUNK_BYTES), table)
 
 
 def audit_csv(data: bytes, table: TableContract) -> list[str]:

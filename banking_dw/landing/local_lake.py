@@ -11,6 +11,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 from banking_dw import settings
+from banking_dw.csv_io import read_chunks
 from banking_dw.landing.resources import READ_CHUNK_BYTES, LakeResource, LandedObject, file_md5
 from banking_dw.locks import file_lock
 
@@ -70,8 +71,7 @@ class LocalLake(LakeResource):
         }
 
     def iter_bytes(self, key: str) -> Iterator[bytes]:
-        with self.local_path(key).open("rb") as handle:
-            yield from iter(lambda: handle.read(READ_CHUNK_BYTES), b"")
+        yield from read_chunks(self.local_path(key), READ_CHUNK_BYTES)
 
     def read_head(self, key: str, size: int) -> bytes:
         with self.local_path(key).open("rb") as handle:

@@ -3,9 +3,8 @@
 banking_dw/contracts.py is the one hand-kept statement of the fourteen tables. This module writes
 what the dbt project needs of it: the bronze sources, the contract as a macro the silver models
 read (macros/generated/contract.sql), silver's and the quarantine's models and YAML (one pair per
-model), and gold's YAML: the column lists with their types and descriptions, and the tests the
-contract implies (keys, references, SCD2 invariants, reconciliation). Hand-written dbt code holds
-only logic: macros, gold and report SQL, singular tests, unit tests.
+model). Gold's and the reports' YAML are kept by hand beside their SQL: they state each model's own
+grain and tests, which are logic, not a restatement of the contract.
 
     python -m banking_dw.dbt.contract_files          # write the files
     python -m banking_dw.dbt.contract_files --check  # exit 1 naming each file that differs
@@ -18,43 +17,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from banking_dw import settings
-from banking_dw.contracts import CONTRACTS, Column, TableContract, contract
+from banking_dw.contracts import CONTRACTS, Column, TableContract
 from banking_dw.erasure.placeholders import ERASED_TABLE, erased_value, is_erased
 from banking_dw.layout import bronze_key
-from banking_dw.value_rules import CALENDAR_TYPES, VALUE_PATTERNS, ColumnType
+from banking_dw.value_rules import CALENDAR_TYPES, VALUE_PATTERNS
 
 GENERATED_BY = "Written by `make contract` (banking_dw/dbt/contract_files.py) from banking_dw/contracts.py"
 YAML_HEADER = f"# {GENERATED_BY}; change those, not this file.\n"
 JINJA_HEADER = f"{{#- {GENERATED_BY}; change those, not this file. -#}}\n"
 
-# The types gold declares in its enforced contracts: names every engine accepts.
-GOLD_TYPES = {
-    ColumnType.BIGINT: "bigint",
-    ColumnType.INTEGER: "integer",
-    ColumnType.DECIMAL: "numeric(18,2)",
-    ColumnType.RATE: "numeric(18,6)",
-    ColumnType.VARCHAR: "varchar",
-    ColumnType.DATE: "date",
-    ColumnType.TIMESTAMP: "timestamp",
-    ColumnType.BOOLEAN: "boolean",
-}
 NOT_NULL = [{"type": "not_null"}]
-# The dimensions gold keeps as SCD Type 2, with their surrogate key; the others are SCD Type 1.
-SCD2_KEYS = {"dim_customers": "customer_sk", "dim_accounts": "account_sk"}
-# A dimension whose clear personal values only the restricted model holds.
-RESTRICTED = {"dim_customers": "dim_customer_pii"}
-# A fact that names an account but not its customer gets the customer from the account version.
-CUSTOMER_THROUGH_ACCOUNT = ("account_id", "customer_id")
-
-
-def model_of(table: str) -> str:
-    return contract(table).model_name
 
 
 def staging(table: TableContract) -> str:
@@ -66,10 +43,6 @@ def quarantine(table: TableContract) -> str:
 
 
 def silver_folder(table: TableContract) -> str:
-    return "facts" if table.is_fact else "dimensions"
-
-
-def gold_folder(table: TableContract) -> str:
     return "facts" if table.is_fact else "dimensions"
 
 
@@ -321,265 +294,6 @@ def quarantine_yaml(table: TableContract) -> dict:
     }
 
 
-# --------------------------------------------------------------------------- gold
-
-
-@dataclass(frozen=True)
-class GoldColumn:
-    name: str
-    data_type: str
-    description: str
-    not_null: bool = False
-    tests: tuple[dict, ...] = ()
-
-
-def _quarantine_ref(table: str) -> str:
-    return f"ref('quarantine_{model_of(table)}')"
-
-
-def _references(table: TableContract) -> dict[str, str]:
-    """Each column -> the contract table it references, the account's customer included."""
-    found = {c.name: c.references[0] for c in table.columns if c.references}
-    if CUSTOMER_THROUGH_ACCOUNT[0] in found and CUSTOMER_THROUGH_ACCOUNT[1] not in found:
-        found[CUSTOMER_THROUGH_ACCOUNT[1]] = "dim_customers"
-    return found
-
-
-def _resolves(model: str, column: str, parent: str, field: str) -> dict:
-    return _test(
-        f"{column}_resolves",
-        model,
-        "relationships_unless_quarantined",
-        f"Every {column} is in {model_of(parent)} (any version), unless its rows were quarantined.",
-        {"to": f"ref('{model_of(parent)}')", "field": field, "quarantine": _quarantine_ref(parent)},
-    )
-
-
-def _contract_gold_columns(table: TableContract, model: str, masked: bool) -> list[GoldColumn]:
-    references = _references(table)
-    columns = []
-    for c in table.columns:
-        description = c.description
-        if masked and c.mask:
-            description += f" Masked: {c.mask.value} (the clear value is in the restricted model)."
-        tests = ()
-        if c.name in references and not table.is_fact and c.name not in table.key:
-            tests = (_resolves(model, c.name, references[c.name], contract(references[c.name]).key[0]),)
-        columns.append(GoldColumn(c.name, GOLD_TYPES[c.type], description, c.name in table.key, tests))
-    return columns
-
-
-def _gold_entry(model: str, description: str, columns: list[GoldColumn], tests: list[dict]) -> dict:
-    entry: dict[str, object] = {"name": model, "description": _description(description)}
-    if tests:
-        entry["data_tests"] = tests
-    entry["columns"] = []
-    for column in columns:
-        item: dict[str, object] = {
-            "name": column.name,
-            "data_type": column.data_type,
-            "description": column.description,
-        }
-        if column.not_null:
-            item["constraints"] = NOT_NULL
-        if column.tests:
-            item["data_tests"] = list(column.tests)
-        entry["columns"].append(item)
-    return entry
-
-
-def scd2_yaml(table: TableContract, model: str, restricted: bool) -> dict:
-    key, surrogate = table.key[0], SCD2_KEYS[table.name]
-    masked = table.name in RESTRICTED and not restricted
-    columns = [
-        GoldColumn(
-            surrogate,
-            "varchar",
-            f"Surrogate key of the version: a hash of {key} and updated_at.",
-            True,
-            (_test(f"{surrogate}_is_unique", model, "unique", f"No two versions share a {surrogate}."),),
-        ),
-        *_contract_gold_columns(table, model, masked),
-        GoldColumn("valid_from", "timestamp", "When the version took effect: its updated_at.", True),
-        GoldColumn(
-            "valid_to", "timestamp", "When the next version took effect, or 9999-12-31 for the current one.", True
-        ),
-        GoldColumn("is_current", "boolean", f"The latest version of the {key}.", True),
-        GoldColumn(
-            "extract_date", "date", "The latest extract day that had the version (its attributes are that day's)."
-        ),
-    ]
-    history = f"ref('{staging(table)}')"
-    tests = [
-        _test(
-            "has_every_silver_version",
-            model,
-            "scd2_has_every_silver_version",
-            f"The versions are exactly the distinct ({key}, updated_at) silver holds: none lost, none invented.",
-            {"history": history, "key": key},
-        ),
-        _test(
-            "versions_do_not_overlap",
-            model,
-            "scd2_windows_do_not_overlap",
-            "Each version ends exactly where the next begins; the last ends at 9999-12-31.",
-            {"key": key},
-        ),
-        _test(
-            "one_current_version",
-            model,
-            "scd2_one_current_version",
-            f"Exactly one version per {key} is current, the one ending at 9999-12-31.",
-            {"key": key},
-        ),
-        _test(
-            "one_version_per_valid_from",
-            model,
-            "unique_combination_of_columns",
-            f"No two versions of a {key} start at the same instant.",
-            {"combination_of_columns": [key, "valid_from"]},
-        ),
-    ]
-    source = f"the runs of {staging(table)}"
-    if masked:
-        lead = (
-            f"Grain: one row per {key} version ({surrogate}), SCD Type 2, for analysts: the personal"
-            f" columns masked by the contract's rule; the clear values are in {RESTRICTED[table.name]}."
-        )
-    elif restricted:
-        lead = (
-            f"Grain: one row per {key} version ({surrogate}), SCD Type 2, with the clear personal values:"
-            " restricted to engineers and the pii_reader role."
-        )
-    else:
-        lead = f"Grain: one row per {key} version ({surrogate}), SCD Type 2."
-    description = (
-        f"{lead} Derived from {source} with window functions (not a dbt snapshot), so the same whatever"
-        " order the days were loaded in."
-    )
-    return {"version": 2, "models": [_gold_entry(model, description, columns, tests if not restricted else [])]}
-
-
-def scd1_yaml(table: TableContract) -> dict:
-    model = table.model_name
-    key = table.key[0]
-    columns = _contract_gold_columns(table, model, masked=False)
-    columns[0] = GoldColumn(
-        columns[0].name,
-        columns[0].data_type,
-        columns[0].description,
-        True,
-        (_test(f"{key}_is_unique", model, "unique", f"One row per {key}."),),
-    )
-    columns.append(GoldColumn("extract_date", "date", "The latest extract day loaded, whose row this is."))
-    description = (
-        f"Grain: one row per {key}, SCD Type 1: each key's row from the latest extract day loaded, read from"
-        f" the runs of {staging(table)}."
-    )
-    return {"version": 2, "models": [_gold_entry(model, description, columns, [])]}
-
-
-def fact_yaml(table: TableContract) -> dict:
-    model = table.model_name
-    references = _references(table)
-    columns: list[GoldColumn] = []
-    surrogates: list[GoldColumn] = []
-    for c in table.columns:
-        tests: tuple[dict, ...] = ()
-        if c.name in references:
-            parent = references[c.name]
-            tests = (_resolves(model, c.name, parent, contract(parent).key[0]),)
-        description = c.description + (f" Masked: {c.mask.value}." if c.mask else "")
-        columns.append(GoldColumn(c.name, GOLD_TYPES[c.type], description, c.name in table.key, tests))
-        if c.name == CUSTOMER_THROUGH_ACCOUNT[0] and CUSTOMER_THROUGH_ACCOUNT[1] not in table.column_names:
-            explained = [{"key": "account_id", "quarantine": _quarantine_ref("dim_accounts")}]
-            columns.append(
-                GoldColumn(
-                    "customer_id",
-                    "bigint",
-                    "The customer holding the account, from the account version valid then.",
-                    False,
-                    (
-                        _test(
-                            "customer_id_is_set",
-                            model,
-                            "not_null_unless_quarantined",
-                            "customer_id is set, unless the account's rows that day were quarantined.",
-                            {"explained_by": explained},
-                        ),
-                        _resolves(model, "customer_id", "dim_customers", "customer_id"),
-                    ),
-                )
-            )
-    for column in [c.name for c in columns]:
-        parent = references.get(column)
-        if parent not in SCD2_KEYS:
-            continue
-        surrogate = SCD2_KEYS[parent]
-        explained = [{"key": column, "quarantine": _quarantine_ref(parent)}]
-        if column == "customer_id" and "customer_id" not in table.column_names:
-            explained.insert(0, {"key": "account_id", "quarantine": _quarantine_ref("dim_accounts")})
-        surrogates.append(
-            GoldColumn(
-                surrogate,
-                "varchar",
-                f"The {model_of(parent)} version valid at the event ({surrogate}).",
-                False,
-                (
-                    _test(
-                        f"{surrogate}_is_set",
-                        model,
-                        "not_null_unless_quarantined",
-                        f"{surrogate} is set, unless the quarantine explains why no version was valid then.",
-                        {"explained_by": explained},
-                    ),
-                    _test(
-                        f"{surrogate}_resolves",
-                        model,
-                        "relationships",
-                        f"Every {surrogate} names a version of {model_of(parent)}.",
-                        {"to": f"ref('{model_of(parent)}')", "field": surrogate},
-                    ),
-                ),
-            )
-        )
-    partition = GoldColumn("partition_date", "date", "The extract day the fact arrived in.", True)
-    tests = [
-        _test(
-            "reconciles_with_silver",
-            model,
-            "reconciles_with_silver",
-            f"Every day of the window has exactly the rows of {staging(table)}: none lost or duplicated.",
-            {"silver": f"ref('{staging(table)}')"},
-        )
-    ]
-    if len(table.key) == 1:
-        columns[0] = GoldColumn(
-            columns[0].name,
-            columns[0].data_type,
-            columns[0].description,
-            True,
-            (_test(f"{table.key[0]}_is_unique", model, "unique", f"One row per {table.key[0]}."), *columns[0].tests),
-        )
-    else:
-        tests.insert(
-            0,
-            _test(
-                f"one_row_per_{'_and_'.join(table.key)}",
-                model,
-                "unique_combination_of_columns",
-                f"One row per {' and '.join(table.key)}.",
-                {"combination_of_columns": list(table.key)},
-            ),
-        )
-    description = (
-        f"Grain: one row per {' and '.join(table.key)}: the natural ids, and the surrogate key of each"
-        " dimension version valid at the event (a daily fact: at the end of its day). Incremental by day"
-        " window (the window's days deleted, then inserted again)."
-    )
-    return {"version": 2, "models": [_gold_entry(model, description, [*columns, *surrogates, partition], tests)]}
-
-
 # --------------------------------------------------------------------------- all files
 
 
@@ -595,16 +309,6 @@ def written_files() -> dict[str, str]:
         files[f"{folder}/{staging(table)}.yml"] = _yaml(staging_yaml(table))
         files[f"models/silver/quarantine/{quarantine(table)}.sql"] = quarantine_sql(table)
         files[f"models/silver/quarantine/{quarantine(table)}.yml"] = _yaml(quarantine_yaml(table))
-        gold = f"models/gold/{gold_folder(table)}/{table.model_name}.yml"
-        if table.is_fact:
-            files[gold] = _yaml(fact_yaml(table))
-        elif table.name in SCD2_KEYS:
-            files[gold] = _yaml(scd2_yaml(table, table.model_name, restricted=False))
-            if table.name in RESTRICTED:
-                restricted = RESTRICTED[table.name]
-                files[f"models/gold/restricted/{restricted}.yml"] = _yaml(scd2_yaml(table, restricted, True))
-        else:
-            files[gold] = _yaml(scd1_yaml(table))
     return files
 
 

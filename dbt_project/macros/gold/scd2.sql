@@ -57,11 +57,17 @@ select * from final
 {%- endmacro %}
 
 
-{#- The condition that a dimension version (`alias`, valid over [valid_from, valid_to)) is the one
-    valid at the instant `at`. One rule for every fact: an event's timestamp, or the last second of
-    a daily fact's day (last_second_of_day). -#}
-{% macro version_valid_at(alias, at) -%}
-    {{ alias }}.valid_from <= {{ at }} and {{ at }} < {{ alias }}.valid_to
+{#- The facts' point-in-time join, written once: `left join` the version of the SCD2 dimension
+    `dimension` (as `alias`) whose `key` is `key_expression` and that was valid at the instant `at`,
+    over [valid_from, valid_to): valid_from <= at < valid_to. `at` is the event's timestamp, or for a
+    daily fact the last second of its day (last_second_of_day). A fact with no version valid then
+    keeps its row, with null surrogate keys. -#}
+{% macro join_version_valid_at(dimension, alias, key, key_expression, at) -%}
+    left join {{ ref(dimension) }} as {{ alias }}
+        on
+            {{ alias }}.{{ key }} = {{ key_expression }}
+            and {{ alias }}.valid_from <= {{ at }}
+            and {{ at }} < {{ alias }}.valid_to
 {%- endmacro %}
 
 

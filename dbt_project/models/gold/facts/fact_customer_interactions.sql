@@ -13,16 +13,6 @@ interactions as (
 
 ),
 
-customers as (
-
-    select
-        customer_sk,
-        customer_id,
-        valid_from,
-        valid_to
-    from {{ ref('dim_customer') }}
-
-),
 
 final as (
 
@@ -38,10 +28,7 @@ final as (
         customers.customer_sk,
         interactions.partition_date
     from interactions
-    left join customers
-        on
-            interactions.customer_id = customers.customer_id
-            and {{ version_valid_at('customers', 'interactions.interaction_timestamp') }}
+    {{ join_version_valid_at('dim_customer', 'customers', 'customer_id', 'interactions.customer_id', 'interactions.interaction_timestamp') }}
 
 )
 

@@ -17,29 +17,6 @@ balances as (
 
 ),
 
-accounts as (
-
-    select
-        account_sk,
-        account_id,
-        customer_id,
-        valid_from,
-        valid_to
-    from {{ ref('dim_account') }}
-
-),
-
-customers as (
-
-    select
-        customer_sk,
-        customer_id,
-        valid_from,
-        valid_to
-    from {{ ref('dim_customer') }}
-
-),
-
 final as (
 
     select
@@ -55,14 +32,8 @@ final as (
         customers.customer_sk,
         balances.partition_date
     from balances
-    left join accounts
-        on
-            balances.account_id = accounts.account_id
-            and {{ version_valid_at('accounts', 'balances.as_of') }}
-    left join customers
-        on
-            accounts.customer_id = customers.customer_id
-            and {{ version_valid_at('customers', 'balances.as_of') }}
+    {{ join_version_valid_at('dim_account', 'accounts', 'account_id', 'balances.account_id', 'balances.as_of') }}
+    {{ join_version_valid_at('dim_customer', 'customers', 'customer_id', 'accounts.customer_id', 'balances.as_of') }}
 
 )
 

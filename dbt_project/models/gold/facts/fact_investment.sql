@@ -16,28 +16,6 @@ investments as (
 
 ),
 
-accounts as (
-
-    select
-        account_sk,
-        account_id,
-        valid_from,
-        valid_to
-    from {{ ref('dim_account') }}
-
-),
-
-customers as (
-
-    select
-        customer_sk,
-        customer_id,
-        valid_from,
-        valid_to
-    from {{ ref('dim_customer') }}
-
-),
-
 final as (
 
     select
@@ -52,14 +30,8 @@ final as (
         accounts.account_sk,
         investments.partition_date
     from investments
-    left join customers
-        on
-            investments.customer_id = customers.customer_id
-            and {{ version_valid_at('customers', 'investments.as_of') }}
-    left join accounts
-        on
-            investments.account_id = accounts.account_id
-            and {{ version_valid_at('accounts', 'investments.as_of') }}
+    {{ join_version_valid_at('dim_customer', 'customers', 'customer_id', 'investments.customer_id', 'investments.as_of') }}
+    {{ join_version_valid_at('dim_account', 'accounts', 'account_id', 'investments.account_id', 'investments.as_of') }}
 
 )
 

@@ -16,16 +16,6 @@ loans as (
 
 ),
 
-customers as (
-
-    select
-        customer_sk,
-        customer_id,
-        valid_from,
-        valid_to
-    from {{ ref('dim_customer') }}
-
-),
 
 final as (
 
@@ -39,10 +29,7 @@ final as (
         customers.customer_sk,
         loans.partition_date
     from loans
-    left join customers
-        on
-            loans.customer_id = customers.customer_id
-            and {{ version_valid_at('customers', 'loans.as_of') }}
+    {{ join_version_valid_at('dim_customer', 'customers', 'customer_id', 'loans.customer_id', 'loans.as_of') }}
 
 )
 

@@ -14,29 +14,6 @@ transactions as (
 
 ),
 
-accounts as (
-
-    select
-        account_sk,
-        account_id,
-        customer_id,
-        valid_from,
-        valid_to
-    from {{ ref('dim_account') }}
-
-),
-
-customers as (
-
-    select
-        customer_sk,
-        customer_id,
-        valid_from,
-        valid_to
-    from {{ ref('dim_customer') }}
-
-),
-
 final as (
 
     select
@@ -56,14 +33,8 @@ final as (
         customers.customer_sk,
         transactions.partition_date
     from transactions
-    left join accounts
-        on
-            transactions.account_id = accounts.account_id
-            and {{ version_valid_at('accounts', 'transactions.transaction_timestamp') }}
-    left join customers
-        on
-            accounts.customer_id = customers.customer_id
-            and {{ version_valid_at('customers', 'transactions.transaction_timestamp') }}
+    {{ join_version_valid_at('dim_account', 'accounts', 'account_id', 'transactions.account_id', 'transactions.transaction_timestamp') }}
+    {{ join_version_valid_at('dim_customer', 'customers', 'customer_id', 'accounts.customer_id', 'transactions.transaction_timestamp') }}
 
 )
 

@@ -102,7 +102,8 @@ def _contract_macro() -> tuple[dict, dict]:
 
 
 def test_the_contract_macro_restates_every_table_and_value_rule():
-    """silver's casts read each type's rule, its validation each table's key and column rules."""
+    """silver's casts read each type's rule; silver's runs, gold's masks and the erasure each table's
+    key, columns and masks (the rules themselves are in validated_<model>)."""
     tables, types = _contract_macro()
     assert types == {
         t.value: {"pattern": pattern, "calendar": t in CALENDAR_TYPES} for t, pattern in VALUE_PATTERNS.items()
@@ -114,8 +115,6 @@ def test_the_contract_macro_restates_every_table_and_value_rule():
         assert [column["name"] for column in entry["columns"]] == list(c.column_names), c.name
         for column, restated in zip(c.columns, entry["columns"], strict=True):
             assert restated["type"] == column.type.value
-            assert restated.get("allowed_values") == (list(column.allowed_values) if column.allowed_values else None)
-            assert restated.get("max_length") == column.max_length
             assert restated.get("personal", False) == (column.personal is not None)
             assert restated.get("mask") == (column.mask.name.lower() if column.mask else None)
 
@@ -155,13 +154,14 @@ def test_singular_tests_state_their_invariant_on_the_first_line():
 
 
 def test_manifest_shape():
-    """Schemas = layers after the prefix, one quarantine per stg, dimensions stored as runs, facts and
-    quarantines per window, reports as tables. Read from the manifest Dagster builds its graph from,
-    which `make install` parses."""
+    """Schemas = layers after the prefix, one validated model and one quarantine per stg, dimensions
+    stored as runs, facts and quarantines per window, validated models and reports as tables. Read
+    from the manifest Dagster builds its graph from, which `make install` parses."""
     manifest = json.loads(dbt_project().manifest_path.read_text())
     models = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"}
     for c in CONTRACTS:
-        assert {f"stg_{c.model_name}", f"quarantine_{c.model_name}", c.model_name} <= set(models), c.name
+        judged = {f"validated_{c.model_name}", f"stg_{c.model_name}", f"quarantine_{c.model_name}", c.model_name}
+        assert judged <= set(models), c.name
     assert {n for n, node in models.items() if node["fqn"][1] == "reports"} == {
         path.stem for path in (DBT_PROJECT_DIR / "models" / "reports").glob("*.sql")
     }
@@ -184,9 +184,25 @@ def test_manifest_shape():
             assert hooks == ["{{ delete_window() }}"], name
         else:
             assert not hooks, name
-        expected = "incremental" if layer == "silver" or folder == "facts" else "table"
+        per_window = (layer == "silver" and folder != "validated") or folder == "facts"
+        expected = "incremental" if per_window else "table"
         assert config["materialized"] == expected, name
         assert config["post-hook"][-1]["sql"] == "{{ log_table_metadata() }}", name
+
+
+def test_each_bronze_row_is_typed_and_judged_by_one_model():
+    """Each bronze table is read by one model, validated_<model>, and only those models type text
+    (safe_cast_text) or judge it: stg_ and quarantine_ read its verdict."""
+    manifest = json.loads(dbt_project().manifest_path.read_text())
+    nodes = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
+    for c in CONTRACTS:
+        readers = [n["name"] for n in nodes if f"source.banking_dw.bronze.{c.name}" in n["depends_on"]["nodes"]]
+        assert readers == [f"validated_{c.model_name}"], c.name
+        for model in (f"stg_{c.model_name}", f"quarantine_{c.model_name}"):
+            [node] = [n for n in nodes if n["name"] == model]
+            assert node["depends_on"]["nodes"] == [f"model.banking_dw.validated_{c.model_name}"], model
+    typing = {n["name"] for n in nodes if "macro.banking_dw.safe_cast_text" in n["depends_on"]["macros"]}
+    assert typing == {f"validated_{c.model_name}" for c in CONTRACTS}
 
 
 # --------------------------------------------------------------------------- end to end on DuckDB

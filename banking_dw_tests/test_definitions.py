@@ -64,6 +64,8 @@ def test_each_table_has_one_path_from_csv_to_gold(graph, table):
         _key("raw", table.name),
         _key("landing", table.name),
         _key("bronze", table.name),
+        # judged once: the typed good rows and the quarantine both read the one verdict
+        _key("silver", f"validated_{table.model_name}"),
         _key("silver", f"stg_{table.model_name}"),
         # A customer's personal data reaches the analysts' dimension only through the restricted model.
         *([_key("gold", "dim_customer_pii")] if table.name == "dim_customers" else []),

@@ -158,7 +158,7 @@ def local_target(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     data_dir = tmp_path_factory.mktemp("local")
     env = _offline_env(BANKING_DW_REDSHIFT_IAM_ROLE_ARN=ROLE_ARN, BANKING_DW_DATA_DIR=str(data_dir))
     target = data_dir / "target"
-    _compile(target, "local", "--select", "stg_fact_transaction", env=env)
+    _compile(target, "local", "--select", "validated_fact_transaction", env=env)
     return target, env
 
 

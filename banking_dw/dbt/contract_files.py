@@ -23,7 +23,8 @@ import yaml
 
 from banking_dw import settings
 from banking_dw.contracts import CONTRACTS, Column, TableContract
-from banking_dw.erasure.placeholders import ERASED_TABLE, erased_value, is_erased
+from banking_dw.dbt.validation import quarantine_sql, staging_sql, validated_model, validated_sql
+from banking_dw.erasure.placeholders import ERASED_KEY, ERASED_TABLE, erased_value, is_erased
 from banking_dw.layout import bronze_key
 from banking_dw.value_rules import CALENDAR_TYPES, VALUE_PATTERNS
 
@@ -128,20 +129,6 @@ def contract_macro() -> str:
         columns = []
         for c in table.columns:
             entry: dict[str, object] = {"name": c.name, "type": c.type.value}
-            if c.nullable:
-                entry["nullable"] = True
-            if c.allowed_values:
-                entry["allowed_values"] = list(c.allowed_values)
-            if c.references:
-                entry["references"] = f"{c.references[0]}.{c.references[1]}"
-            if c.sign:
-                entry["sign"] = c.sign.name.lower()
-            if c.max_length:
-                entry["max_length"] = c.max_length
-            if c.earliest:
-                entry["earliest"] = c.earliest
-            if c.not_after_extract_day:
-                entry["not_after_extract_day"] = True
             if c.personal:
                 entry["personal"] = True
             if c.mask:
@@ -162,7 +149,7 @@ def contract_macro() -> str:
     type_lines = [f"        {json.dumps(name)}: {json.dumps(rule)}" for name, rule in types.items()]
     return (
         JINJA_HEADER
-        + "\n{#- The fourteen tables: model name, key, columns with their rules (banking_dw/contracts.py). -#}\n"
+        + "\n{#- The fourteen tables: model name, key, columns with their types, masks and erasure placeholders (banking_dw/contracts.py). -#}\n"
         + "{% macro contract_tables() -%}\n    {{ return({\n"
         + ",\n".join(table_lines)
         + "\n    }) }}\n{%- endmacro %}\n\n\n"
@@ -174,15 +161,6 @@ def contract_macro() -> str:
 
 
 # --------------------------------------------------------------------------- silver
-
-
-def staging_sql(table: TableContract) -> str:
-    body = "staged_rows" if table.is_fact else "staged_runs"
-    return JINJA_HEADER + f"\n{{{{ {body}('{table.name}') }}}}\n"
-
-
-def quarantine_sql(table: TableContract) -> str:
-    return JINJA_HEADER + f"\n{{{{ quarantined_rows('{table.name}') }}}}\n"
 
 
 def _silver_column(column: Column, key: tuple[str, ...]) -> dict:
@@ -225,9 +203,9 @@ def staging_yaml(table: TableContract) -> dict:
                 _test(
                     f"{table.key[0]}_is_unique",
                     model,
-                    "unique_combination_of_columns",
-                    f"No {table.key[0]} appears twice, on any day loaded.",
-                    {"combination_of_columns": list(table.key)},
+                    "unique_across_loaded_days",
+                    f"No {table.key[0]} of the window appears twice, on any day loaded.",
+                    {"column_name": table.key[0], "window_column": "partition_date"},
                 )
             )
             tests[-1][next(iter(tests[-1]))]["config"] = {"meta": {"whole_table": True}}
@@ -262,6 +240,59 @@ def staging_yaml(table: TableContract) -> dict:
         entry["data_tests"] = tests
     entry["columns"] = columns
     return {"version": 2, "models": [entry]}
+
+
+def _erased(table: TableContract) -> dict[str, str]:
+    """Column -> placeholder of an erased customer's values (banking_dw/erasure/), for the erased table."""
+    if table.name != ERASED_TABLE:
+        return {}
+    return {c.name: erased_value(c) for c in table.columns if is_erased(c)}
+
+
+def validated_yaml(table: TableContract) -> dict:
+    columns = [
+        {
+            "name": c.name,
+            "description": f"{c.description} Typed; null where missing or not a valid value.",
+            **_personal_meta(c),
+        }
+        for c in table.columns
+    ]
+    columns += [
+        {"name": "dt", "description": "The extract day (bronze dt) the row arrived in."},
+        {
+            "name": "quarantine_rule",
+            "description": "The first rule the row breaks, without its value; null for a good row.",
+        },
+        {
+            "name": "quarantine_reason",
+            "description": "The rule with the key, and the value unless the column is personal data.",
+        },
+    ]
+    columns += [
+        {
+            "name": f"{c.name}__as_sent",
+            "description": f"{c.description} As the bank sent it (text), for a quarantined row only.",
+            **_personal_meta(c),
+        }
+        for c in table.columns
+    ]
+    return {
+        "version": 2,
+        "models": [
+            {
+                "name": validated_model(table),
+                "description": _description(
+                    f"Grain: one row per bronze row of {table.name} in the run's window: typed, and judged once"
+                    f" by silver's rules (banking_dw/dbt/validation.py). quarantine_rule is null for a good row,"
+                    f" which {staging(table)} keeps, else the first rule it breaks ({quarantine(table)}). A table"
+                    " each run replaces with its window: silver's history is in those two models."
+                ),
+                "config": {"meta": {"contract_table": table.name}},
+                "columns": columns,
+            }
+        ],
+    }
 
 
 def quarantine_yaml(table: TableContract) -> dict:
@@ -305,9 +336,13 @@ def written_files() -> dict[str, str]:
     }
     for table in CONTRACTS:
         folder = f"models/silver/{silver_folder(table)}"
-        files[f"{folder}/{staging(table)}.sql"] = staging_sql(table)
+        files[f"models/silver/validated/{validated_model(table)}.sql"] = validated_sql(
+            table, JINJA_HEADER, _erased(table), ERASED_KEY if table.name == ERASED_TABLE else None
+        )
+        files[f"models/silver/validated/{validated_model(table)}.yml"] = _yaml(validated_yaml(table))
+        files[f"{folder}/{staging(table)}.sql"] = staging_sql(table, JINJA_HEADER)
         files[f"{folder}/{staging(table)}.yml"] = _yaml(staging_yaml(table))
-        files[f"models/silver/quarantine/{quarantine(table)}.sql"] = quarantine_sql(table)
+        files[f"models/silver/quarantine/{quarantine(table)}.sql"] = quarantine_sql(table, JINJA_HEADER)
         files[f"models/silver/quarantine/{quarantine(table)}.yml"] = _yaml(quarantine_yaml(table))
     return files
 

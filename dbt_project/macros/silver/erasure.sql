@@ -4,8 +4,8 @@
     The erased customers (ids only) are listed in the warehouse, in <prefix>_silver.erased_customers,
     beside the lake's list the raw and landing steps read: this project's on-run-start hooks create
     the table when it is missing, the erasure job fills it (erase_customers). Silver applies it to
-    every bronze row it reads (erasure_applied_rows), so an erased customer's values never come back
-    from a day loaded again, whatever its files hold. -#}
+    every bronze row it reads (the `arrived` step of validated_dim_customer, written by `make contract`),
+    so an erased customer's values never come back from a day loaded again, whatever its files hold. -#}
 
 
 {% macro erasure_list() -%}
@@ -29,36 +29,6 @@
     {%- set erased = [] -%}
     {%- for column in contract_columns(table) if column.erased_as is not none -%}{%- do erased.append(column) -%}{%- endfor -%}
     {{ return(erased) }}
-{%- endmacro %}
-
-
-{#- The window's bronze rows of `table`, every contract column as text and dt; for a table with
-    erased columns, an erased customer's come in as the placeholders. -#}
-{% macro erasure_applied_rows(table) -%}
-    {%- set erased = erased_columns(table) -%}
-    {%- if not erased %}
-    select
-        {{ contract_column_list(table) }},
-        dt
-    from {{ source('bronze', table) }}
-    where {{ window_filter('dt') }}
-    {%- else -%}
-    {%- set key = contract_table(table).key[0] -%}
-    {%- set key_type = (contract_columns(table) | selectattr('name', 'equalto', key) | first).type %}
-    select
-        {%- for c in contract_columns(table) %}
-        {% if c.erased_as is not none -%}
-        case when erased.customer_id is not null then {{ sql_string(c.erased_as) }} else arrived.{{ c.name }} end
-        {%- else -%}
-        arrived.{{ c.name }}
-        {%- endif %} as {{ c.name }},
-        {%- endfor %}
-        arrived.dt
-    from {{ source('bronze', table) }} as arrived
-    left join (select distinct customer_id from {{ erasure_list() }}) as erased
-        on erased.customer_id = {{ safe_cast_text("nullif(trim(arrived." ~ key ~ "), '')", key_type) }}
-    where {{ window_filter('arrived.dt') }}
-    {%- endif -%}
 {%- endmacro %}
 
 

@@ -43,12 +43,25 @@
 {% endtest %}
 
 
+{#- No `column_name` of the window's rows appears twice in the whole table, on any day loaded: a
+    new duplicate takes a row of the window, so the whole table is read only for the window's ids.
+    Its config sets meta.whole_table (get_where_subquery leaves `model` unfiltered). -#}
+{% test unique_across_loaded_days(model, column_name, window_column) %}
+    select {{ column_name }}, count(*) as copies
+    from {{ model }}
+    where {{ column_name }} in (select {{ column_name }} from {{ model }} where {{ window_filter(window_column) }})
+    group by {{ column_name }}
+    having count(*) > 1
+{% endtest %}
+
+
 {#- SCD2: the dimension's versions are exactly the distinct (key, updated_at) of the silver
-    runs over every loaded day: none lost, none invented. -#}
+    runs over every loaded day: none lost, none invented. The silver side is filtered as the
+    dimension is (get_where_subquery: the keys the window touched). -#}
 {% test scd2_has_every_silver_version(model, history, key) %}
 with silver_versions as (
     select distinct {{ key }} as natural_key, updated_at
-    from {{ history }}
+    from {{ get_where_subquery(history) }}
 ),
 gold_versions as (
     select {{ key }} as natural_key, updated_at

@@ -7,7 +7,9 @@
     config, "Custom logic"); this override wins over dbt's. A generic test on a daily model (one
     whose config sets meta.window_column, e.g. partition_date / dt) sees only the run's window. An
     explicit `where:` config is still honoured (ANDed), and a test with `meta: {whole_table: true}`
-    (keys unique across all days) sees the whole table.
+    (keys unique across all days) sees the whole table. A test on an SCD2 dimension (rebuilt whole
+    from silver's runs; its config sets meta.touched_keys) sees only the keys the window can change
+    (touched_keys_filter): the invariants of a key no run of the window touches cannot break.
 
     It reads more of dbt than the documented macro (the test node's attached_node, the graph
     context), so banking_dw_tests/test_dbt_assets.py pins dbt 1.11 and the built-in macro this
@@ -27,6 +29,10 @@
             {%- if window_column -%}
                 {%- do filters.append('(' ~ window_filter(window_column) ~ ')') -%}
             {%- endif -%}
+            {%- set touched = (tested.config.get('meta') or {}).get('touched_keys') -%}
+            {%- if touched -%}
+                {%- do filters.append('(' ~ touched_keys_filter(touched.key, touched.runs) ~ ')') -%}
+            {%- endif -%}
         {%- endif -%}
     {%- endif -%}
     {%- if filters -%}
@@ -37,4 +43,19 @@
     {%- else -%}
         {%- do return(relation) -%}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- The keys of a dimension whose versions the window can change: those with a run of silver
+    (`runs_model`, macros/silver/runs.sql) that begins in the window, or on the day right after it,
+    where the second part of a run a reloaded window split begins. A key only extended by the
+    window (its run goes on) keeps its versions. -#}
+{% macro touched_keys_filter(key, runs_model) -%}
+    {%- set bounds = window_bounds() -%}
+    {%- set runs = (graph.nodes.values() | selectattr('name', 'equalto', runs_model) | first) -%}
+    {%- set relation = api.Relation.create(database=runs.database, schema=runs.schema, identifier=runs.alias) -%}
+    {{ key }} in (
+        select {{ key }} from {{ relation }}
+        where first_extract_date >= cast('{{ bounds[0] }}' as date) and first_extract_date <= cast('{{ bounds[1] }}' as date)
+    )
 {%- endmacro %}

@@ -1,3 +1,12 @@
 {#- Written by `make contract` (banking_dw/dbt/contract_files.py) from banking_dw/contracts.py; change those, not this file. -#}
 
-{{ staged_runs('dim_locations') }}
+select
+    location_id,
+    city,
+    state,
+    country,
+    postal_code,
+    dt as first_extract_date,
+    dt as last_extract_date
+from {{ ref('validated_dim_location') }}
+where quarantine_rule is null

@@ -155,20 +155,21 @@ def test_singular_tests_state_their_invariant_on_the_first_line():
 
 def test_manifest_shape():
     """Schemas = layers after the prefix, one validated model and one quarantine per stg, dimensions
-    stored as runs, facts and quarantines per window, validated models and reports as tables. Read
-    from the manifest Dagster builds its graph from, which `make install` parses."""
+    stored as runs, facts and quarantines per window, validated models and reports as tables, and
+    the reports' per-day aggregates per window. Read from the manifest Dagster builds its graph
+    from, which `make install` parses."""
     manifest = json.loads(dbt_project().manifest_path.read_text())
     models = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"}
     for c in CONTRACTS:
         judged = {f"validated_{c.model_name}", f"stg_{c.model_name}", f"quarantine_{c.model_name}", c.model_name}
         assert judged <= set(models), c.name
     assert {n for n, node in models.items() if node["fqn"][1] == "reports"} == {
-        path.stem for path in (DBT_PROJECT_DIR / "models" / "reports").glob("*.sql")
+        path.stem for path in (DBT_PROJECT_DIR / "models" / "reports").rglob("*.sql")
     }
     for name, node in models.items():
         layer, folder = node["fqn"][1], node["fqn"][2]
         assert layer in ("silver", "gold", "reports"), name
-        schema = "restricted" if folder == "restricted" else layer
+        schema = {"restricted": "restricted", "daily": "reports_daily"}.get(folder, layer)
         assert node["schema"] == f"dev_{schema}", name
         assert node["tags"] == [layer], name
         config = node["config"]
@@ -184,7 +185,7 @@ def test_manifest_shape():
             assert hooks == ["{{ delete_window() }}"], name
         else:
             assert not hooks, name
-        per_window = (layer == "silver" and folder != "validated") or folder == "facts"
+        per_window = (layer == "silver" and folder != "validated") or folder in ("facts", "daily")
         expected = "incremental" if per_window else "table"
         assert config["materialized"] == expected, name
         assert config["post-hook"][-1]["sql"] == "{{ log_table_metadata() }}", name

@@ -2,9 +2,9 @@
 
 with
 
-balances as (
+daily as (
 
-    select * from {{ ref('fact_daily_balances') }}
+    select * from {{ ref('daily_closing_balances_by_currency') }}
 
 ),
 
@@ -24,15 +24,15 @@ daily_totals as (
 
     select
         dates.date,
-        -- Rounded to cents: engines differ in the scale (and type) they give a decimal's avg().
-        cast(sum(balances.closing_balance * currencies.usd_exchange_rate) as numeric(18, 2)) as total_balance,
-        cast(avg(balances.closing_balance * currencies.usd_exchange_rate) as numeric(18, 2)) as avg_account_balance,
-        count(distinct balances.account_id) as active_accounts
-    from balances
+        -- Rounded to cents: engines differ in the scale (and type) they give a decimal division.
+        cast(sum(daily.closing_balance * currencies.usd_exchange_rate) as numeric(18, 2)) as total_balance,
+        cast(sum(daily.closing_balance * currencies.usd_exchange_rate) / sum(daily.balances) as numeric(18, 2)) as avg_account_balance,
+        sum(daily.accounts) as active_accounts
+    from daily
     inner join dates
-        on balances.date_id = dates.date_id
+        on daily.date_id = dates.date_id
     inner join currencies
-        on balances.currency_id = currencies.currency_id
+        on daily.currency_id = currencies.currency_id
     group by dates.date
 
 ),

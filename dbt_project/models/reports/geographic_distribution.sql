@@ -2,10 +2,9 @@
 
 with
 
-transactions as (
+daily as (
 
-    select * from {{ ref('fact_transaction') }}
-    where transaction_status = 'Completed'
+    select * from {{ ref('daily_completed_transactions_by_location') }}
 
 ),
 
@@ -27,15 +26,15 @@ final as (
         locations.country,
         locations.state,
         locations.city,
-        count(transactions.transaction_id) as transaction_count,
-        -- Rounded to cents: engines differ in the scale (and type) they give a decimal's avg().
-        cast(sum(transactions.transaction_amount * currencies.usd_exchange_rate) as numeric(18, 2)) as total_amount,
-        cast(avg(transactions.transaction_amount * currencies.usd_exchange_rate) as numeric(18, 2)) as avg_amount
-    from transactions
+        sum(daily.transactions) as transaction_count,
+        -- Rounded to cents: engines differ in the scale (and type) they give a decimal division.
+        cast(sum(daily.amount * currencies.usd_exchange_rate) as numeric(18, 2)) as total_amount,
+        cast(sum(daily.amount * currencies.usd_exchange_rate) / sum(daily.transactions) as numeric(18, 2)) as avg_amount
+    from daily
     inner join locations
-        on transactions.location_id = locations.location_id
+        on daily.location_id = locations.location_id
     inner join currencies
-        on transactions.currency_id = currencies.currency_id
+        on daily.currency_id = currencies.currency_id
     group by locations.country, locations.state, locations.city
     order by total_amount desc, locations.country asc, locations.state asc, locations.city asc
     limit 20

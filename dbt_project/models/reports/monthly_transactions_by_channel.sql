@@ -2,10 +2,9 @@
 
 with
 
-transactions as (
+daily as (
 
-    select * from {{ ref('fact_transaction') }}
-    where transaction_status = 'Completed'
+    select * from {{ ref('daily_completed_transactions_by_channel') }}
 
 ),
 
@@ -33,15 +32,15 @@ final as (
         dates.year,
         dates.month,
         channels.channel_name,
-        count(transactions.transaction_id) as transaction_count,
-        cast(sum(transactions.transaction_amount * currencies.usd_exchange_rate) as numeric(18, 2)) as total_amount
-    from transactions
+        sum(daily.transactions) as transaction_count,
+        cast(sum(daily.amount * currencies.usd_exchange_rate) as numeric(18, 2)) as total_amount
+    from daily
     inner join dates
-        on transactions.date_id = dates.date_id
+        on daily.date_id = dates.date_id
     inner join channels
-        on transactions.channel_id = channels.channel_id
+        on daily.channel_id = channels.channel_id
     inner join currencies
-        on transactions.currency_id = currencies.currency_id
+        on daily.currency_id = currencies.currency_id
     group by dates.year, dates.month, channels.channel_name
     order by dates.year asc, dates.month asc, transaction_count desc, channels.channel_name asc
 

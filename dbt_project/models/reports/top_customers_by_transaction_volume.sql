@@ -5,10 +5,9 @@
 
 with
 
-transactions as (
+daily as (
 
-    select * from {{ ref('fact_transaction') }}
-    where transaction_status = 'Completed'
+    select * from {{ ref('daily_completed_transactions_by_customer') }}
 
 ),
 
@@ -28,12 +27,12 @@ currencies as (
 in_usd as (
 
     select
-        transactions.customer_id,
-        transactions.transaction_id,
-        transactions.transaction_amount * currencies.usd_exchange_rate as amount_usd
-    from transactions
+        daily.customer_id,
+        daily.transactions,
+        daily.amount * currencies.usd_exchange_rate as amount_usd
+    from daily
     inner join currencies
-        on transactions.currency_id = currencies.currency_id
+        on daily.currency_id = currencies.currency_id
 
 ),
 
@@ -41,10 +40,10 @@ per_customer as (
 
     select
         customer_id,
-        count(transaction_id) as total_transactions,
-        -- Rounded to cents: engines differ in the scale (and type) they give a decimal's avg().
+        sum(transactions) as total_transactions,
+        -- Rounded to cents: engines differ in the scale (and type) they give a decimal division.
         cast(sum(amount_usd) as numeric(18, 2)) as total_amount,
-        cast(avg(amount_usd) as numeric(18, 2)) as avg_transaction
+        cast(sum(amount_usd) / sum(transactions) as numeric(18, 2)) as avg_transaction
     from in_usd
     group by customer_id
 

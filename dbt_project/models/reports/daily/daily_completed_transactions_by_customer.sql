@@ -1,0 +1,30 @@
+{{ config(dist='customer_id', sort=['partition_date']) }}
+
+-- Grain: one row per day, customer and currency (partition_date, customer_id, currency_id): the
+-- day's Completed transactions and their amount in the account's currency. Incremental by window,
+-- so top_customers_by_transaction_volume sums these instead of every transaction ever loaded; it
+-- converts to USD at today's rates, as from the transactions themselves.
+
+with
+
+transactions as (
+
+    select * from {{ ref('fact_transaction') }}
+    where {{ window_filter('partition_date') }} and transaction_status = 'Completed'
+
+),
+
+final as (
+
+    select
+        partition_date,
+        customer_id,
+        currency_id,
+        count(transaction_id) as transactions,
+        sum(transaction_amount) as amount
+    from transactions
+    group by partition_date, customer_id, currency_id
+
+)
+
+select * from final

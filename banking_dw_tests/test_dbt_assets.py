@@ -18,6 +18,7 @@ from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 from packaging import version
 
 from banking_dw.dbt.assets import dbt_models, described
+from banking_dw.dbt.completeness import unjudged
 from banking_dw.dbt.invocation import PARTIAL_PARSE_FILE, build_folder, keep_partial_parse, seed_partial_parse
 from banking_dw.dbt.metadata import asset_events, table_metadata
 from banking_dw.dbt.project import dbt_manifest
@@ -274,3 +275,11 @@ def test_dbt_still_has_the_get_where_subquery_the_project_overrides():
         # model the test is attached to (the override reads that model's meta.window_column).
         assert test["test_metadata"]["kwargs"]["model"].startswith("{{ get_where_subquery("), test["name"]
         assert test["attached_node"] in manifest["nodes"], test["name"]
+
+
+def test_a_selection_of_silver_without_its_verdict_is_refused_naming_both():
+    assert unjudged({"stg_fact_transaction", "validated_fact_transaction", "fact_transaction"}) == []
+    assert unjudged({"validated_fact_loan"}) == []
+    assert unjudged({"quarantine_dim_customer", "stg_dim_customer", "dim_customer"}) == [
+        "quarantine_dim_customer and stg_dim_customer read(s) validated_dim_customer, which this selection does not build"
+    ]

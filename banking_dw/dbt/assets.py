@@ -12,7 +12,7 @@ from banking_dw.alerts.evidence import failed_row_count, failing_rows_evidence
 from banking_dw.dbt.analysts import publish_for_analysts
 from banking_dw.dbt.args import build_args, target_environment, window_environment
 from banking_dw.dbt.chunks import ChunkEvents, chunk_finished_message, finished_in_parent_runs
-from banking_dw.dbt.completeness import describe, lake_gaps, silver_gaps, upstream_of
+from banking_dw.dbt.completeness import describe, lake_gaps, silver_gaps, unjudged, upstream_of
 from banking_dw.dbt.invocation import (
     build_folder,
     keep_partial_parse,
@@ -90,6 +90,10 @@ def require_whole_window(
 ) -> None:
     """Fail before dbt replaces anything when a day the selected models read is not whole."""
     selected = {key.path[-1] for key in context.selected_asset_keys}
+    if missing := unjudged(selected):
+        raise dg.Failure(
+            "silver's verdict is built with the models that read it: " + "; ".join(missing) + ". Select it too."
+        )
     upstream = upstream_of(dbt_manifest(), selected)
     gaps = lake_gaps(lake, upstream.bronze_tables, manifests)
     gaps += silver_gaps(warehouse, dbt_manifest(), upstream.silver_models, manifests, window)

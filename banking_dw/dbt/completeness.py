@@ -64,6 +64,19 @@ def upstream_of(manifest: Mapping[str, Any], selected_models: Iterable[str]) -> 
     return upstream
 
 
+def unjudged(selected_models: Iterable[str]) -> list[str]:
+    """The selected staging and quarantine models whose validated_ model the run would not build:
+    they would read the verdict of another window (validated_ is a table each run replaces)."""
+    selected = set(selected_models)
+    missing = []
+    for table in CONTRACTS:
+        verdict = f"validated_{table.model_name}"
+        readers = sorted({f"stg_{table.model_name}", f"quarantine_{table.model_name}"} & selected)
+        if readers and verdict not in selected:
+            missing.append(f"{' and '.join(readers)} read(s) {verdict}, which this selection does not build")
+    return missing
+
+
 def lake_gaps(lake: LakeResource, tables: Iterable[str], manifests: Mapping[date, DayManifest]) -> list[str]:
     """Each (table, day) that is not published whole: one listing per table, not a call per day."""
     gaps = []

@@ -100,7 +100,7 @@ def _with_metadata(event: Any, logged: Mapping[str, TableMetadata], context: Any
     table = logged.get(unique_id) if unique_id else None
     if table is None:
         return event
-    asset_key = context.assets_def.asset_key_for_output(event.output_name)
+    asset_key = context.assets_def.keys_by_output_name[event.output_name]
     declared = context.assets_def.specs_by_key[asset_key].metadata.get("dagster/column_schema")
     for day, rows in (table.rows_by_day or {}).items():
         context.add_asset_metadata({"dagster/row_count": rows}, asset_key=asset_key, partition_key=day)

@@ -106,7 +106,8 @@ def partitioned(spec: dg.AssetCheckSpec, partitions: dg.PartitionsDefinition) ->
 
 
 def evaluations(
-    context: dg.AssetExecutionContext, verdicts: Iterable[tuple[dg.AssetCheckResult, Sequence[date], Collection[date] | None]]
+    context: dg.AssetExecutionContext,
+    verdicts: Iterable[tuple[dg.AssetCheckResult, Sequence[date], Collection[date] | None]],
 ) -> Iterator[dg.AssetCheckEvaluation]:
     """Each (check result, the days it judged, the days it found failing or None) as one
     evaluation per day, each targeting its day's latest materialisation (read once per asset)."""

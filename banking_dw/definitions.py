@@ -13,6 +13,7 @@ from banking_dw.alerts.sensors import (
     alert_on_failed_checks_after_success,
 )
 from banking_dw.bronze.assets import crawled_bronze_tables_for
+from banking_dw.charts.assets import report_charts_for
 from banking_dw.dbt.assets import dbt_models_for
 from banking_dw.dbt.resources import dbt_resource
 from banking_dw.dbt.silver_checks import silver_checks
@@ -21,7 +22,6 @@ from banking_dw.governance import owners_of, with_code_references
 from banking_dw.landing.assets import landed_objects
 from banking_dw.partitions import daily_partitions
 from banking_dw.raw.assets import raw_csv_files
-from banking_dw.charts.assets import report_charts_for
 from banking_dw.schedules import daily_warehouse_job, daily_warehouse_schedule
 
 # Daily data lands overnight; a day and a half without a new materialisation means the feed stopped.
@@ -55,7 +55,7 @@ def defs() -> dg.Definitions:
         dbt_models_for,
         report_charts_for,
     ]
-    layers = with_code_references([build(partitions) for build in steps])
+    layers = with_code_references([build(partitions) for build in steps], settings.repository_root())
     return dg.Definitions(
         assets=dg.map_asset_specs(_policy(target.warehouse.kind()), layers),
         asset_checks=[silver_checks],

@@ -44,7 +44,9 @@ def contract_schema(table: TableContract, types: Callable[[Column], str]) -> dg.
     """The table's columns as the contract states them, with their descriptions and tags, typed
     as the layer stores them."""
     return dg.TableSchema(
-        columns=[dg.TableColumn(c.name, types(c), description=c.description, tags=personal_tags(c)) for c in table.columns]
+        columns=[
+            dg.TableColumn(c.name, types(c), description=c.description, tags=personal_tags(c)) for c in table.columns
+        ]
     )
 
 

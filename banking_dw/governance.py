@@ -17,8 +17,6 @@ from pathlib import Path
 
 import dagster as dg
 
-from banking_dw import settings
-
 # The teams answerable for each layer (Dagster shows team owners as `team:<name>`).
 OWNERS: dict[str, list[str]] = {
     "raw": ["team:core-banking-export"],
@@ -75,17 +73,16 @@ def repository_remote(root: Path) -> Remote | None:
     return Remote(url, commit) if url and commit else None
 
 
-def with_code_references(assets: Sequence[dg.AssetsDefinition]) -> list[dg.AssetsDefinition]:
+def with_code_references(assets: Sequence[dg.AssetsDefinition], root: Path) -> list[dg.AssetsDefinition]:
     """Each asset's Python step as a code reference (dbt models also carry their SQL file), linked
-    to the repository's web view when the checkout has a remote."""
+    to the web view of the repository checked out at `root` when it has a remote."""
     with warnings.catch_warnings():
         # Code references are a beta API, used knowingly: one warning per asset would drown the log.
         warnings.simplefilter("ignore", dg.BetaWarning)
-        return _linked(dg.with_source_code_references(assets))
+        return _linked(dg.with_source_code_references(assets), root)
 
 
-def _linked(referenced: Sequence[dg.AssetsDefinition]) -> list[dg.AssetsDefinition]:
-    root = settings.repository_root()
+def _linked(referenced: Sequence[dg.AssetsDefinition], root: Path) -> list[dg.AssetsDefinition]:
     remote = repository_remote(root)
     if remote is None:
         return list(referenced)
@@ -94,8 +91,6 @@ def _linked(referenced: Sequence[dg.AssetsDefinition]) -> list[dg.AssetsDefiniti
             referenced,
             git_url=remote.url,
             git_branch=remote.commit,
-            file_path_mapping=dg.AnchorBasedFilePathMapping(
-                local_file_anchor=root, file_anchor_path_in_repository=""
-            ),
+            file_path_mapping=dg.AnchorBasedFilePathMapping(local_file_anchor=root, file_anchor_path_in_repository=""),
         )
     )

@@ -32,7 +32,7 @@ def first_day() -> date:
     try:
         day = date.fromisoformat(configured)
     except ValueError:
-        raise ValueError(f"{FIRST_DAY_ENV}={configured!r} is not a day (YYYY-MM-DD)") from None
+        raise ValueError(f"{FIRST_DAY_ENV}={configured} is not a day (YYYY-MM-DD)") from None
     if not FIRST_DAY <= day <= LAST_DAY:
         raise ValueError(f"{FIRST_DAY_ENV}={configured} is outside the calendar ({FIRST_DAY} to {LAST_DAY})")
     return day

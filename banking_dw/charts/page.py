@@ -30,6 +30,8 @@ class Chart:
     draw: Callable[[Rows], list[go.BaseTraceType]]
     x_title: str
     y_title: str
+    # How the x labels are ordered: as the report's rows come, or by their bars' totals.
+    x_order: str = "array"
 
 
 def number(value: Any) -> float | int:
@@ -42,15 +44,13 @@ def _bar_by(rows: Rows, label: Callable[[Mapping[str, Any]], str], value: str, *
 
 
 def _by_segment(rows: Rows) -> list[go.BaseTraceType]:
-    """The top customers, one colour per segment, in the report's order."""
+    """The top customers, one colour per segment (the page keeps the report's order)."""
     segments = sorted({r["customer_segment"] for r in rows})
-    order = [f"customer {r['customer_id']}" for r in rows]
     return [
         go.Bar(
             name=segment,
             x=[f"customer {r['customer_id']}" for r in rows if r["customer_segment"] == segment],
             y=[number(r["total_amount"]) for r in rows if r["customer_segment"] == segment],
-            customdata=order,
         )
         for segment in segments
     ]
@@ -106,6 +106,7 @@ CHARTS: tuple[Chart, ...] = (
         _by_segment,
         "customer",
         "USD",
+        x_order="total descending",
     ),
     Chart(
         "investment_roi_by_type",
@@ -130,7 +131,7 @@ CHARTS: tuple[Chart, ...] = (
         "Top 20 branch and ATM locations by completed amount (USD)",
         ("country", "state", "city", "total_amount"),
         "total_amount desc, country, state, city",
-        lambda rows: _bar_by(rows, lambda r: f"{r['city']}, {r['state']}, {r['country']}", "total_amount"),
+        lambda rows: _bar_by(rows, lambda r: f"{r['city']}, {r['state']}", "total_amount"),
         "location",
         "USD",
     ),
@@ -138,14 +139,18 @@ CHARTS: tuple[Chart, ...] = (
 
 
 def figure(chart: Chart, rows: Rows) -> go.Figure:
-    fig = go.Figure(data=chart.draw(rows))
+    traces = chart.draw(rows)
+    # Every x is a label (a day, a month, a customer), in the order of the report's rows.
+    order = list(dict.fromkeys(x for trace in traces for x in trace.x or ()))
+    fig = go.Figure(data=traces)
     fig.update_layout(
         title=chart.title,
-        xaxis_title=chart.x_title,
+        xaxis={"title": chart.x_title, "type": "category", "categoryorder": chart.x_order, "categoryarray": order},
         yaxis_title=chart.y_title,
         barmode="group",
+        width=PLOT_WIDTH,
         height=420,
-        margin={"l": 60, "r": 20, "t": 60, "b": 100},
+        margin={"l": 60, "r": 20, "t": 60, "b": 110},
         template="plotly_white",
     )
     return fig
@@ -162,12 +167,15 @@ def chart_page(rows_by_report: Mapping[str, Rows], subtitle: str) -> str:
             full_html=False,
             include_plotlyjs=number_ == 0,
             div_id=chart.report,
-            config={"displaylogo": False, "responsive": True},
+            config={"displayModeBar": False},
         )
         empty = "" if rows else "<p class=empty>No rows yet: materialise a day first.</p>"
         sections.append(f"<section><h2>{html.escape(chart.report)}</h2>{empty}{body}</section>")
     return PAGE.format(subtitle=html.escape(subtitle), sections="\n".join(sections))
 
+
+# Each chart draws at this width, and the page fits as many side by side as the window allows.
+PLOT_WIDTH = 630
 
 PAGE = """<!doctype html>
 <html lang="en">
@@ -176,7 +184,7 @@ PAGE = """<!doctype html>
 <title>banking-dw reports</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 24px; color: #1f2933; background: #f7f9fb; }}
-main {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(560px, 1fr)); gap: 16px; }}
+main {{ display: grid; grid-template-columns: repeat(auto-fill, 660px); gap: 16px; }}
 section {{ background: white; border: 1px solid #d9e2ec; border-radius: 6px; padding: 8px 12px; }}
 h2 {{ font-size: 13px; font-family: monospace; color: #52606d; margin: 4px 0; }}
 </style>

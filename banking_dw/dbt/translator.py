@@ -97,9 +97,7 @@ def tag_personal_columns(schema: dg.TableSchema, table: TableContract, masked: b
     for column in schema.columns:
         declared = next((c for c in table.columns if c.name == column.name), None)
         tags = {**(column.tags or {}), **(personal_tags(declared, masked) if declared else {})}
-        columns.append(
-            dg.TableColumn(column.name, column.type, description=column.description, tags=tags or None)
-        )
+        columns.append(dg.TableColumn(column.name, column.type, description=column.description, tags=tags or None))
     return dg.TableSchema(columns=columns)
 
 

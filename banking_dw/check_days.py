@@ -7,7 +7,7 @@ naming the day (the checks' specs are partitioned like their assets) and targeti
 latest materialisation, which is how the UI knows the verdict is about the data the day holds now.
 
 A check that can tell which days failed (`failed_days`) passes the others; one that judges its
-window as a whole gives each day the window's verdict, and its description says so.
+window as a whole gives each day the window's verdict, and its metadata names the days judged.
 
 The one module besides banking_dw/event_log.py that imports Dagster's private API: the target
 materialisation's type has no public name. banking_dw_tests/test_check_days.py fails when an
@@ -65,15 +65,15 @@ def day_evaluations(
         raise ValueError(f"a check result names its asset and check: {result}")
     days = sorted(days)
     named = sorted(failed_days or ())
+    judged = {"judged_days": f"{days[0]}...{days[-1]}" if len(days) > 1 else days[0].isoformat()} if days else {}
     for day in days:
         failed = not result.passed and (failed_days is None or day in failed_days)
         if failed or result.passed:
-            description, metadata = result.description, result.metadata
-            if failed and failed_days is None and len(days) > 1:
-                description = f"judged over {days[0]}...{days[-1]} as a whole: {result.description or 'failed'}"
+            # The result's own words; a verdict over several days says which in its metadata.
+            description, metadata = result.description, {**result.metadata, **judged}
         else:
             description = f"{day} passed; failed on {', '.join(d.isoformat() for d in named)}"
-            metadata = {}
+            metadata = judged
         yield dg.AssetCheckEvaluation(
             asset_key=result.asset_key,
             check_name=result.check_name,

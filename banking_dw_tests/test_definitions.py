@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -261,3 +262,18 @@ def test_every_dbt_data_test_is_an_asset_check_so_its_failure_alerts(graph):
     manifest = json.loads(dbt_project().manifest_path.read_text())
     tests = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "test"}
     assert tests - {key.name for key in graph.asset_check_keys} == set()
+
+
+def test_a_new_day_arrives_as_one_run_of_the_whole_graph_for_yesterday():
+    """The schedule (off until an operator turns it on) asks at 06:00 UTC for yesterday's partition
+    of the named whole-graph job: one run, as a UI backfill of one day is."""
+    definitions = defs()
+    schedule = definitions.get_schedule_def("daily_warehouse_schedule")
+    assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
+    assert (schedule.cron_schedule, schedule.job_name) == ("0 6 * * *", "daily_warehouse")
+    job = definitions.resolve_job_def("daily_warehouse")
+    graph = definitions.resolve_asset_graph()
+    assert job.asset_layer.selected_asset_keys == set(graph.get_all_asset_keys())
+    with dg.build_schedule_context(scheduled_execution_time=datetime(2024, 3, 2, 6, 0, tzinfo=UTC)) as context:
+        [request] = schedule.evaluate_tick(context).run_requests or []
+    assert request.partition_key == "2024-03-01"

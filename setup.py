@@ -26,6 +26,10 @@ setup(
         "pandas==3.1.1",
         "pyarrow==26.0.1",
         "tabulate==0.10.0",
+        # The reports' charts page (banking_dw/charts/): plotly.js ships inside the wheel and is
+        # inlined in the page, so it draws offline with no CDN. Exact pin: the inlined library and
+        # the page's bytes must not change under us.
+        "plotly==7.1.0",
     ],
     extras_require={
         "dev": [

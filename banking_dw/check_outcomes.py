@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 import dagster as dg
+
+from banking_dw.check_days import evaluations
 
 SAMPLE_SIZE = 5
 
@@ -16,6 +19,9 @@ class CheckOutcome:
     passed: bool
     description: str
     metadata: dict[str, object] = field(default_factory=dict)
+    # The days a failure was found on, where the check can tell; None when it judged its days as a
+    # whole (each day then has the outcome's verdict).
+    failed_days: frozenset[date] | None = None
 
 
 def combine(name: str, outcomes: list[CheckOutcome]) -> CheckOutcome:
@@ -39,7 +45,9 @@ def combine(name: str, outcomes: list[CheckOutcome]) -> CheckOutcome:
             else:
                 metadata[key] = (metadata[key] + value)[:SAMPLE_SIZE]
     if failing:
-        return CheckOutcome(name, False, "; ".join(o.description for o in failing), metadata)
+        unknown = any(o.failed_days is None for o in failing)
+        days = None if unknown else frozenset().union(*(o.failed_days or () for o in failing))
+        return CheckOutcome(name, False, "; ".join(o.description for o in failing), metadata, days)
     return CheckOutcome(name, True, outcomes[0].description, metadata)
 
 
@@ -54,15 +62,25 @@ def _merge_counts(left: dict, right: dict) -> dict:
 
 
 def check_results(
-    context: dg.AssetExecutionContext, asset_key: dg.AssetKey, outcomes: Iterable[CheckOutcome]
-) -> Iterator[dg.AssetCheckResult]:
-    """The results of the checks the run selected (a subset run may select only some)."""
-    for outcome in outcomes:
-        if dg.AssetCheckKey(asset_key, outcome.name) in context.selected_asset_check_keys:
-            yield dg.AssetCheckResult(
-                asset_key=asset_key,
-                check_name=outcome.name,
-                passed=outcome.passed,
-                description=outcome.description,
-                metadata=outcome.metadata,
+    context: dg.AssetExecutionContext, asset_key: dg.AssetKey, outcomes: Iterable[CheckOutcome], days: Sequence[date]
+) -> Iterator[dg.AssetCheckEvaluation]:
+    """The results of the checks the run selected (a subset run may select only some), one per
+    check and day (banking_dw.check_days)."""
+    selected = [o for o in outcomes if dg.AssetCheckKey(asset_key, o.name) in context.selected_asset_check_keys]
+    yield from evaluations(
+        context,
+        (
+            (
+                dg.AssetCheckResult(
+                    asset_key=asset_key,
+                    check_name=outcome.name,
+                    passed=outcome.passed,
+                    description=outcome.description,
+                    metadata=outcome.metadata,
+                ),
+                days,
+                outcome.failed_days,
             )
+            for outcome in selected
+        ),
+    )

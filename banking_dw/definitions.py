@@ -13,24 +13,28 @@ from banking_dw.alerts.sensors import (
     alert_on_failed_checks_after_success,
 )
 from banking_dw.bronze.assets import crawled_bronze_tables_for
-from banking_dw.dbt.assets import dbt_models
+from banking_dw.charts.assets import report_charts_for
+from banking_dw.dbt.assets import dbt_models_for
 from banking_dw.dbt.resources import dbt_resource
 from banking_dw.dbt.silver_checks import silver_checks
 from banking_dw.erasure.job import erase_customer_job
+from banking_dw.governance import owners_of, with_code_references
 from banking_dw.landing.assets import landed_objects
+from banking_dw.partitions import daily_partitions
 from banking_dw.raw.assets import raw_csv_files
 from banking_dw.schedules import daily_warehouse_job, daily_warehouse_schedule
 
 # Daily data lands overnight; a day and a half without a new materialisation means the feed stopped.
 FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=36), warn_window=timedelta(hours=30))
-CONSUMER_FACING_GROUPS = ("gold", "reports")
+CONSUMER_FACING_GROUPS = ("gold", "restricted", "reports")
 
 
 def _policy(warehouse_kind: str) -> Callable[[dg.AssetSpec], dg.AssetSpec]:
-    """Freshness on what consumers read; dbt models shown as the warehouse they are built in
-    (dagster-dbt shows the adapter the manifest was parsed with)."""
+    """Owners per layer; freshness on what consumers read; dbt models shown as the warehouse they
+    are built in (dagster-dbt shows the adapter the manifest was parsed with)."""
 
     def apply(spec: dg.AssetSpec) -> dg.AssetSpec:
+        spec = spec.replace_attributes(owners=owners_of(spec.group_name))
         if "dbt" in spec.kinds:
             spec = spec.replace_attributes(kinds={"dbt", warehouse_kind})
         if spec.group_name in CONSUMER_FACING_GROUPS:
@@ -43,7 +47,15 @@ def _policy(warehouse_kind: str) -> Callable[[dg.AssetSpec], dg.AssetSpec]:
 @dg.definitions
 def defs() -> dg.Definitions:
     target = targets.resources_for(settings.target())
-    layers = [raw_csv_files, landed_objects, crawled_bronze_tables_for(target.catalog.kind()), dbt_models]
+    partitions = daily_partitions()
+    steps = [
+        raw_csv_files,
+        landed_objects,
+        crawled_bronze_tables_for(target.catalog.kind()),
+        dbt_models_for,
+        report_charts_for,
+    ]
+    layers = with_code_references([build(partitions) for build in steps], settings.repository_root())
     return dg.Definitions(
         assets=dg.map_asset_specs(_policy(target.warehouse.kind()), layers),
         asset_checks=[silver_checks],

@@ -7,7 +7,7 @@ the tables it has seen instead of asking SQLite for each event, and lets WAL mod
 checkpoints instead of at every commit (the cost per event: docs/benchmarks.md). Everything else,
 the schema, WAL mode and the UI's file watcher, is Dagster's own.
 
-The one module that imports Dagster's private API: Dagster exposes no public base class for
+One of the two modules that import Dagster's private API (with banking_dw/check_days.py): Dagster exposes no public base class for
 instance storage, and the one it documents for this file is configured by module and class name,
 so this module subclasses it from where it lives. banking_dw_tests/test_event_log.py fails when
 an upgrade moves or changes what it overrides.

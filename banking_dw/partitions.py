@@ -6,19 +6,44 @@ read their window from (banking_dw/dbt/args.py), so a day is never counted twice
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import dagster as dg
 
+# The generator's calendar (dim_dates) covers 2020-2030: no partition may lie outside it.
 FIRST_DAY = date(2020, 1, 1)
-# The generator's calendar (dim_dates) covers 2020-2030; partitions must not outrun it.
 LAST_DAY = date(2030, 12, 31)
 
-daily_partitions = dg.DailyPartitionsDefinition(
-    start_date=FIRST_DAY.isoformat(), end_date=(LAST_DAY + timedelta(days=1)).isoformat()
-)
+# The day the bank's partitions begin: the UI's health bars, plots and backfill dialog show the
+# bank's days, not the calendar's empty years before it.
+FIRST_DAY_ENV = "BANKING_DW_FIRST_DAY"
+DEFAULT_FIRST_DAY = date(2024, 1, 1)
+
+
+def first_day() -> date:
+    """BANKING_DW_FIRST_DAY (YYYY-MM-DD, inside the calendar), else 2024-01-01; read when the code
+    location loads, never at import."""
+    configured = os.environ.get(FIRST_DAY_ENV, "").strip()
+    if not configured:
+        return DEFAULT_FIRST_DAY
+    try:
+        day = date.fromisoformat(configured)
+    except ValueError:
+        raise ValueError(f"{FIRST_DAY_ENV}={configured} is not a day (YYYY-MM-DD)") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"{FIRST_DAY_ENV}={configured} is outside the calendar ({FIRST_DAY} to {LAST_DAY})")
+    return day
+
+
+def daily_partitions() -> dg.DailyPartitionsDefinition:
+    """The one daily partitioning of every asset: from the bank's first day to the calendar's end
+    (Dagster offers no day after yesterday)."""
+    return dg.DailyPartitionsDefinition(
+        start_date=first_day().isoformat(), end_date=(LAST_DAY + timedelta(days=1)).isoformat()
+    )
 
 
 @dataclass(frozen=True)
@@ -84,9 +109,12 @@ def parse_window(text: str) -> DayWindow:
     start, end = parse_partition_key(first.strip()), parse_partition_key(last.strip())
     if end < start:
         raise ValueError(f"the window {text!r} ends before it starts; write first...last")
+    begins = first_day()
     for day in (start, end):
-        if not FIRST_DAY <= day <= LAST_DAY:
-            raise ValueError(f"{day} is outside the calendar: days run from {FIRST_DAY} to {LAST_DAY}")
+        if not begins <= day <= LAST_DAY:
+            raise ValueError(
+                f"{day} is outside the bank's days: they run from {begins} ({FIRST_DAY_ENV}) to {LAST_DAY}"
+            )
     return DayWindow(start, end + timedelta(days=1))
 
 

@@ -23,7 +23,9 @@ from typing import TextIO
 
 import dagster as dg
 
+from banking_dw.charts.assets import CHARTS_PAGE_KEY, charts_page_path
 from banking_dw.partitions import parse_window
+from banking_dw.schedules import daily_warehouse_job
 
 POLL_SECONDS = 0.5
 PROGRESS_PREFIX = "progress:"
@@ -36,9 +38,14 @@ class StepReport:
     started: float | None = None
     seconds: float | None = None
     status: str = "running"
-    checks_passed: int = 0
-    failed_checks: list[str] = field(default_factory=list)
+    # Checks by name; a check evaluated once per day passed if it passed on every day.
+    checks_evaluated: set[str] = field(default_factory=set)
+    failed_checks: set[str] = field(default_factory=set)
     error: str | None = None
+
+    @property
+    def checks_passed(self) -> int:
+        return len(self.checks_evaluated - self.failed_checks)
 
     def line(self) -> str:
         duration = "" if self.seconds is None else f"{self.seconds:6.1f} s"
@@ -87,12 +94,14 @@ class RunFollower:
             step.started = entry.timestamp
         elif event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION and step:
             evaluation = event.asset_check_evaluation_data
-            if evaluation.passed:
-                step.checks_passed += 1
-            else:
-                name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
-                step.failed_checks.append(name)
-                self.failed_checks.append(f"{evaluation.severity.value} {name}: {evaluation.description or ''}".strip())
+            name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+            step.checks_evaluated.add(name)
+            if not evaluation.passed:
+                # A verdict over several days fails each of them with the same words: said once.
+                said = f"{evaluation.severity.value} {name}: {evaluation.description or ''}".strip()
+                if said not in self.failed_checks:
+                    self.failed_checks.append(said)
+                step.failed_checks.add(name)
         elif (
             event_type
             in (
@@ -196,7 +205,7 @@ def materialize_window(window: str, selection: str, out: TextIO = sys.stdout) ->
         watcher = threading.Thread(target=_follow, args=(follower, done), daemon=True)
         watcher.start()
         try:
-            result = definitions.resolve_implicit_global_asset_job_def().execute_in_process(
+            result = definitions.resolve_job_def(daily_warehouse_job.name).execute_in_process(
                 run_config=QUIET_LOGGING,
                 instance=instance,
                 asset_selection=list(keys),
@@ -212,13 +221,14 @@ def materialize_window(window: str, selection: str, out: TextIO = sys.stdout) ->
             watcher.join()
             follower.poll()
     seconds = time.monotonic() - started
+    charts = f"; charts: {charts_page_path().as_uri()}" if CHARTS_PAGE_KEY in keys and result.success else ""
     if result.success and not follower.failed_checks:
-        out.write(f"run succeeded in {seconds:.1f} s, every check passed. Full log: {log_path}\n")
+        out.write(f"run succeeded in {seconds:.1f} s, every check passed. Full log: {log_path}{charts}\n")
         return 0
     for problem in follower.errors + follower.failed_checks:
         out.write(f"  {problem}\n")
     verdict = "succeeded with failed checks" if result.success else "FAILED"
-    out.write(f"run {verdict} in {seconds:.1f} s. Full log: {log_path}; in the UI (`make dev`): run {run_id}\n")
+    out.write(f"run {verdict} in {seconds:.1f} s. Full log: {log_path}; in the UI (`make dev`): run {run_id}{charts}\n")
     return 0 if result.success else 1
 
 

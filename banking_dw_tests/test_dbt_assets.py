@@ -17,16 +17,16 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 from packaging import version
 
-from banking_dw.dbt.assets import dbt_models, described
+from banking_dw.dbt.assets import described
 from banking_dw.dbt.completeness import unjudged
 from banking_dw.dbt.invocation import PARTIAL_PARSE_FILE, build_folder, keep_partial_parse, seed_partial_parse
-from banking_dw.dbt.metadata import asset_events, table_metadata
-from banking_dw.dbt.project import dbt_manifest
+from banking_dw.dbt.metadata import NOT_PER_DAY, TableMetadata, asset_events
+from banking_dw.dbt.project import dbt_manifest, dbt_project
 from banking_dw.dbt.resources import dbt_resource
 from banking_dw.dbt.translator import BankingDbtTranslator, check_description
 from banking_dw.definitions import defs
 from banking_dw.duckdb_warehouse import DuckDBWarehouse
-from banking_dw.partitions import DayWindow
+from banking_dw.partitions import DayWindow, daily_partitions
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 # The metadata key dagster-dbt puts on every check spec it makes from a dbt test.
@@ -96,12 +96,36 @@ def test_each_duckdb_warehouse_keeps_its_own_parse_state(tmp_path):
     assert first.dbt_parse_state_path() != second.dbt_parse_state_path()
 
 
-def test_the_logged_row_count_and_columns_become_dagster_table_metadata():
-    metadata = table_metadata('{"row_count": 3, "columns": [["customer_id", "BIGINT"], ["first_name", "VARCHAR"]]}')
-    assert metadata["dagster/row_count"] == 3
-    assert metadata["dagster/column_schema"] == dg.TableSchema(
-        columns=[dg.TableColumn("customer_id", "bigint"), dg.TableColumn("first_name", "varchar")]
+def test_the_logged_columns_become_the_warehouses_types_with_the_declared_descriptions_and_tags():
+    logged = TableMetadata.from_json(
+        '{"row_count": 3, "columns": [["customer_id", "BIGINT"], ["first_name", "VARCHAR"]],'
+        ' "rows_by_day": {"2024-01-01": 1, "2024-01-02": 2}, "day_rows_are": "rows of the day"}'
     )
+    declared = dg.TableSchema(
+        columns=[
+            dg.TableColumn("first_name", "varchar", description="Given name.", tags={"personal": "direct identifier"})
+        ]
+    )
+    assert logged.rows_by_day == {"2024-01-01": 1, "2024-01-02": 2}
+    assert logged.output_metadata(declared) == {
+        "dagster/column_schema": dg.TableSchema(
+            columns=[
+                dg.TableColumn("customer_id", "bigint"),
+                dg.TableColumn(
+                    "first_name", "varchar", description="Given name.", tags={"personal": "direct identifier"}
+                ),
+            ]
+        ),
+        "day_row_count_is": "rows of the day",
+        "table_row_count": 3,
+    }
+
+
+def test_a_model_not_per_day_says_so_instead_of_a_row_count_per_day():
+    logged = TableMetadata.from_json('{"row_count": 5, "columns": [], "rows_by_day": null, "day_rows_are": null}')
+    metadata = logged.output_metadata(None)
+    assert "dagster/row_count" not in metadata
+    assert (metadata["rows_per_day"], metadata["table_row_count"]) == (NOT_PER_DAY, 5)
 
 
 def test_the_dbt_resource_knows_the_installed_dbt_version_without_running_dbt(monkeypatch):
@@ -183,17 +207,23 @@ def test_a_dbt_checks_spec_is_dagster_dbts_but_for_its_description():
     for unique_id, node in manifest["nodes"].items():
         if node["resource_type"] != "model":
             continue
-        asset_spec = translator.get_asset_spec(manifest, unique_id, None)
+        asset_spec = translator.get_asset_spec(manifest, unique_id, dbt_project())
         for test_id in manifest["child_map"][unique_id]:
             if not test_id.startswith("test."):
                 continue
-            ours = translator.get_asset_check_spec(asset_spec, manifest, test_id, None)
-            theirs = DagsterDbtTranslator.get_asset_check_spec(translator, asset_spec, manifest, test_id, None)
+            ours = translator.get_asset_check_spec(asset_spec, manifest, test_id, dbt_project())
+            theirs = DagsterDbtTranslator.get_asset_check_spec(translator, asset_spec, manifest, test_id, dbt_project())
             assert (ours is None) == (theirs is None), test_id
             if ours is not None:
                 assert {f: getattr(ours, f) for f in fields} == {f: getattr(theirs, f) for f in fields}, test_id
                 compared += 1
     assert compared == len(_dbt_check_specs())
+
+
+def test_every_dbt_check_is_partitioned_like_its_model():
+    """Each day's verdict of a dbt test has its place in the UI (banking_dw.check_days)."""
+    for spec in _dbt_check_specs().values():
+        assert spec.partitions_def == daily_partitions(), spec.key
 
 
 def test_a_passing_dbt_test_leaves_the_checks_description_to_its_spec():
@@ -217,12 +247,12 @@ def test_a_passing_dbt_test_leaves_the_checks_description_to_its_spec():
         dagster_dbt_translator=BankingDbtTranslator(),
         context=SimpleNamespace(
             has_assets_def=True,
-            assets_def=dbt_models,
+            assets_def=next(a for a in defs().assets if a.node_def.name == "dbt_models"),
             selected_asset_keys={check_key.asset_key},
             selected_asset_check_keys={check_key},
         ),
         target_path=None,
-        project=None,
+        project=dbt_project(),
     )
     [result] = asset_events(invocation)
     assert isinstance(result, dg.AssetCheckResult)

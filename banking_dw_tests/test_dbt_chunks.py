@@ -11,10 +11,13 @@ import pytest
 
 from banking_dw.dbt.chunks import ChunkEvents
 from banking_dw.layout import csv_path
+from banking_dw.partitions import DayWindow
 
 from .support import copy_data_dir, materialize, query, warehouse_environment
 
 OUTPUT = dg.Output(None, output_name="gold_fact_transaction")
+DAY_1 = DayWindow(date(2024, 1, 1), date(2024, 1, 2))
+DAY_2 = DayWindow(date(2024, 1, 2), date(2024, 1, 3))
 
 
 def _check(passed: bool, description: str | None = None) -> dg.AssetCheckResult:
@@ -26,27 +29,26 @@ def _check(passed: bool, description: str | None = None) -> dg.AssetCheckResult:
     )
 
 
-def test_each_output_and_check_is_yielded_once_with_every_chunk_in_it():
+def test_each_output_is_yielded_once_and_each_check_is_kept_with_the_days_it_judged():
     events = ChunkEvents()
     log_line = dg.AssetObservation(asset_key="anything")
-    assert list(events.keep([OUTPUT, _check(False, "day 1: 2 rows"), log_line])) == [log_line]
-    assert list(events.keep([OUTPUT, _check(True)])) == []
-    [output, check] = events.stream_last([OUTPUT, _check(False, "day 3: 1 row")])
-    assert output is OUTPUT
-    assert (check.passed, check.description) == (False, "day 1: 2 rows; day 3: 1 row")
+    first, second = _check(False, "day 1: 2 rows"), _check(True)
+    assert list(events.keep([OUTPUT, first, log_line], DAY_1)) == [log_line]
+    assert list(events.stream_last([OUTPUT, second], DAY_2)) == [OUTPUT]
+    assert events.judged() == [(first, DAY_1), (second, DAY_2)]
+    assert events.judged() == []
 
 
-def test_a_check_passes_only_if_it_passed_in_every_chunk():
+def test_an_output_only_an_earlier_chunk_produced_is_yielded_after_the_last_chunk():
     events = ChunkEvents()
-    list(events.keep([_check(False, "day 1")]))
-    [check] = events.stream_last([_check(True)])
-    assert (check.passed, check.description) == (False, "day 1")
+    list(events.keep([OUTPUT], DAY_1))
+    assert list(events.stream_last([], DAY_2)) == [OUTPUT]
 
 
-def test_a_failed_chunk_yields_the_checks_so_far_and_no_output():
+def test_a_failed_chunk_leaves_the_checks_so_far_and_no_output():
     events = ChunkEvents()
-    list(events.keep([OUTPUT, _check(True)]))
-    assert [e.passed for e in events.checks_so_far()] == [True]
+    list(events.keep([OUTPUT, _check(True)], DAY_1))
+    assert [(c.passed, chunk) for c, chunk in events.judged()] == [(True, DAY_1)]
 
 
 # The rest builds warehouses with dbt: `make test` runs it, `make test-fast` does not.

@@ -5,17 +5,20 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
 
 import dagster as dg
 import pytest
 
 from banking_dw.contracts import CONTRACTS
 from banking_dw.definitions import defs
+from banking_dw.governance import OWNERS
 from banking_dw.landing.checks import FILE_STRUCTURE_VALID
 from banking_dw.partitions import daily_partitions
 from banking_dw_tests.support import set_required_aws_settings
 
-LAYERS = {"raw", "landing", "bronze", "silver", "gold", "reports"}
+LAYERS = {"raw", "landing", "bronze", "silver", "gold", "restricted", "reports"}
 REPORTS = {
     "top_customers_by_transaction_volume",
     "monthly_transactions_by_channel",
@@ -45,15 +48,98 @@ def test_every_asset_shares_one_daily_partitioning_and_backfill_policy(graph):
     # Dagster's backfill daemon keeps parent and child in one run only when both agree.
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
-        assert node.partitions_def == daily_partitions, key
+        assert node.partitions_def == daily_partitions(), key
         assert node.backfill_policy == dg.BackfillPolicy.single_run(), key
+
+
+def test_the_partitions_begin_on_the_banks_first_day_read_when_the_location_loads(monkeypatch):
+    first_keys = {defs().resolve_asset_graph().get(key).partitions_def.get_first_partition_key() for key in _sample()}
+    assert first_keys == {"2024-01-01"}
+    monkeypatch.setenv("BANKING_DW_FIRST_DAY", "2024-03-01")
+    graph = defs().resolve_asset_graph()
+    assert {graph.get(key).partitions_def.get_first_partition_key() for key in _sample()} == {"2024-03-01"}
+    # Every check is partitioned with its asset, so each day's verdict has its place.
+    assert {
+        graph.get(check).partitions_def.get_first_partition_key()
+        for check in graph.asset_check_keys
+        if graph.get(check).partitions_def
+    } == {"2024-03-01"}
+    monkeypatch.setenv("BANKING_DW_FIRST_DAY", "2019-12-31")
+    with pytest.raises(ValueError, match="BANKING_DW_FIRST_DAY=2019-12-31 is outside the calendar"):
+        defs()
+
+
+def _sample() -> list[dg.AssetKey]:
+    return [
+        _key("raw", "dim_customers"),
+        _key("bronze", "fact_loans"),
+        _key("gold", "fact_transaction"),
+        _key("reports", "charts_page"),
+    ]
+
+
+def test_every_group_has_owners_and_every_asset_its_code_references(graph):
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.owners == OWNERS[node.group_name], key
+        references = node.metadata["dagster/code_references"].code_references
+        assert references, key
+        assert all(Path(r.file_path).is_file() for r in references), key
+    # A dbt model points at its SQL as well as at the Python step that builds it.
+    dbt = [
+        Path(r.file_path).name
+        for r in graph.get(_key("gold", "fact_transaction")).metadata["dagster/code_references"].code_references
+    ]
+    assert dbt == ["fact_transaction.sql", "assets.py"]
+
+
+def test_the_clear_personal_values_are_their_own_restricted_group(graph):
+    assert graph.get(_key("restricted", "dim_customer_pii")).group_name == "restricted"
+    assert [key for key in graph.get_all_asset_keys() if graph.get(key).group_name == "restricted"] == [
+        _key("restricted", "dim_customer_pii")
+    ]
+
+
+PERSONAL = {
+    ("raw", "dim_customers"): {
+        "first_name": {"personal": "direct identifier"},
+        "city": {"personal": "quasi-identifier"},
+    },
+    ("landing", "fact_transactions"): {"description": {"personal": "direct identifier"}},
+    ("bronze", "dim_customers"): {"email": {"personal": "direct identifier"}},
+    ("silver", "stg_dim_customer"): {"phone": {"personal": "direct identifier"}},
+    ("silver", "quarantine_fact_transaction"): {"description": {"personal": "direct identifier"}},
+    ("restricted", "dim_customer_pii"): {"address": {"personal": "direct identifier"}},
+    ("gold", "dim_customer"): {
+        "first_name": {"personal": "direct identifier", "masked": "given-name pseudonym"},
+        "city": {"personal": "quasi-identifier"},
+    },
+    ("gold", "fact_transaction"): {"description": {"personal": "direct identifier", "masked": "first two words"}},
+}
+
+
+@pytest.mark.parametrize("key", PERSONAL, ids=lambda key: "/".join(key))
+def test_personal_columns_are_tagged_with_their_class_on_every_layer(graph, key):
+    table = next(t for t in CONTRACTS if t.model_name in key[1] or t.name == key[1])
+    schema = graph.get(_key(*key)).metadata["dagster/column_schema"]
+    tagged = {column.name: dict(column.tags) for column in schema.columns if column.tags}
+    for column, tags in PERSONAL[key].items():
+        assert tagged[column] == tags, (key, column)
+    # Exactly the contract's personal columns are tagged, no other.
+    assert set(tagged) == set(table.personal_columns) & {c.name for c in schema.columns}, key
 
 
 def test_the_whole_dbt_project_is_one_asset_step_with_no_pool():
     by_step = {a.node_def.name: a for a in defs().assets}
-    assert set(by_step) == {"raw_csv_files", "landed_objects", "crawled_bronze_tables", "dbt_models"}
+    assert set(by_step) == {
+        "raw_csv_files",
+        "landed_objects",
+        "crawled_bronze_tables",
+        "dbt_models",
+        "reports__charts_page",
+    }
     dbt_groups = {by_step["dbt_models"].specs_by_key[k].group_name for k in by_step["dbt_models"].keys}
-    assert dbt_groups == {"silver", "gold", "reports"}
+    assert dbt_groups == {"silver", "gold", "restricted", "reports"}
     # A killed run never releases a pool slot; the warehouse is guarded by a file lock instead.
     assert all(a.node_def.pool is None for a in by_step.values())
 
@@ -68,7 +154,7 @@ def test_each_table_has_one_path_from_csv_to_gold(graph, table):
         _key("silver", f"validated_{table.model_name}"),
         _key("silver", f"stg_{table.model_name}"),
         # A customer's personal data reaches the analysts' dimension only through the restricted model.
-        *([_key("gold", "dim_customer_pii")] if table.name == "dim_customers" else []),
+        *([_key("restricted", "dim_customer_pii")] if table.name == "dim_customers" else []),
         _key("gold", table.model_name),
     ]
     for upstream, downstream in itertools.pairwise(path):
@@ -86,6 +172,7 @@ def test_reports_depend_on_gold(graph):
                 assert grandparents and all(p.path[0] == "gold" for p in grandparents), (name, parent)
             else:
                 assert parent.path[0] == "gold", (name, parent)
+    assert graph.get(_key("reports", "charts_page")).parent_keys == {_key("reports", name) for name in REPORTS}
 
 
 def test_every_raw_landing_and_bronze_asset_has_checks(graph):
@@ -184,3 +271,18 @@ def test_every_dbt_data_test_is_an_asset_check_so_its_failure_alerts(graph):
     manifest = json.loads(dbt_project().manifest_path.read_text())
     tests = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "test"}
     assert tests - {key.name for key in graph.asset_check_keys} == set()
+
+
+def test_a_new_day_arrives_as_one_run_of_the_whole_graph_for_yesterday():
+    """The schedule (off until an operator turns it on) asks at 06:00 UTC for yesterday's partition
+    of the named whole-graph job: one run, as a UI backfill of one day is."""
+    definitions = defs()
+    schedule = definitions.get_schedule_def("daily_warehouse_schedule")
+    assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
+    assert (schedule.cron_schedule, schedule.job_name) == ("0 6 * * *", "daily_warehouse")
+    job = definitions.resolve_job_def("daily_warehouse")
+    graph = definitions.resolve_asset_graph()
+    assert job.asset_layer.selected_asset_keys == set(graph.get_all_asset_keys())
+    with dg.build_schedule_context(scheduled_execution_time=datetime(2024, 3, 2, 6, 0, tzinfo=UTC)) as context:
+        [request] = schedule.evaluate_tick(context).run_requests or []
+    assert request.partition_key == "2024-03-01"

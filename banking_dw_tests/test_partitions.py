@@ -31,7 +31,7 @@ def test_empty_or_reversed_window_is_rejected():
 
 def test_window_from_a_dagster_partition_range_matches_its_keys():
     start, end = "2024-01-30", "2024-02-02"
-    keys = daily_partitions.get_partition_keys_in_range(dg.PartitionKeyRange(start, end))
+    keys = daily_partitions().get_partition_keys_in_range(dg.PartitionKeyRange(start, end))
     window = DayWindow.from_key_range(start, end)
     assert [d.isoformat() for d in window.days()] == keys
     assert window.end == date(2024, 2, 3)
@@ -49,10 +49,17 @@ def test_partition_key_parsing_names_the_bad_key():
         parse_partition_key("2024-13-01")
 
 
-def test_partitions_cover_the_generator_calendar_only():
-    assert daily_partitions.get_first_partition_key() == "2020-01-01"
+def test_partitions_begin_with_the_bank_and_end_with_the_generator_calendar(monkeypatch):
+    monkeypatch.delenv("BANKING_DW_FIRST_DAY", raising=False)
+    assert daily_partitions().get_first_partition_key() == "2024-01-01"
     # The last key is also capped by today; the definition itself must stop with the calendar.
-    assert daily_partitions.end.date() == date(2031, 1, 1)
+    assert daily_partitions().end.date() == date(2031, 1, 1)
+    monkeypatch.setenv("BANKING_DW_FIRST_DAY", "2020-01-01")
+    assert daily_partitions().get_first_partition_key() == "2020-01-01"
+    for bad, answer in [("2024-13-01", "is not a day"), ("2031-01-01", "is outside the calendar")]:
+        monkeypatch.setenv("BANKING_DW_FIRST_DAY", bad)
+        with pytest.raises(ValueError, match=f"BANKING_DW_FIRST_DAY={bad}.*{answer}"):
+            daily_partitions()
 
 
 def test_dbt_builds_one_target_and_gets_the_half_open_window_from_the_environment():

@@ -1,7 +1,9 @@
 """The whole graph, materialised in-process into temporary data directories on DuckDB."""
 
 import csv
-from datetime import date
+import json
+from collections import Counter
+from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -33,15 +35,22 @@ def _published(data_dir: Path, table: str) -> pd.DataFrame:
     return frame.sort_values(list(frame.columns)).reset_index(drop=True)
 
 
-def test_every_check_passes_on_a_clean_window(built):
+def test_every_check_passes_on_a_clean_window(built, window):
     _, result = built
     assert result.success
     from banking_dw.definitions import defs
 
-    # Every check of the graph ran once: none skipped, none evaluated twice.
-    evaluated = [(e.asset_key, e.check_name) for e in result.get_asset_check_evaluations()]
-    graph_checks = {(k.asset_key, k.name) for k in defs().resolve_asset_graph().asset_check_keys}
-    assert sorted(evaluated) == sorted(graph_checks)
+    # Every check of the graph ran, once per day it judged, naming the day (silver_checks, still
+    # per window, once without one): none skipped, none evaluated twice for a day.
+    graph = defs().resolve_asset_graph()
+    evaluated = Counter((e.asset_key, e.check_name, e.partition) for e in result.get_asset_check_evaluations())
+    expected = Counter(
+        (key.asset_key, key.name, day)
+        for key in graph.asset_check_keys
+        for day in (list(window) if graph.get(key).partitions_def else [None])
+    )
+    assert evaluated == expected
+    assert sum(1 for key in graph.asset_check_keys if not graph.get(key).partitions_def) == 28
     assert failed_checks(result) == {}
 
 
@@ -52,25 +61,72 @@ def test_a_successful_run_leaves_no_dbt_build_files_behind(built):
     assert (project_target / "manifest.json").is_file()
 
 
-def test_every_dbt_table_shows_its_row_count_and_columns_in_the_ui(built):
+DBT_LAYERS = {"silver", "gold", "restricted", "reports"}
+# How many rows of each kind of model belong to a day: the facts' and quarantines' rows of the
+# day, the silver dimensions' runs the day's extract is in, the SCD2 versions valid at its end.
+DAY_ROWS = {
+    "rows of the day": "select count(*) as n from {table} where {column} = cast(? as date)",
+    "rows in the day's extract": (
+        "select count(*) as n from {table} where first_extract_date <= cast(? as date)"
+        " and last_extract_date >= cast($1 as date)"
+    ),
+    "versions valid at the end of the day": (
+        "select count(*) as n from {table} where valid_from <= cast(? as date) + interval 86399 second"
+        " and cast($1 as date) + interval 86399 second < valid_to"
+    ),
+}
+
+
+def test_every_dbt_tables_days_show_their_own_row_counts_and_the_warehouses_columns(built, window):
     data_dir, result = built
-    materializations = {
-        event.asset_key: event.metadata
-        for event in result.materializations
-        if event.asset_key.path[0] in {"silver", "gold", "reports"}
-    }
-    assert len(materializations) >= 40
-    # The restricted model lives in a schema of its own: the relation comes from dbt, not the key.
-    relations = {
-        node["name"]: node["relation_name"]
-        for node in dbt_manifest()["nodes"].values()
-        if node["resource_type"] == "model"
-    }
-    for key, metadata in materializations.items():
-        table = relations[key.path[1]]
-        assert metadata["dagster/row_count"].value == query(data_dir, f"select count(*) as n from {table}")["n"][0], key
-        columns = [column.name for column in metadata["dagster/column_schema"].value.columns]
-        assert columns == list(query(data_dir, f"select * from {table} limit 0").columns), key
+    models = {node["name"]: node for node in dbt_manifest()["nodes"].values() if node["resource_type"] == "model"}
+    materializations = [
+        e for e in result.materializations if e.asset_key.path[0] in DBT_LAYERS and e.asset_key.path[-1] in models
+    ]
+    assert {e.partition for e in materializations} == set(window)
+    per_day = 0
+    for event in materializations:
+        model, metadata = models[event.asset_key.path[-1]], event.metadata
+        table = model["relation_name"]
+        total = query(data_dir, f"select count(*) as n from {table}")["n"][0]
+        assert metadata["table_row_count"].value == total, event.asset_key
+        columns = metadata["dagster/column_schema"].value.columns
+        assert [c.name for c in columns] == list(query(data_dir, f"select * from {table} limit 0").columns)
+        # Types as DuckDB names them, not dbt's sized aliases.
+        assert not [c.type for c in columns if "character varying" in c.type], event.asset_key
+        if "rows_per_day" in metadata:
+            assert "dagster/row_count" not in metadata, event.asset_key
+            continue
+        meaning = metadata["day_row_count_is"].value
+        sql = DAY_ROWS[meaning].format(table=table, column=model["config"]["meta"].get("window_column"))
+        sql = sql.replace("$1", "?")
+        expected = query(data_dir, sql, [event.partition] * sql.count("?"))["n"][0]
+        assert metadata["dagster/row_count"].value == expected, (event.asset_key, event.partition)
+        per_day += 1
+    assert per_day >= 40
+
+
+def test_a_gold_facts_days_of_different_sizes_carry_their_own_counts(built, window, tmp_path, monkeypatch):
+    """The UI's row count of a fact's day is that day's, not the table's total under every day:
+    a day the bank sent fewer transactions shows fewer (read back through the instance)."""
+    data_dir = copy_data_dir(built[0], tmp_path / "data")
+    # Every day has the scale's number of transactions: a smaller day is another scale's, loaded a
+    # month away from the window so no balance test compares it with a neighbour of another scale.
+    smaller = (date.fromisoformat(window[1]) + timedelta(days=30)).isoformat()
+    with warehouse_environment(data_dir), dg.instance_for_test() as instance:
+        monkeypatch.setenv("BANKING_DW_TRANSACTIONS_PER_DAY", "150")
+        assert materialize("*", smaller, instance=instance).success
+        materialize("group:gold", *window, instance=instance)
+        shown = {
+            record.partition_key: record.asset_materialization.metadata["dagster/row_count"].value
+            for record in instance.fetch_materializations(dg.AssetKey(["gold", "fact_transaction"]), limit=10).records
+        }
+    rows = query(
+        data_dir,
+        "select cast(partition_date as varchar) as day, count(*) as n from dev_gold.fact_transaction group by 1",
+    )
+    assert shown == dict(zip(rows.day, rows.n, strict=True))
+    assert shown[smaller] == 150 and shown[window[0]] == shown[window[1]] == 400
 
 
 @pytest.mark.parametrize("table", FACTS)
@@ -214,3 +270,20 @@ def test_a_transaction_id_reused_on_a_later_day_fails_silver_when_that_day_is_re
     assert not result.success
     failures = failed_checks(result)
     assert "silver/stg_fact_transaction:silver_transaction__transaction_id_is_unique" in failures, failures
+
+
+def test_bronze_shows_each_days_rows_as_the_days_manifest_counts_them(built, window):
+    data_dir, result = built
+    manifests = {
+        day: json.loads((data_dir / "lake" / "banking-data" / "_manifests" / f"dt={day}.json").read_text())
+        for day in window
+    }
+    sent = {(entry["table"], day): entry["rows"] for day, manifest in manifests.items() for entry in manifest["tables"]}
+    shown = {
+        (e.asset_key.path[1], e.partition): e.metadata["dagster/row_count"].value
+        for e in result.materializations
+        if e.asset_key.path[0] == "bronze"
+    }
+    assert shown == sent
+    uris = {e.metadata["dagster/uri"].value for e in result.materializations if e.asset_key.path[0] == "bronze"}
+    assert all(uri.startswith("duckdb://") and "#dev_bronze." in uri for uri in uris)

@@ -41,8 +41,12 @@ def test_one_line_per_step_with_checks_and_the_root_cause_of_a_failure():
 @pytest.mark.parametrize(
     ("window", "selection", "answer"),
     [
-        ("2019-12-31", "*", "2019-12-31 is outside the calendar: days run from 2020-01-01 to 2030-12-31"),
-        ("2031-01-01", "*", "2031-01-01 is outside the calendar"),
+        (
+            "2023-12-31",
+            "*",
+            "2023-12-31 is outside the bank's days: they run from 2024-01-01 (BANKING_DW_FIRST_DAY) to 2030-12-31",
+        ),
+        ("2031-01-01", "*", "2031-01-01 is outside the bank's days"),
         ("2024-02-30", "*", "partition key '2024-02-30' is not a day (YYYY-MM-DD)"),
         ("2024-01-05...2024-01-01", "*", "the window '2024-01-05...2024-01-01' ends before it starts"),
         ("2024-01-01", "group:nothing", "--select 'group:nothing' selects no asset of this graph"),

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
+import duckdb
 import pytest
 
 from .live_dagster import LaunchedRun, LiveDagster, gold_digest, live_dagster
@@ -18,6 +20,14 @@ from .live_dagster import LaunchedRun, LiveDagster, gold_digest, live_dagster
 pytestmark = pytest.mark.slow
 
 BACKFILL_TIMEOUT_SECONDS = 900.0
+
+
+def gold_rows_per_day(data_dir: Path, model: str) -> dict[str, int]:
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as connection:
+        rows = connection.execute(
+            f"select cast(partition_date as varchar), count(*) from dev_gold.{model} group by 1"
+        ).fetchall()
+    return dict(rows)
 
 
 def days(first: str, last: str) -> list[str]:
@@ -102,3 +112,64 @@ def test_one_group_over_a_window_is_one_clean_run(dagster, backfills, built):
     reference, _ = built
     assert_clean_backfill(dagster, backfills["gold"])
     assert backfills["gold"].gold == gold_digest(reference)
+
+
+CHECK_EXECUTIONS_QUERY = """
+query CheckExecutions($assetKey: AssetKeyInput!, $checkName: String!) {
+  assetCheckExecutions(assetKey: $assetKey, checkName: $checkName, limit: 50) {
+    partition status evaluation { success partition }
+  }
+}
+"""
+
+ASSET_QUERY = """
+query Asset($assetKey: AssetKeyInput!) {
+  assetNodeOrError(assetKey: $assetKey) {
+    ... on AssetNode {
+      groupName
+      partitionKeys
+      owners { ... on TeamAssetOwner { team } }
+      metadataEntries { label ... on CodeReferencesMetadataEntry { codeReferences { ... on LocalFileCodeReference { filePath } } } }
+    }
+  }
+  assetOrError(assetKey: $assetKey) {
+    ... on Asset {
+      assetMaterializations(limit: 20) {
+        partition
+        metadataEntries { label ... on IntMetadataEntry { intValue } }
+      }
+    }
+  }
+}
+"""
+
+
+def test_the_ui_shows_each_days_own_numbers_checks_owners_and_code(dagster, backfills, window):
+    """What the UI reads over GraphQL after the backfills: partitions from the bank's first day,
+    a gold fact's row count per day, a check's evaluation per day, owners and code references."""
+    client = dagster.client
+    fact = client.execute(ASSET_QUERY, {"assetKey": {"path": ["gold", "fact_transaction"]}})
+    node = fact["assetNodeOrError"]
+    assert node["partitionKeys"][0] == "2024-01-01"
+    assert [owner["team"] for owner in node["owners"]] == ["analytics-engineering"]
+    [references] = [e["codeReferences"] for e in node["metadataEntries"] if e["label"] == "dagster/code_references"]
+    assert [Path(r["filePath"]).name for r in references] == ["fact_transaction.sql", "assets.py"]
+    counts = {
+        m["partition"]: next(e["intValue"] for e in m["metadataEntries"] if e["label"] == "dagster/row_count")
+        for m in fact["assetOrError"]["assetMaterializations"]
+    }
+    rows = gold_rows_per_day(dagster.data_dir, "fact_transaction")
+    assert counts == rows and set(counts) == set(window)
+
+    restricted = client.execute(ASSET_QUERY, {"assetKey": {"path": ["restricted", "dim_customer_pii"]}})
+    assert restricted["assetNodeOrError"]["groupName"] == "restricted"
+
+    for asset, check in [
+        (["raw", "fact_loans"], "row_count_within_volume"),
+        (["gold", "fact_transaction"], "transaction__transaction_id_is_unique"),
+    ]:
+        executions = client.execute(CHECK_EXECUTIONS_QUERY, {"assetKey": {"path": asset}, "checkName": check})[
+            "assetCheckExecutions"
+        ]
+        assert {e["partition"] for e in executions} == set(window), (asset, check)
+        assert all(e["evaluation"]["partition"] == e["partition"] and e["status"] == "SUCCEEDED" for e in executions)

@@ -3,33 +3,22 @@
     make dev                                   # in one shell
     python scripts/screenshot_lineage.py       # in another; writes docs/lineage.png
 
-Chromium comes from Debian (`apt-get install chromium`); nothing in the test suite needs it.
+Chromium comes from Debian (`apt-get install chromium`), driven as the charts page test drives it
+(banking_dw_tests/chromium.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
-# What a sandboxed, offline machine needs: no background traffic, no first-run UI.
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-)
+sys.path.insert(0, str(REPOSITORY_ROOT))
+
+from banking_dw_tests.chromium import INSTALL_HINT, chromium_binary, screenshot  # noqa: E402
 
 
 def wait_for(url: str, timeout_seconds: float) -> None:
@@ -47,24 +36,6 @@ def wait_for(url: str, timeout_seconds: float) -> None:
             time.sleep(1)
 
 
-def screenshot(url: str, out: Path, chromium: str, width: int, height: int, settle_ms: int) -> None:
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run(
-            [
-                chromium,
-                *CHROMIUM_FLAGS,
-                f"--user-data-dir={profile}",
-                f"--window-size={width},{height}",
-                f"--virtual-time-budget={settle_ms}",
-                f"--screenshot={out}",
-                url,
-            ],
-            check=True,
-            capture_output=True,
-            timeout=180,
-        )
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default="http://127.0.0.1:3000")
@@ -74,14 +45,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--height", type=int, default=700)
     parser.add_argument("--settle-ms", type=int, default=20000, help="virtual time for the graph to lay out")
     arguments = parser.parse_args(argv)
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        raise SystemExit("chromium is not installed: `apt-get install chromium`")
+    if chromium_binary() is None:
+        raise SystemExit(INSTALL_HINT)
     wait_for(arguments.url, timeout_seconds=120)
     arguments.out.parent.mkdir(parents=True, exist_ok=True)
-    screenshot(
-        arguments.url + arguments.page, arguments.out, chromium, arguments.width, arguments.height, arguments.settle_ms
-    )
+    screenshot(arguments.url + arguments.page, arguments.out, arguments.width, arguments.height, arguments.settle_ms)
     print(f"wrote {arguments.out}")
     return 0
 

@@ -62,6 +62,9 @@ class LocalCatalog(CatalogResource):
     def kind(self) -> str:
         return "duckdb"
 
+    def table_uri(self, table: TableContract) -> str:
+        return f"duckdb://{self.warehouse.database_path().absolute()}#{layer_schema(BRONZE)}.{table.name}"
+
     def register(self, tables: list[TableContract], days: list[date]) -> None:
         if not tables:
             return

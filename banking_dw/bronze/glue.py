@@ -183,6 +183,9 @@ class GlueCatalog(ResourceWithBoto3Configuration, CatalogResource):
     def kind(self) -> str:
         return "glue"
 
+    def table_uri(self, table: TableContract) -> str:
+        return f"glue://{self.database}/{table.name}"
+
     def register(self, tables: list[TableContract], days: list[date]) -> None:
         """Tables from the contracts, the published days' partitions registered, then the crawler run.
 

@@ -26,6 +26,10 @@ class CatalogResource(dg.ConfigurableResource):
         """What the UI shows the bronze tables as (duckdb, glue)."""
 
     @abstractmethod
+    def table_uri(self, table: TableContract) -> str:
+        """Where an engineer finds the bronze table: the warehouse's view or the catalog's table."""
+
+    @abstractmethod
     def register(self, tables: list[TableContract], days: list[date]) -> None:
         """Create or update each table from its contract and make the published `days` readable;
         dg.Failure naming each table and day the lake has not published."""

@@ -1,4 +1,4 @@
-"""Layers `silver`, `gold` and `reports`: the whole dbt project as one daily-partitioned asset."""
+"""Layers `silver`, `gold`, `restricted` and `reports`: the whole dbt project as one daily-partitioned step."""
 
 from collections.abc import Iterator, Mapping
 from datetime import date
@@ -9,6 +9,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from banking_dw import settings
 from banking_dw.alerts.evidence import failed_row_count, failing_rows_evidence
+from banking_dw.check_days import evaluations
 from banking_dw.dbt.analysts import publish_for_analysts
 from banking_dw.dbt.args import build_args, target_environment, window_environment
 from banking_dw.dbt.chunks import ChunkEvents, chunk_finished_message, finished_in_parent_runs
@@ -25,23 +26,34 @@ from banking_dw.dbt.metadata import asset_events
 from banking_dw.dbt.project import dbt_manifest, dbt_project
 from banking_dw.dbt.translator import BankingDbtTranslator
 from banking_dw.landing.resources import DayManifest, LakeResource
-from banking_dw.partitions import DayWindow, daily_partitions, window_for_context
+from banking_dw.partitions import DayWindow, window_for_context
 from banking_dw.warehouse import WarehouseResource
 
 
-# The same partitioning and backfill policy as every other asset, so a whole-graph backfill
-# over a window is one run.
-@dbt_assets(
-    manifest=dbt_project().manifest_path,
-    project=dbt_project(),
-    name="dbt_models",
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    dagster_dbt_translator=BankingDbtTranslator(),
-)
-def dbt_models(
+def dbt_models_for(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    """The whole dbt project as one step, with the same partitioning and backfill policy as every
+    other asset, so a whole-graph backfill over a window is one run."""
+
+    @dbt_assets(
+        manifest=dbt_project().manifest_path,
+        project=dbt_project(),
+        name="dbt_models",
+        partitions_def=partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        dagster_dbt_translator=BankingDbtTranslator(partitions),
+    )
+    def dbt_models(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, lake: LakeResource
+    ) -> Iterator[Any]:
+        yield from build_window(context, dbt, warehouse, lake)
+
+    return dbt_models
+
+
+def build_window(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, lake: LakeResource
 ) -> Iterator[Any]:
+    """`dbt build` over the run's window, chunk after chunk; then each test's verdict per day."""
     window = window_for_context(context)
     finished = finished_in_parent_runs(context.instance, context.run)
     environment = {**warehouse.dbt_environment(), **target_environment(warehouse.dbt_target())}
@@ -68,17 +80,24 @@ def dbt_models(
                 with subprocess_environment(window_environment(chunk)):
                     invocation = dbt.cli(build_args(), context=context, target_path=invocation_target)
                     lock.adopt(invocation.process.pid)
-                    chunk_events = (
-                        described(event, chunk) if isinstance(event, dg.AssetCheckResult) else event
-                        for event in asset_events(invocation)
-                    )
-                    yield from events.stream_last(chunk_events) if number == len(chunks) else events.keep(chunk_events)
+                    chunk_events = asset_events(invocation)
+                    last = number == len(chunks)
+                    yield from events.stream_last(chunk_events, chunk) if last else events.keep(chunk_events, chunk)
                 context.log.info(chunk_finished_message(chunk))
         except Exception:
-            yield from events.checks_so_far()
+            yield from day_verdicts(context, events)
             raise
         keep_partial_parse(invocation_target, state)
         publish_for_analysts(context, warehouse, window)
+    yield from day_verdicts(context, events)
+
+
+def day_verdicts(context: dg.AssetExecutionContext, events: ChunkEvents) -> Iterator[dg.AssetCheckEvaluation]:
+    """Each dbt test's result over its chunk, as one evaluation per day of the chunk: a test judges
+    its chunk as a whole, so each day has the chunk's verdict."""
+    yield from evaluations(
+        context, ((described(result, chunk), list(chunk.days()), None) for result, chunk in events.judged())
+    )
 
 
 def require_whole_window(

@@ -1,10 +1,11 @@
 """A long window's dbt work, one chunk of days after another, reported as one step.
 
-Dagster accepts each output and each check result once per step, and an output of a range run
-materialises every day of the range. So chunks before the last keep their events; the last chunk's
-events, merged with them, are yielded as they stream (a window of one chunk streams as before).
-A chunk that fails yields the check results so far, never an output: the days of the later
-chunks were not built.
+Dagster accepts each output once per step, and an output of a range run materialises every day
+of the range. So chunks before the last keep their outputs; the last chunk's events are yielded as
+they stream, then the outputs only earlier chunks produced. A dbt test judges its chunk's days:
+its results are kept with their chunk and recorded per day once the days are materialised
+(banking_dw.check_days). A chunk that fails leaves the check results so far, never an output: the
+days of the later chunks were not built.
 
 A re-execution of a failed run skips the chunks its parent runs finished: each finished chunk
 leaves a line in the run's log (`CHUNK_FINISHED`), read back through the instance.
@@ -49,58 +50,38 @@ def finished_in_parent_runs(instance: dg.DagsterInstance, run: dg.DagsterRun) ->
     return finished
 
 
-def event_key(event: Any) -> tuple[str, ...] | None:
-    """What Dagster accepts once per step: an output's name, a check's key; None for the rest."""
-    if isinstance(event, dg.Output):
-        return ("output", event.output_name)
-    if isinstance(event, dg.AssetCheckResult) and event.asset_key is not None:
-        return ("check", event.asset_key.to_user_string(), event.check_name or "")
-    return None
-
-
-def merged_check(earlier: dg.AssetCheckResult, later: dg.AssetCheckResult) -> dg.AssetCheckResult:
-    """One check's results over two chunks: it passes if both did; a failure's description and
-    metadata are kept, the later's when both failed."""
-    if earlier.passed:
-        return later
-    if later.passed:
-        return earlier
-    descriptions = [d for d in (earlier.description, later.description) if d]
-    return later._replace(description="; ".join(descriptions) or None)
-
-
-def merged(earlier: Any, later: Any) -> Any:
-    """An output is the later chunk's (the table after it); a check, as merged_check."""
-    if isinstance(later, dg.AssetCheckResult):
-        return merged_check(earlier, later)
-    return later
-
-
 class ChunkEvents:
-    """The events of the chunks so far, one per output and check."""
+    """The outputs of the chunks so far, one per output (the table after the latest chunk), and
+    every dbt test's result with the chunk of days it judged."""
 
     def __init__(self) -> None:
-        self.kept: dict[tuple[str, ...], Any] = {}
+        self.outputs: dict[str, dg.Output] = {}
+        self.checks: list[tuple[dg.AssetCheckResult, DayWindow]] = []
 
-    def keep(self, events: Iterable[Any]) -> Iterator[Any]:
+    def keep(self, events: Iterable[Any], chunk: DayWindow) -> Iterator[Any]:
         """Keep the outputs and checks of a chunk that is not the last; other events pass on."""
         for event in events:
-            key = event_key(event)
-            if key is None:
-                yield event
+            if isinstance(event, dg.Output):
+                self.outputs[event.output_name] = event
+            elif isinstance(event, dg.AssetCheckResult):
+                self.checks.append((event, chunk))
             else:
-                self.kept[key] = merged(self.kept[key], event) if key in self.kept else event
+                yield event
 
-    def stream_last(self, events: Iterable[Any]) -> Iterator[Any]:
-        """The last chunk's events, each merged with what the earlier chunks kept, as they come;
-        then what only earlier chunks produced."""
+    def stream_last(self, events: Iterable[Any], chunk: DayWindow) -> Iterator[Any]:
+        """The last chunk's events as they come, its checks kept; then the outputs only earlier
+        chunks produced."""
         for event in events:
-            key = event_key(event)
-            yield merged(self.kept.pop(key), event) if key in self.kept else event
-        yield from self.kept.values()
-        self.kept.clear()
+            if isinstance(event, dg.AssetCheckResult):
+                self.checks.append((event, chunk))
+                continue
+            if isinstance(event, dg.Output):
+                self.outputs.pop(event.output_name, None)
+            yield event
+        yield from self.outputs.values()
+        self.outputs.clear()
 
-    def checks_so_far(self) -> Iterator[dg.AssetCheckResult]:
-        """After a failed chunk: the check results kept, without any output."""
-        yield from (event for event in self.kept.values() if isinstance(event, dg.AssetCheckResult))
-        self.kept.clear()
+    def judged(self) -> list[tuple[dg.AssetCheckResult, DayWindow]]:
+        """The check results so far, each with its chunk (after a failed chunk: without any output)."""
+        checks, self.checks = self.checks, []
+        return checks

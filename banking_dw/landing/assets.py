@@ -10,11 +10,11 @@ from banking_dw.check_outcomes import CheckOutcome
 from banking_dw.contracts import CONTRACTS, TableContract
 from banking_dw.erasure.placeholders import ERASED_TABLE
 from banking_dw.erasure.redaction import RedactionError, redact_file
-from banking_dw.file_layers import FileLayer
+from banking_dw.file_layers import FileLayer, contract_schema
 from banking_dw.landing.audit import Audit, audit_file
 from banking_dw.landing.checks import landing_check_specs, structure_outcome, verify_landed
 from banking_dw.landing.resources import Delivery, LakeResource
-from banking_dw.layout import LANDING, RAW, raw_key, rejected_key
+from banking_dw.layout import LANDING, RAW, object_key, raw_key, rejected_key
 from banking_dw.raw_files import RawFiles
 from banking_dw.selection import layer_selection
 
@@ -27,6 +27,7 @@ LANDING_LAYER = FileLayer(
     upstream=RAW,
     # A table with a rejected day is not materialised; its blocking check fails the step.
     skippable=True,
+    metadata=lambda table: {"dagster/column_schema": contract_schema(table, lambda column: column.type.value)},
 )
 
 
@@ -62,7 +63,7 @@ def _require(audit: Audit | None, table: TableContract, day: date) -> Audit:
 @LANDING_LAYER.multi_asset()
 def landed_objects(
     context: dg.AssetExecutionContext, raw_files: RawFiles, lake: LakeResource
-) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckEvaluation]:
     selection = layer_selection(context)
     audits: dict[str, dict[date, Audit | None]] = {t.name: {} for t in CONTRACTS}
     rejected: set[str] = set()
@@ -91,7 +92,11 @@ def landed_objects(
         lake.publish_day(day, deliveries, context.log.info, erased=erased)
         for delivery in deliveries:
             context.add_asset_metadata(
-                {"dagster/row_count": delivery.rows, "byte_size": delivery.size_bytes},
+                {
+                    "dagster/row_count": delivery.rows,
+                    "byte_size": delivery.size_bytes,
+                    "dagster/uri": dg.MetadataValue.url(lake.uri(object_key(delivery.table, day))),
+                },
                 asset_key=LANDING_LAYER.key(delivery.table),
                 partition_key=day.isoformat(),
             )

@@ -12,7 +12,7 @@ from banking_dw.check_outcomes import CheckOutcome
 from banking_dw.contracts import REFERENCE_TABLES, TableContract
 from banking_dw.erasure.placeholders import ERASED_TABLE
 from banking_dw.erasure.redaction import redact_table
-from banking_dw.file_layers import FileLayer
+from banking_dw.file_layers import FileLayer, contract_schema
 from banking_dw.landing.resources import LakeResource
 from banking_dw.layout import RAW
 from banking_dw.raw.checks import check_specs, evaluate_window
@@ -25,9 +25,7 @@ RAW_LAYER = FileLayer(
     kinds=frozenset({"csv", "python"}),
     describe=lambda table: f"CSV export of `{table.name}`. {table.description}",
     check_specs=check_specs,
-    metadata=lambda table: {
-        "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(c.name, c.type.value) for c in table.columns])
-    },
+    metadata=lambda table: {"dagster/column_schema": contract_schema(table, lambda column: column.type.value)},
 )
 
 
@@ -100,7 +98,7 @@ def check_window(
 @RAW_LAYER.multi_asset()
 def raw_csv_files(
     context: dg.AssetExecutionContext, config: GenerationConfig, raw_files: RawFiles, lake: LakeResource
-) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckEvaluation]:
     scale = config.scale()
     selection = layer_selection(context)
     # The erasure list is kept in the lake, on every target (banking_dw/erasure/).

@@ -66,8 +66,13 @@ select * from final
     left join {{ ref(dimension) }} as {{ alias }}
         on
             {{ alias }}.{{ key }} = {{ key_expression }}
-            and {{ alias }}.valid_from <= {{ at }}
-            and {{ at }} < {{ alias }}.valid_to
+            and {{ version_valid_at(alias, at) }}
+{%- endmacro %}
+
+
+{#- The one boundary convention: the version (`alias`) valid at the instant `at`. -#}
+{% macro version_valid_at(alias, at) -%}
+    {{ alias }}.valid_from <= {{ at }} and {{ at }} < {{ alias }}.valid_to
 {%- endmacro %}
 
 

@@ -1,5 +1,8 @@
-"""What text is a valid value of each contract type: one rule, read by the raw checks (Python and
-DuckDB SQL) and, through the dbt vars `make contract` writes, by silver's casts and quarantine.
+"""What text is a valid value of each contract type: one rule, read by the raw checks and, through
+the macro `make contract` writes (macros/generated/contract.sql), by silver's casts.
+
+The rule is stated here once, as Python (is_valid_value) and as SQL (typed_sql); every layer
+reads it from here.
 
 A value is judged after trimming surrounding spaces (a blank value is missing, never valid). It is
 valid when it fully matches its type's pattern and, for dates and timestamps, names a real calendar
@@ -63,3 +66,47 @@ def is_valid_value(text: str, type: ColumnType) -> bool:
     if re.fullmatch(VALUE_PATTERNS[type], value) is None:
         return False
     return type not in CALENDAR_TYPES or is_real_day(value)
+
+
+# --------------------------------------------------------------------------- the rule as SQL
+# The one rendering of the rule as SQL, for every reader: the raw checks (DuckDB, raw/values.py)
+# and silver's safe_cast_text (dbt, both dialects, through the macro `make contract` writes).
+# `text` is SQL of the already trimmed, non-empty text. DuckDB's own casts accept more than the
+# rule ('1e3', '0x10' and '1.5' as integers, '2024-1-5' and a 'T' as dates), so the pattern guards
+# every cast; only the calendar is left to DuckDB's try_cast, which gives null for 2023-02-29.
+
+
+class Dialect(str, Enum):
+    DUCKDB = "duckdb"
+    # PostgreSQL and Redshift: a POSIX match, then the calendar checked by arithmetic, then a plain
+    # cast (Redshift's non-strict to_date would roll 2023-02-30 over to March; PostgreSQL's cast
+    # would raise and fail the whole model instead of quarantining one row).
+    DEFAULT = "default"
+
+
+def typed_sql(text: str, type: ColumnType, dialect: Dialect) -> str:
+    """SQL of `text` as `type`, or null where it is not a valid value of it; never raises."""
+    if type is ColumnType.VARCHAR:
+        return text
+    pattern = VALUE_PATTERNS[type]
+    if dialect is Dialect.DUCKDB:
+        matches = f"regexp_full_match({text}, '{pattern}')"
+        value = f"lower({text}) = 'true'" if type is ColumnType.BOOLEAN else f"try_cast({text} as {type.value})"
+        return f"case when {matches} then {value} end"
+    matches = f"{text} ~ '^({pattern})$'"
+    value = f"lower({text}) = 'true'" if type is ColumnType.BOOLEAN else f"cast({text} as {type.value})"
+    if type in CALENDAR_TYPES:
+        value = _calendar_checked(f"left({text}, 10)", value)
+    return f"case when {matches} then {value} end"
+
+
+def _calendar_checked(day: str, value: str) -> str:
+    """`value` only when the YYYY-MM-DD text `day` (month 01-12, day 01-31 by the pattern) names a
+    real day: its day is at most the month's length, leap years included."""
+    year = f"cast(substring({day}, 1, 4) as integer)"
+    leap = f"(mod({year}, 4) = 0 and mod({year}, 100) <> 0) or mod({year}, 400) = 0"
+    month_length = (
+        f"case cast(substring({day}, 6, 2) as integer) when 2 then case when {leap} then 29 else 28 end"
+        " when 4 then 30 when 6 then 30 when 9 then 30 when 11 then 30 else 31 end"
+    )
+    return f"case when cast(substring({day}, 9, 2) as integer) <= {month_length} then {value} end"

@@ -21,7 +21,7 @@ from banking_dw.dbt.args import window_environment
 from banking_dw.dbt.contract_files import JINJA_HEADER, stale_files, written_files
 from banking_dw.dbt.project import dbt_project
 from banking_dw.partitions import DayWindow
-from banking_dw.value_rules import CALENDAR_TYPES, VALUE_PATTERNS
+from banking_dw.value_rules import ColumnType, Dialect, typed_sql
 
 # Builds warehouses with dbt: `make test` runs it, `make test-fast` does not.
 pytestmark = pytest.mark.slow
@@ -102,11 +102,13 @@ def _contract_macro() -> tuple[dict, dict]:
 
 
 def test_the_contract_macro_restates_every_table_and_value_rule():
-    """silver's casts read each type's rule; silver's runs, gold's masks and the erasure each table's
-    key, columns and masks (the rules themselves are in validated_<model>)."""
-    tables, types = _contract_macro()
-    assert types == {
-        t.value: {"pattern": pattern, "calendar": t in CALENDAR_TYPES} for t, pattern in VALUE_PATTERNS.items()
+    """silver's casts read the value rule's SQL as value_rules renders it; silver's runs, gold's
+    masks and the erasure each table's key, columns and masks (the rules themselves are in
+    validated_<model>)."""
+    tables, casts = _contract_macro()
+    assert casts == {
+        dialect.value: {t.value: typed_sql("{text}", t, dialect) for t in ColumnType if t is not ColumnType.VARCHAR}
+        for dialect in Dialect
     }
     assert list(tables) == [c.name for c in CONTRACTS]
     for c in CONTRACTS:

@@ -26,7 +26,7 @@ from banking_dw.contracts import CONTRACTS, Column, TableContract
 from banking_dw.dbt.validation import quarantine_sql, staging_sql, validated_model, validated_sql
 from banking_dw.erasure.placeholders import ERASED_KEY, ERASED_TABLE, erased_value, is_erased
 from banking_dw.layout import bronze_key
-from banking_dw.value_rules import CALENDAR_TYPES, VALUE_PATTERNS
+from banking_dw.value_rules import ColumnType, Dialect, typed_sql
 
 GENERATED_BY = "Written by `make contract` (banking_dw/dbt/contract_files.py) from banking_dw/contracts.py"
 YAML_HEADER = f"# {GENERATED_BY}; change those, not this file.\n"
@@ -123,6 +123,17 @@ def _personal_meta(column: Column) -> dict:
 # --------------------------------------------------------------------------- the contract macro
 
 
+CAST_TEXT = "{text}"
+
+
+def value_casts() -> dict[str, dict[str, str]]:
+    """Dialect -> type -> the SQL of `{text}` as that type (value_rules.typed_sql)."""
+    return {
+        dialect.value: {t.value: typed_sql(CAST_TEXT, t, dialect) for t in ColumnType if t is not ColumnType.VARCHAR}
+        for dialect in Dialect
+    }
+
+
 def contract_macro() -> str:
     tables = {}
     for table in CONTRACTS:
@@ -138,7 +149,7 @@ def contract_macro() -> str:
                 entry["erased_as"] = erased_value(c)
             columns.append(entry)
         tables[table.name] = {"model_name": table.model_name, "key": list(table.key), "columns": columns}
-    types = {t.value: {"pattern": pattern, "calendar": t in CALENDAR_TYPES} for t, pattern in VALUE_PATTERNS.items()}
+    casts = value_casts()
     table_lines = []
     for name, entry in tables.items():
         columns_text = ",\n".join(f"            {json.dumps(c)}" for c in entry["columns"])
@@ -146,16 +157,17 @@ def contract_macro() -> str:
             f'        "{name}": {{"model_name": "{entry["model_name"]}", "key": {json.dumps(entry["key"])}, "columns": [\n'
             f"{columns_text}\n        ]}}"
         )
-    type_lines = [f"        {json.dumps(name)}: {json.dumps(rule)}" for name, rule in types.items()]
+    cast_lines = [f"        {json.dumps(dialect)}: {json.dumps(by_type)}" for dialect, by_type in casts.items()]
     return (
         JINJA_HEADER
         + "\n{#- The fourteen tables: model name, key, columns with their types, masks and erasure placeholders (banking_dw/contracts.py). -#}\n"
         + "{% macro contract_tables() -%}\n    {{ return({\n"
         + ",\n".join(table_lines)
         + "\n    }) }}\n{%- endmacro %}\n\n\n"
-        + "{#- What text is a valid value of each type (banking_dw/value_rules.py). -#}\n"
-        + "{% macro contract_types() -%}\n    {{ return({\n"
-        + ",\n".join(type_lines)
+        + "{#- Each dialect's SQL of a text as each type, null where it is not a valid value: the rule as\n"
+        + "    banking_dw/value_rules.py renders it (typed_sql), with {text} for the text (safe_cast_text). -#}\n"
+        + "{% macro value_casts() -%}\n    {{ return({\n"
+        + ",\n".join(cast_lines)
         + "\n    }) }}\n{%- endmacro %}\n"
     )
 

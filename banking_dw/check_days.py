@@ -106,13 +106,16 @@ def partitioned(spec: dg.AssetCheckSpec, partitions: dg.PartitionsDefinition) ->
 
 
 def evaluations(
-    context: dg.AssetExecutionContext,
+    context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext,
     verdicts: Iterable[tuple[dg.AssetCheckResult, Sequence[date], Collection[date] | None]],
 ) -> Iterator[dg.AssetCheckEvaluation]:
     """Each (check result, the days it judged, the days it found failing or None) as one
     evaluation per day, each targeting its day's latest materialisation (read once per asset)."""
     verdicts = list(verdicts)
-    blocking = {spec.key: spec.blocking for spec in context.assets_def.check_specs}
+    specs = (
+        context.check_specs if isinstance(context, dg.AssetCheckExecutionContext) else context.assets_def.check_specs
+    )
+    blocking = {spec.key: spec.blocking for spec in specs}
     days_by_asset: dict[dg.AssetKey, set[date]] = {}
     for result, days, _failed in verdicts:
         days_by_asset.setdefault(dg.AssetKey.from_coercible(result.asset_key), set()).update(days)

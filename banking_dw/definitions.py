@@ -16,7 +16,7 @@ from banking_dw.bronze.assets import crawled_bronze_tables_for
 from banking_dw.charts.assets import report_charts_for
 from banking_dw.dbt.assets import dbt_models_for
 from banking_dw.dbt.resources import dbt_resource
-from banking_dw.dbt.silver_checks import silver_checks
+from banking_dw.dbt.silver_checks import silver_checks_for
 from banking_dw.erasure.job import erase_customer_job
 from banking_dw.governance import owners_of, with_code_references
 from banking_dw.landing.assets import landed_objects
@@ -58,7 +58,7 @@ def defs() -> dg.Definitions:
     layers = with_code_references([build(partitions) for build in steps], settings.repository_root())
     return dg.Definitions(
         assets=dg.map_asset_specs(_policy(target.warehouse.kind()), layers),
-        asset_checks=[silver_checks],
+        asset_checks=[silver_checks_for(partitions)],
         executor=target.executor,
         jobs=[daily_warehouse_job, erase_customer_job],
         schedules=[daily_warehouse_schedule],

@@ -158,7 +158,7 @@ def reconcile_silver(
         return []
     counts: dict[tuple[str, date], int] = {}
     for relation, day, row_count in warehouse.query(silver_count_sql(relation_names(manifest, models), window)):
-        counts[(relation, _as_date(day))] = int(row_count)
+        counts[(relation, as_date(day))] = int(row_count)
     found = []
     for model in models:
         table, quarantine = STAGING[model], model.replace("stg_", "quarantine_", 1)
@@ -184,7 +184,7 @@ def silver_gaps(
     return [day.describe() for day in days if not day.whole]
 
 
-def _as_date(value: object) -> date:
+def as_date(value: object) -> date:
     if isinstance(value, datetime):
         return value.date()
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])

@@ -9,15 +9,20 @@ each, through the warehouse resource (both targets), instead of one dbt node per
 
 The dbt step's completeness gate (banking_dw/dbt/completeness.py) stops a build over a day that is
 not whole before anything is replaced; these checks then prove the build kept every row.
+
+Each check is recorded once per day of the window, naming its day (banking_dw/check_days.py): a
+day fails when its own rows do not reconcile, or when it has quarantined rows.
 """
 
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import date
 
 import dagster as dg
 
+from banking_dw.check_days import evaluations, partitioned
 from banking_dw.contracts import CONTRACTS, TableContract
-from banking_dw.dbt.completeness import reconcile_silver
+from banking_dw.dbt.completeness import as_date, reconcile_silver
 from banking_dw.dbt.project import dbt_manifest
 from banking_dw.landing.resources import LakeResource
 from banking_dw.partitions import DayWindow, window_for_context
@@ -38,7 +43,7 @@ def quarantine_key(table: TableContract) -> dg.AssetKey:
     return dg.AssetKey([SILVER, f"quarantine_{table.model_name}"])
 
 
-def check_specs() -> list[dg.AssetCheckSpec]:
+def check_specs(partitions: dg.PartitionsDefinition) -> list[dg.AssetCheckSpec]:
     specs = []
     for table in CONTRACTS:
         specs.append(
@@ -54,10 +59,10 @@ def check_specs() -> list[dg.AssetCheckSpec]:
             dg.AssetCheckSpec(
                 QUARANTINE_IS_EMPTY,
                 asset=quarantine_key(table),
-                description="No row of the window broke a rule (a warning: good rows still flow on).",
+                description="No row of the day broke a rule (a warning: good rows still flow on).",
             )
         )
-    return specs
+    return [partitioned(spec, partitions) for spec in specs]
 
 
 def quarantine_rules_sql(relations: dict[str, str], window: DayWindow) -> str:
@@ -70,24 +75,43 @@ def quarantine_rules_sql(relations: dict[str, str], window: DayWindow) -> str:
     )
 
 
-@dg.multi_asset_check(name="silver_checks", specs=check_specs(), can_subset=True)
-def silver_checks(
+def silver_checks_for(partitions: dg.PartitionsDefinition) -> dg.AssetChecksDefinition:
+    """The checks, partitioned like the assets they judge (the partitions begin at the first day the
+    code location loads with)."""
+
+    @dg.multi_asset_check(name="silver_checks", specs=check_specs(partitions), can_subset=True)
+    def silver_checks(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, lake: LakeResource
+    ) -> Iterator[dg.AssetCheckEvaluation]:
+        yield from evaluations(context, _verdicts(context, warehouse, lake))
+
+    return silver_checks
+
+
+def _verdicts(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, lake: LakeResource
-) -> Iterator[dg.AssetCheckResult]:
+) -> Iterator[tuple[dg.AssetCheckResult, list[date], set[date]]]:
+    """Each selected check's result over the window, the window's days and the days that failed."""
     window = window_for_context(context)
+    days = list(window.days())
     selected = {(key.asset_key, key.name) for key in context.selected_asset_check_keys}
     reconciled = [t for t in CONTRACTS if (staging_key(t), RECONCILES_WITH_LANDED) in selected]
     quarantined = [t for t in CONTRACTS if (quarantine_key(t), QUARANTINE_IS_EMPTY) in selected]
     manifest = dbt_manifest()
     if reconciled:
-        manifests = {day: lake.manifest(day) for day in window.days()}
+        manifests = {day: lake.manifest(day) for day in days}
         by_model = defaultdict(list)
         for day in reconcile_silver(
             warehouse, manifest, [f"stg_{t.model_name}" for t in reconciled], manifests, window
         ):
             by_model[day.model].append(day)
         for table in reconciled:
-            yield _reconciliation_result(table, by_model[f"stg_{table.model_name}"])
+            model_days = by_model[f"stg_{table.model_name}"]
+            yield (
+                _reconciliation_result(table, model_days),
+                days,
+                {day.day for day in model_days if not day.whole},
+            )
     if quarantined:
         relations = {
             f"quarantine_{t.model_name}": manifest["nodes"][f"model.banking_dw.quarantine_{t.model_name}"][
@@ -96,11 +120,13 @@ def silver_checks(
             for t in quarantined
         }
         counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        for relation, _day, rule, row_count in warehouse.query(quarantine_rules_sql(relations, window)):
+        days_with_rows: dict[str, set[date]] = defaultdict(set)
+        for relation, day, rule, row_count in warehouse.query(quarantine_rules_sql(relations, window)):
             counts[relation][rule] += int(row_count)
+            days_with_rows[relation].add(as_date(day))
         for table in quarantined:
             model = f"quarantine_{table.model_name}"
-            yield _quarantine_result(table, counts[model], relations[model], window)
+            yield _quarantine_result(table, counts[model], relations[model], window), days, days_with_rows[model]
 
 
 def _reconciliation_result(table: TableContract, days: list) -> dg.AssetCheckResult:

@@ -4,27 +4,13 @@
 -- that day, their balance rows and the sum of their closing balances in that currency, with the day's date_id, which
 -- balance_trend converts and sums. Incremental by window.
 
-with
-
-balances as (
-
-    select * from {{ ref('fact_daily_balances') }}
-    where {{ window_filter('partition_date') }}
-
-),
-
-final as (
-
-    select
-        partition_date,
-        date_id,
-        currency_id,
-        count(distinct account_id) as accounts,
-        count(*) as balances,
-        sum(closing_balance) as closing_balance
-    from balances
-    group by partition_date, date_id, currency_id
-
-)
-
-select * from final
+select
+    partition_date,
+    date_id,
+    currency_id,
+    count(distinct account_id) as accounts,
+    count(*) as balances,
+    sum(closing_balance) as closing_balance
+from {{ ref('fact_daily_balances') }}
+where {{ window_filter('partition_date') }}
+group by partition_date, date_id, currency_id

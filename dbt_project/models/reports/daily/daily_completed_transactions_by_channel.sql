@@ -4,27 +4,4 @@
 -- day's Completed transactions and their amount in the account's currency, with the day's date_id,
 -- which monthly_transactions_by_channel sums by month. Incremental by window.
 
-with
-
-transactions as (
-
-    select * from {{ ref('fact_transaction') }}
-    where {{ window_filter('partition_date') }} and transaction_status = 'Completed'
-
-),
-
-final as (
-
-    select
-        partition_date,
-        date_id,
-        channel_id,
-        currency_id,
-        count(transaction_id) as transactions,
-        sum(transaction_amount) as amount
-    from transactions
-    group by partition_date, date_id, channel_id, currency_id
-
-)
-
-select * from final
+{{ daily_completed_transactions(['date_id', 'channel_id']) }}

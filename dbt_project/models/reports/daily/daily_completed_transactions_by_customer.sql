@@ -5,26 +5,4 @@
 -- so top_customers_by_transaction_volume sums these instead of every transaction ever loaded; it
 -- converts to USD at today's rates, as from the transactions themselves.
 
-with
-
-transactions as (
-
-    select * from {{ ref('fact_transaction') }}
-    where {{ window_filter('partition_date') }} and transaction_status = 'Completed'
-
-),
-
-final as (
-
-    select
-        partition_date,
-        customer_id,
-        currency_id,
-        count(transaction_id) as transactions,
-        sum(transaction_amount) as amount
-    from transactions
-    group by partition_date, customer_id, currency_id
-
-)
-
-select * from final
+{{ daily_completed_transactions(['customer_id']) }}

@@ -5,65 +5,32 @@
 
 with
 
-daily as (
-
-    select * from {{ ref('daily_completed_transactions_by_customer') }}
-
-),
-
-customers as (
-
-    select * from {{ ref('dim_customer') }}
-    where is_current
-
-),
-
-currencies as (
-
-    select * from {{ ref('dim_currency') }}
-
-),
-
-in_usd as (
-
-    select
-        daily.customer_id,
-        daily.transactions,
-        daily.amount * currencies.usd_exchange_rate as amount_usd
-    from daily
-    inner join currencies
-        on daily.currency_id = currencies.currency_id
-
-),
-
 per_customer as (
 
     select
-        customer_id,
-        sum(transactions) as total_transactions,
+        daily.customer_id,
+        sum(daily.transactions) as total_transactions,
         -- Rounded to cents: engines differ in the scale (and type) they give a decimal division.
-        cast(sum(amount_usd) as numeric(18, 2)) as total_amount,
-        cast(sum(amount_usd) / sum(transactions) as numeric(18, 2)) as avg_transaction
-    from in_usd
-    group by customer_id
-
-),
-
-final as (
-
-    select
-        per_customer.customer_id,
-        customers.customer_segment,
-        {{ dbt.concat(['customers.first_name', "' '", 'customers.last_name']) }} as customer_name,
-        per_customer.total_transactions,
-        per_customer.total_amount,
-        per_customer.avg_transaction
-    from per_customer
-    inner join customers
-        on per_customer.customer_id = customers.customer_id
-    order by per_customer.total_amount desc, per_customer.customer_id asc
-    limit 10
+        cast(sum(daily.amount * currencies.usd_exchange_rate) as numeric(18, 2)) as total_amount,
+        cast(sum(daily.amount * currencies.usd_exchange_rate) / sum(daily.transactions) as numeric(18, 2)) as avg_transaction
+    from {{ ref('daily_completed_transactions_by_customer') }} as daily
+    inner join {{ ref('dim_currency') }} as currencies
+        on daily.currency_id = currencies.currency_id
+    group by daily.customer_id
 
 )
 
-select * from final
+select
+    per_customer.customer_id,
+    customers.customer_segment,
+    {{ dbt.concat(['customers.first_name', "' '", 'customers.last_name']) }} as customer_name,
+    per_customer.total_transactions,
+    per_customer.total_amount,
+    per_customer.avg_transaction
+from per_customer
+inner join {{ ref('dim_customer') }} as customers
+    on
+        per_customer.customer_id = customers.customer_id
+        and customers.is_current
+order by per_customer.total_amount desc, per_customer.customer_id asc
+limit 10

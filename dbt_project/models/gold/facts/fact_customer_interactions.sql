@@ -4,32 +4,17 @@
 -- surrogate key of the customer version valid at interaction_timestamp.
 -- Incremental by window (the folder's pre-hook deletes the window's days, then they are inserted again).
 
-with
-
-interactions as (
-
-    select * from {{ ref('stg_fact_customer_interactions') }}
-    where {{ window_filter('partition_date') }}
-
-),
-
-
-final as (
-
-    select
-        interactions.interaction_id,
-        interactions.customer_id,
-        interactions.channel_id,
-        interactions.date_id,
-        interactions.interaction_timestamp,
-        interactions.interaction_type,
-        interactions.resolution_status,
-        interactions.satisfaction_score,
-        customers.customer_sk,
-        interactions.partition_date
-    from interactions
-    {{ join_version_valid_at('dim_customer', 'customers', 'customer_id', 'interactions.customer_id', 'interactions.interaction_timestamp') }}
-
-)
-
-select * from final
+select
+    interactions.interaction_id,
+    interactions.customer_id,
+    interactions.channel_id,
+    interactions.date_id,
+    interactions.interaction_timestamp,
+    interactions.interaction_type,
+    interactions.resolution_status,
+    interactions.satisfaction_score,
+    customers.customer_sk,
+    interactions.partition_date
+from {{ ref('stg_fact_customer_interactions') }} as interactions
+{{ join_version_valid_at('dim_customer', 'customers', 'customer_id', 'interactions.customer_id', 'interactions.interaction_timestamp') }}
+where {{ window_filter('interactions.partition_date') }}

@@ -5,36 +5,19 @@
 -- account and customer versions valid at the end of the day.
 -- Incremental by window (the folder's pre-hook deletes the window's days, then they are inserted again).
 
-with
-
-balances as (
-
-    select
-        stg_fact_daily_balances.*,
-        {{ last_second_of_day('partition_date') }} as as_of
-    from {{ ref('stg_fact_daily_balances') }}
-    where {{ window_filter('partition_date') }}
-
-),
-
-final as (
-
-    select
-        balances.account_id,
-        accounts.customer_id,
-        balances.date_id,
-        balances.currency_id,
-        balances.opening_balance,
-        balances.total_credits,
-        balances.total_debits,
-        balances.closing_balance,
-        accounts.account_sk,
-        customers.customer_sk,
-        balances.partition_date
-    from balances
-    {{ join_version_valid_at('dim_account', 'accounts', 'account_id', 'balances.account_id', 'balances.as_of') }}
-    {{ join_version_valid_at('dim_customer', 'customers', 'customer_id', 'accounts.customer_id', 'balances.as_of') }}
-
-)
-
-select * from final
+select
+    balances.account_id,
+    accounts.customer_id,
+    balances.date_id,
+    balances.currency_id,
+    balances.opening_balance,
+    balances.total_credits,
+    balances.total_debits,
+    balances.closing_balance,
+    accounts.account_sk,
+    customers.customer_sk,
+    balances.partition_date
+from {{ ref('stg_fact_daily_balances') }} as balances
+{{ join_version_valid_at('dim_account', 'accounts', 'account_id', 'balances.account_id', last_second_of_day('balances.partition_date')) }}
+{{ join_version_valid_at('dim_customer', 'customers', 'customer_id', 'accounts.customer_id', last_second_of_day('balances.partition_date')) }}
+where {{ window_filter('balances.partition_date') }}

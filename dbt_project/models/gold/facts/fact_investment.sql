@@ -4,35 +4,18 @@
 -- the customer and account versions valid at the end of the day (the fact has only a date).
 -- Incremental by window (the folder's pre-hook deletes the window's days, then they are inserted again).
 
-with
-
-investments as (
-
-    select
-        stg_fact_investment.*,
-        {{ last_second_of_day('partition_date') }} as as_of
-    from {{ ref('stg_fact_investment') }}
-    where {{ window_filter('partition_date') }}
-
-),
-
-final as (
-
-    select
-        investments.investment_id,
-        investments.customer_id,
-        investments.account_id,
-        investments.investment_type_id,
-        investments.date_id,
-        investments.investment_amount,
-        investments.investment_return,
-        customers.customer_sk,
-        accounts.account_sk,
-        investments.partition_date
-    from investments
-    {{ join_version_valid_at('dim_customer', 'customers', 'customer_id', 'investments.customer_id', 'investments.as_of') }}
-    {{ join_version_valid_at('dim_account', 'accounts', 'account_id', 'investments.account_id', 'investments.as_of') }}
-
-)
-
-select * from final
+select
+    investments.investment_id,
+    investments.customer_id,
+    investments.account_id,
+    investments.investment_type_id,
+    investments.date_id,
+    investments.investment_amount,
+    investments.investment_return,
+    customers.customer_sk,
+    accounts.account_sk,
+    investments.partition_date
+from {{ ref('stg_fact_investment') }} as investments
+{{ join_version_valid_at('dim_customer', 'customers', 'customer_id', 'investments.customer_id', last_second_of_day('investments.partition_date')) }}
+{{ join_version_valid_at('dim_account', 'accounts', 'account_id', 'investments.account_id', last_second_of_day('investments.partition_date')) }}
+where {{ window_filter('investments.partition_date') }}

@@ -4,33 +4,15 @@
 -- of the customer version valid at the end of the day (the fact has only a date).
 -- Incremental by window (the folder's pre-hook deletes the window's days, then they are inserted again).
 
-with
-
-loans as (
-
-    select
-        stg_fact_loan.*,
-        {{ last_second_of_day('partition_date') }} as as_of
-    from {{ ref('stg_fact_loan') }}
-    where {{ window_filter('partition_date') }}
-
-),
-
-
-final as (
-
-    select
-        loans.loan_fact_id,
-        loans.loan_id,
-        loans.customer_id,
-        loans.date_id,
-        loans.loan_amount,
-        loans.loan_status,
-        customers.customer_sk,
-        loans.partition_date
-    from loans
-    {{ join_version_valid_at('dim_customer', 'customers', 'customer_id', 'loans.customer_id', 'loans.as_of') }}
-
-)
-
-select * from final
+select
+    loans.loan_fact_id,
+    loans.loan_id,
+    loans.customer_id,
+    loans.date_id,
+    loans.loan_amount,
+    loans.loan_status,
+    customers.customer_sk,
+    loans.partition_date
+from {{ ref('stg_fact_loan') }} as loans
+{{ join_version_valid_at('dim_customer', 'customers', 'customer_id', 'loans.customer_id', last_second_of_day('loans.partition_date')) }}
+where {{ window_filter('loans.partition_date') }}

@@ -5,37 +5,23 @@
 -- customer_id comes from that account version. Incremental by window (the folder's pre-hook deletes
 -- the window's days, then they are inserted again).
 
-with
-
-transactions as (
-
-    select * from {{ ref('stg_fact_transaction') }}
-    where {{ window_filter('partition_date') }}
-
-),
-
-final as (
-
-    select
-        transactions.transaction_id,
-        transactions.account_id,
-        accounts.customer_id,
-        transactions.date_id,
-        transactions.transaction_timestamp,
-        transactions.channel_id,
-        transactions.location_id,
-        transactions.currency_id,
-        transactions.transaction_type_id,
-        transactions.transaction_amount,
-        transactions.transaction_status,
-        {{ masked_column('fact_transactions', 'description', 'transactions.description') }} as description,
-        accounts.account_sk,
-        customers.customer_sk,
-        transactions.partition_date
-    from transactions
-    {{ join_version_valid_at('dim_account', 'accounts', 'account_id', 'transactions.account_id', 'transactions.transaction_timestamp') }}
-    {{ join_version_valid_at('dim_customer', 'customers', 'customer_id', 'accounts.customer_id', 'transactions.transaction_timestamp') }}
-
-)
-
-select * from final
+select
+    transactions.transaction_id,
+    transactions.account_id,
+    accounts.customer_id,
+    transactions.date_id,
+    transactions.transaction_timestamp,
+    transactions.channel_id,
+    transactions.location_id,
+    transactions.currency_id,
+    transactions.transaction_type_id,
+    transactions.transaction_amount,
+    transactions.transaction_status,
+    {{ masked_column('fact_transactions', 'description', 'transactions.description') }} as description,
+    accounts.account_sk,
+    customers.customer_sk,
+    transactions.partition_date
+from {{ ref('stg_fact_transaction') }} as transactions
+{{ join_version_valid_at('dim_account', 'accounts', 'account_id', 'transactions.account_id', 'transactions.transaction_timestamp') }}
+{{ join_version_valid_at('dim_customer', 'customers', 'customer_id', 'accounts.customer_id', 'transactions.transaction_timestamp') }}
+where {{ window_filter('transactions.partition_date') }}

@@ -60,26 +60,22 @@
     dimension is (get_where_subquery: the keys the window touched). -#}
 {% test scd2_has_every_silver_version(model, history, key) %}
 with silver_versions as (
-    select distinct {{ key }} as natural_key, updated_at
+    select distinct {{ key }} as natural_key, updated_at, true as in_silver
     from {{ get_where_subquery(history) }}
 ),
 gold_versions as (
-    select {{ key }} as natural_key, updated_at
+    select {{ key }} as natural_key, updated_at, true as in_gold
     from {{ model }}
 )
-select silver_versions.natural_key, silver_versions.updated_at, 'missing from the dimension' as problem
+select
+    coalesce(silver_versions.natural_key, gold_versions.natural_key) as natural_key,
+    coalesce(silver_versions.updated_at, gold_versions.updated_at) as updated_at,
+    case when gold_versions.in_gold is null then 'missing from the dimension' else 'not in the silver history' end as problem
 from silver_versions
-left join gold_versions
+full outer join gold_versions
     on gold_versions.natural_key = silver_versions.natural_key
     and gold_versions.updated_at = silver_versions.updated_at
-where gold_versions.natural_key is null
-union all
-select gold_versions.natural_key, gold_versions.updated_at, 'not in the silver history' as problem
-from gold_versions
-left join silver_versions
-    on silver_versions.natural_key = gold_versions.natural_key
-    and silver_versions.updated_at = gold_versions.updated_at
-where silver_versions.natural_key is null
+where gold_versions.in_gold is null or silver_versions.in_silver is null
 {% endtest %}
 
 

@@ -2,8 +2,10 @@
 
 import json
 import shutil
+import subprocess
+import sys
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -24,6 +26,7 @@ TEST_TRANSACTIONS_PER_DAY = 400
 TEST_SEED = 7
 WINDOW_SEARCH_START = date(2024, 1, 1)
 WINDOW_SEARCH_DAYS = 180
+DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 
 
 def _changed_versions(before: pa.Table, after: pa.Table, key: str) -> int:
@@ -80,6 +83,36 @@ def set_required_aws_settings(monkeypatch: pytest.MonkeyPatch, **values: str) ->
 
     for name in REQUIRED:
         monkeypatch.setenv(name, values.get(name, "5439" if name == "REDSHIFT_PORT" else f"test-{name.lower()}"))
+
+
+def run_dbt(
+    target_path: Path, *args: str, env: Mapping[str, str], log_path: Path | None = None
+) -> subprocess.CompletedProcess:
+    """This environment's dbt on the project, its target/ (and logs/, under it unless `log_path`
+    says) outside the repo, so that tests never write into the working tree."""
+    command = [
+        _dbt_executable(),
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(log_path or target_path / "logs"),
+    ]
+    return subprocess.run(command, cwd=DBT_PROJECT_DIR, env=dict(env), capture_output=True, text=True)
+
+
+def _dbt_executable() -> str:
+    beside_python = Path(sys.executable).parent / "dbt"
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which("dbt")
+    if found is None:
+        pytest.fail("dbt is not installed: run `make install`")
+    return found
 
 
 def materialize(

@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,22 +21,10 @@ from banking_dw.dbt.contract_files import JINJA_HEADER, stale_files, written_fil
 from banking_dw.dbt.project import dbt_project
 from banking_dw.partitions import DayWindow
 from banking_dw.value_rules import ColumnType, Dialect, typed_sql
+from banking_dw_tests.support import DBT_PROJECT_DIR, run_dbt
 
 # Builds warehouses with dbt: `make test` runs it, `make test-fast` does not.
 pytestmark = pytest.mark.slow
-
-
-DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
-
-
-def _dbt_executable() -> str:
-    beside_python = Path(sys.executable).parent / "dbt"
-    if beside_python.exists():
-        return str(beside_python)
-    found = shutil.which("dbt")
-    if found is None:
-        pytest.fail("dbt is not installed: run `make install`")
-    return found
 
 
 def _dbt(
@@ -47,20 +34,7 @@ def _dbt(
 
     dbt re-parses in full when the warehouse path changes (it is part of the profile's state), so
     each warehouse keeps its own target folder, where dbt's partial parse then holds across runs."""
-    target = target_path or tmp_path / "target"
-    command = [
-        _dbt_executable(),
-        *args,
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-        "--target-path",
-        str(target),
-        "--log-path",
-        str(tmp_path / "logs"),
-    ]
-    return subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env or os.environ.copy(), capture_output=True, text=True)
+    return run_dbt(target_path or tmp_path / "target", *args, env=env or os.environ, log_path=tmp_path / "logs")
 
 
 def _no_credentials_env() -> dict[str, str]:

@@ -8,17 +8,16 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from banking_dw_tests.support import run_dbt
 
 # Builds warehouses with dbt: `make test` runs it, `make test-fast` does not.
 pytestmark = pytest.mark.slow
 
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 ROLE_ARN = "arn:aws:iam::123456789012:role/banking-dw-spectrum"
 
 # DuckDB functions and syntax that Redshift does not have (name -> pattern, case-insensitive).
@@ -55,10 +54,6 @@ def duckdb_only_constructs(sql: str) -> list[str]:
     return [name for name, pattern in DUCKDB_ONLY.items() if re.search(pattern, code, flags=re.IGNORECASE)]
 
 
-def _dbt_executable() -> str:
-    return str(Path(sys.executable).parent / "dbt")
-
-
 def _offline_env(**overrides: str) -> dict[str, str]:
     """No Redshift or AWS settings inherited from the caller: what compiles here compiles anywhere."""
     env = {
@@ -73,24 +68,16 @@ def _offline_env(**overrides: str) -> dict[str, str]:
 
 def _compile(target_path: Path, target: str, *args: str, env: dict[str, str] | None = None) -> str:
     """`dbt compile` without a connection into `target_path`; returns its standard output."""
-    command = [
-        _dbt_executable(),
+    result = run_dbt(
+        target_path,
         "compile",
         "--target",
         target,
         "--no-introspect",
         "--no-populate-cache",
         *args,
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-        "--target-path",
-        str(target_path),
-        "--log-path",
-        str(target_path / "logs"),
-    ]
-    result = subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env or _offline_env(), capture_output=True, text=True)
+        env=env or _offline_env(),
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     return result.stdout
 

@@ -13,8 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import subprocess
-import sys
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
@@ -35,12 +33,12 @@ from banking_dw.dbt.silver_checks import quarantine_rules_sql
 from banking_dw.layout import BRONZE
 from banking_dw.partitions import DayWindow, daily_partitions
 from banking_dw.settings import layer_schema
+from banking_dw_tests.support import run_dbt
 
 # Builds warehouses with dbt: `make test` runs it, `make test-fast` does not.
 pytestmark = pytest.mark.slow
 
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 # The published layers compared across engines (reports join gold once they are dbt models).
 COMPARED_SCHEMAS = ("dev_gold", "dev_reports")
 # The asset groups (key prefixes) of the dbt models, whose checks are the dbt tests.
@@ -99,22 +97,6 @@ def _load_postgres_bronze(env: dict[str, str], raw_root: Path) -> None:
                 cursor.execute(f"update {table} set dt = %s where dt is null", [path.parent.name.removeprefix("dt=")])
 
 
-def _dbt(target_path: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    command = [
-        str(Path(sys.executable).parent / "dbt"),
-        *args,
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-        "--target-path",
-        str(target_path),
-        "--log-path",
-        str(target_path / "logs"),
-    ]
-    return subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
-
-
 def _base_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "REDSHIFT_"))}
     env.pop("BANKING_DW_TARGET", None)
@@ -131,7 +113,7 @@ def _build(target_path: Path, target: str, window: tuple[str, str], env: dict[st
     statuses: dict[str, str] = {}
     # One target folder for both commands: the test command reuses the run's parse.
     for command in ("run", "test"):
-        result = _dbt(target_path, command, "--target", target, "--vars", arguments, env=env)
+        result = run_dbt(target_path, command, "--target", target, "--vars", arguments, env=env)
         results_file = target_path / "run_results.json"
         assert results_file.is_file(), result.stdout[-4000:] + result.stderr[-2000:]
         statuses |= {r["unique_id"]: r["status"] for r in json.loads(results_file.read_text())["results"]}
@@ -378,7 +360,7 @@ def test_safe_cast_text_on_postgres_never_raises(tmp_path, postgres_env):
     texts = ", ".join("'" + text + "'" for text, _, _ in SAFE_CAST_CASES)
     names = ", ".join(f"c{i}" for i in range(count))
     sql = f"select {casts} from (values (1, {texts}), (2{', null' * count})) as cases(n, {names}) where n = 1"
-    result = _dbt(
+    result = run_dbt(
         tmp_path,
         "show",
         "--target",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 import pyarrow as pa
 
@@ -89,48 +91,59 @@ def dim_dates() -> pa.Table:
     )
 
 
-def dim_channels() -> pa.Table:
+def _one_row_per_name(
+    table: str, id_column: str, name_column: str, names: Sequence[str], **attributes: Mapping[str, object]
+) -> pa.Table:
+    """A lookup table: one row per name, numbered from 1 in the names' order, with each
+    attribute's value for that name."""
     return contract_table(
-        "dim_channels",
+        table,
         {
-            "channel_id": _ids(len(CHANNEL_NAMES)),
-            "channel_name": pa.array(CHANNEL_NAMES),
-            "is_digital": np.array([name in DIGITAL_CHANNELS for name in CHANNEL_NAMES]),
+            id_column: _ids(len(names)),
+            name_column: pa.array(names),
+            **{column: np.array([values[name] for name in names]) for column, values in attributes.items()},
         },
+    )
+
+
+def dim_channels() -> pa.Table:
+    return _one_row_per_name(
+        "dim_channels",
+        "channel_id",
+        "channel_name",
+        CHANNEL_NAMES,
+        is_digital={name: name in DIGITAL_CHANNELS for name in CHANNEL_NAMES},
     )
 
 
 def dim_transaction_types() -> pa.Table:
-    return contract_table(
+    return _one_row_per_name(
         "dim_transaction_types",
-        {
-            "transaction_type_id": _ids(len(TRANSACTION_TYPE_NAMES)),
-            "transaction_type_name": pa.array(TRANSACTION_TYPE_NAMES),
-            "direction": pa.array(["credit" if n in CREDIT_TYPES else "debit" for n in TRANSACTION_TYPE_NAMES]),
-        },
+        "transaction_type_id",
+        "transaction_type_name",
+        TRANSACTION_TYPE_NAMES,
+        direction={name: "credit" if name in CREDIT_TYPES else "debit" for name in TRANSACTION_TYPE_NAMES},
     )
 
 
 def dim_currencies() -> pa.Table:
-    return contract_table(
+    return _one_row_per_name(
         "dim_currencies",
-        {
-            "currency_id": _ids(len(CURRENCY_CODES)),
-            "currency_code": pa.array(CURRENCY_CODES),
-            "currency_name": pa.array([CURRENCY_NAMES[c] for c in CURRENCY_CODES]),
-            "usd_exchange_rate": np.array([USD_RATE_MICROS[c] for c in CURRENCY_CODES]),
-        },
+        "currency_id",
+        "currency_code",
+        CURRENCY_CODES,
+        currency_name=CURRENCY_NAMES,
+        usd_exchange_rate=USD_RATE_MICROS,
     )
 
 
 def dim_investment_types() -> pa.Table:
-    return contract_table(
+    return _one_row_per_name(
         "dim_investment_types",
-        {
-            "investment_type_id": _ids(len(INVESTMENT_TYPE_NAMES)),
-            "investment_type_name": pa.array(INVESTMENT_TYPE_NAMES),
-            "risk_level": pa.array([INVESTMENT_RISK[n] for n in INVESTMENT_TYPE_NAMES]),
-        },
+        "investment_type_id",
+        "investment_type_name",
+        INVESTMENT_TYPE_NAMES,
+        risk_level=INVESTMENT_RISK,
     )
 
 

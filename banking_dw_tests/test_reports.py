@@ -64,8 +64,7 @@ def test_top_customers(built, csvs):
         total_transactions=("transaction_id", "count"), total_amount=("amount_usd", "sum")
     )
     totals = totals.reset_index().sort_values(["total_amount", "customer_id"], ascending=[False, True]).head(10)
-    customers = csvs("dim_customers")
-    latest = customers[customers.day == customers.day.max()].set_index("customer_id")
+    latest = _latest(csvs, "dim_customers").set_index("customer_id")
     clear_names = set(latest.first_name + " " + latest.last_name)
 
     report = _report(built, "top_customers_by_transaction_volume")

@@ -42,7 +42,7 @@ pytestmark = pytest.mark.slow
 # The published layers compared across engines (reports join gold once they are dbt models).
 COMPARED_SCHEMAS = ("dev_gold", "dev_reports")
 # The asset groups (key prefixes) of the dbt models, whose checks are the dbt tests.
-DBT_GROUPS = {"silver", "gold", "reports"}
+DBT_GROUPS = {"silver", "gold", "restricted", "reports"}
 NULL = "<null>"
 
 

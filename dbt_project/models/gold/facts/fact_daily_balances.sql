@@ -5,6 +5,8 @@
 -- account and customer versions valid at the end of the day.
 -- Incremental by window (the folder's pre-hook deletes the window's days, then they are inserted again).
 
+{%- set end_of_day = last_second_of_day('balances.partition_date') %}
+
 select
     balances.account_id,
     accounts.customer_id,
@@ -18,6 +20,6 @@ select
     customers.customer_sk,
     balances.partition_date
 from {{ ref('stg_fact_daily_balances') }} as balances
-{{ join_version_valid_at('dim_account', 'accounts', 'account_id', 'balances.account_id', last_second_of_day('balances.partition_date')) }}
-{{ join_version_valid_at('dim_customer', 'customers', 'customer_id', 'accounts.customer_id', last_second_of_day('balances.partition_date')) }}
+{{ join_version_valid_at('dim_account', 'accounts', 'account_id', 'balances.account_id', end_of_day) }}
+{{ join_version_valid_at('dim_customer', 'customers', 'customer_id', 'accounts.customer_id', end_of_day) }}
 where {{ window_filter('balances.partition_date') }}

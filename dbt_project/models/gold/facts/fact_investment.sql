@@ -4,6 +4,8 @@
 -- the customer and account versions valid at the end of the day (the fact has only a date).
 -- Incremental by window (the folder's pre-hook deletes the window's days, then they are inserted again).
 
+{%- set end_of_day = last_second_of_day('investments.partition_date') %}
+
 select
     investments.investment_id,
     investments.customer_id,
@@ -16,6 +18,6 @@ select
     accounts.account_sk,
     investments.partition_date
 from {{ ref('stg_fact_investment') }} as investments
-{{ join_version_valid_at('dim_customer', 'customers', 'customer_id', 'investments.customer_id', last_second_of_day('investments.partition_date')) }}
-{{ join_version_valid_at('dim_account', 'accounts', 'account_id', 'investments.account_id', last_second_of_day('investments.partition_date')) }}
+{{ join_version_valid_at('dim_customer', 'customers', 'customer_id', 'investments.customer_id', end_of_day) }}
+{{ join_version_valid_at('dim_account', 'accounts', 'account_id', 'investments.account_id', end_of_day) }}
 where {{ window_filter('investments.partition_date') }}

@@ -4,6 +4,8 @@
 -- of the customer version valid at the end of the day (the fact has only a date).
 -- Incremental by window (the folder's pre-hook deletes the window's days, then they are inserted again).
 
+{%- set end_of_day = last_second_of_day('loans.partition_date') %}
+
 select
     loans.loan_fact_id,
     loans.loan_id,
@@ -14,5 +16,5 @@ select
     customers.customer_sk,
     loans.partition_date
 from {{ ref('stg_fact_loan') }} as loans
-{{ join_version_valid_at('dim_customer', 'customers', 'customer_id', 'loans.customer_id', last_second_of_day('loans.partition_date')) }}
+{{ join_version_valid_at('dim_customer', 'customers', 'customer_id', 'loans.customer_id', end_of_day) }}
 where {{ window_filter('loans.partition_date') }}

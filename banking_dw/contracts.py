@@ -88,10 +88,6 @@ class Column:
             return None
         return self.max_length_override or DEFAULT_MAX_LENGTH
 
-    @property
-    def has_date_range(self) -> bool:
-        return self.earliest is not None or self.not_after_extract_day
-
 
 @dataclass(frozen=True)
 class TableContract:

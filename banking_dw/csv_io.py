@@ -11,9 +11,6 @@ import io
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.csv as pacsv
-
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
@@ -47,24 +44,3 @@ def count_rows(chunks: Iterable[bytes]) -> int:
             newlines, last = newlines + chunk.count(b"\n"), chunk[-1:]
     lines = newlines + (1 if last not in (b"", b"\n") else 0)
     return max(lines - 1, 0)
-
-
-def read_text_table(path: Path) -> tuple[pa.Table, list[str], list[int]]:
-    """The file as text columns (order preserved), its header, and the numbers of the rows
-    with a wrong field count (skipped)."""
-    malformed_rows: list[int] = []
-
-    def keep_count(row: pacsv.InvalidRow) -> str:
-        malformed_rows.append(row.number if row.number is not None else -1)
-        return "skip"
-
-    header = read_csv_header(path)
-    text = pacsv.read_csv(
-        path,
-        read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=keep_count),
-        convert_options=pacsv.ConvertOptions(
-            column_types={name: pa.string() for name in header}, strings_can_be_null=False
-        ),
-    )
-    return text, header, malformed_rows

@@ -33,10 +33,6 @@ def raw_key(table: str) -> dg.AssetKey:
     return asset_key(RAW, table)
 
 
-def landing_key(table: str) -> dg.AssetKey:
-    return asset_key(LANDING, table)
-
-
 def bronze_key(table: str) -> dg.AssetKey:
     return asset_key(BRONZE, table)
 

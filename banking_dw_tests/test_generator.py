@@ -23,12 +23,14 @@ from banking_dw.generator import (
     expected_row_range,
     generate_day,
     generate_reference_tables,
+    round_trips,
     write_bytes,
     write_csv,
 )
 from banking_dw.generator.arrow_columns import ARROW_TYPES
 from banking_dw.generator.calendar import CALENDAR_END, CALENDAR_START
 from banking_dw.generator.pools import pools
+from banking_dw.value_rules import ColumnType, is_valid_value
 from banking_dw.layout import csv_path
 
 SMALL = Scale(transactions_per_day=400, seed=7)
@@ -452,3 +454,68 @@ def test_write_csv_round_trips_hostile_text(tmp_path):
     assert [r[0] for r in via_duckdb] == hostile
     write_csv(table.slice(0, 1), path)  # replaces, never appends
     assert pacsv.read_csv(path).num_rows == 1
+
+
+# --- frames whose files say exactly what they do ------------------------------------------------
+
+
+def test_every_generated_frame_round_trips(reference, days):
+    for tables in [reference, *days.values()]:
+        for name, table in tables.items():
+            assert round_trips(contracts.contract(name), table), name
+
+
+def test_the_writer_writes_each_type_as_arrow_casts_it_to_text(tmp_path):
+    """The premise of `round_trips`: a value's text in the file is its Arrow cast to a string."""
+    values = {
+        ColumnType.BIGINT: [-(10**17), 999_999_999_999_999_999],
+        ColumnType.INTEGER: [-5, 999_999_999],
+        ColumnType.DECIMAL: [Decimal("-0.05"), Decimal("99999999999999.99")],
+        ColumnType.RATE: [Decimal("0.000001"), Decimal("-123456789012.5")],
+        ColumnType.DATE: [date(1000, 1, 1), date(9999, 12, 31)],
+        ColumnType.TIMESTAMP: [datetime(1000, 1, 1), datetime(9999, 12, 31, 23, 59, 59)],
+        ColumnType.BOOLEAN: [True, False],
+    }
+    table = pa.table({kind.name: pa.array(v, ARROW_TYPES[kind]) for kind, v in values.items()})
+    path = tmp_path / "types.csv"
+    write_csv(table, path)
+    written = list(csv.reader(io.StringIO(path.read_text())))[1:]
+    for index, kind in enumerate(values):
+        cast = table[kind.name].cast(pa.string()).to_pylist()
+        assert [row[index] for row in written] == cast, kind
+        assert all(is_valid_value(text, kind) for text in cast), kind
+
+
+def _with(table: pa.Table, column: str, values: pa.Array) -> pa.Table:
+    return table.set_column(table.schema.get_field_index(column), column, values)
+
+
+def test_a_frame_whose_file_would_say_something_else_does_not_round_trip(reference, days):
+    transactions = days[FIRST]["fact_transactions"]
+    interactions = days[FIRST]["fact_customer_interactions"]
+    rows = transactions.num_rows
+    contract = contracts.contract("fact_transactions")
+    broken = {
+        "a line break inside a text": _with(
+            transactions, "description", pa.array(["two\nlines"] * rows, pa.string())
+        ),
+        "a carriage return inside a text": _with(transactions, "description", pa.array(["a\rb"] * rows)),
+        "an integer past the rule's digits": _with(
+            transactions, "channel_id", pa.array([1_000_000_000] * rows, pa.int32())
+        ),
+        "a year before 1000": _with(
+            transactions,
+            "transaction_timestamp",
+            pa.array([datetime(999, 12, 31, 23, 0, 0)] * rows, pa.timestamp("s")),
+        ),
+        "another Arrow type": _with(transactions, "channel_id", transactions["channel_id"].cast(pa.int64())),
+        "columns in another order": transactions.select(list(reversed(transactions.column_names))),
+    }
+    for why, frame in broken.items():
+        assert not round_trips(contract, frame), why
+    # Missing values are the checks' to judge: a frame with one still round-trips.
+    assert round_trips(contracts.contract("fact_customer_interactions"), interactions)
+    assert interactions["satisfaction_score"].null_count
+    # A line break in the buffer but outside the values a slice holds is not in the file.
+    around = pa.array(["x\ny", *["ok"] * rows, "z\rw"]).slice(1, rows)
+    assert round_trips(contract, _with(transactions, "description", pa.chunked_array([around])))

@@ -4,7 +4,7 @@ Every file is a function of (seed, day, scale) alone: any day can be generated o
 the same inputs give byte-identical CSVs.
 """
 
-from .csv_files import csv_bytes, write_bytes, write_csv
+from .csv_files import csv_bytes, round_trips, write_bytes, write_csv
 from .day import expected_row_range, generate_day
 from .reference import generate_reference_tables
 from .scale import Scale
@@ -15,6 +15,7 @@ __all__ = [
     "expected_row_range",
     "generate_day",
     "generate_reference_tables",
+    "round_trips",
     "write_bytes",
     "write_csv",
 ]

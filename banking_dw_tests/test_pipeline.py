@@ -192,7 +192,8 @@ def test_gold_and_reports_do_not_depend_on_the_order_days_were_loaded(built, bui
 
 def test_a_corrupted_raw_file_fails_the_right_check(tmp_path, window):
     from banking_dw.generator import Scale, expected_row_range
-    from banking_dw.raw.checks import BALANCE_IDENTITY, MATCHES_CONTRACT, evaluate_window
+    from banking_dw.raw.checks import BALANCE_IDENTITY, MATCHES_CONTRACT
+    from banking_dw.raw.window import evaluate_window
 
     day = date.fromisoformat(window[0])
     with warehouse_environment(tmp_path):

@@ -8,7 +8,7 @@ import pytest
 
 from banking_dw.contracts import contract
 from banking_dw.layout import csv_path
-from banking_dw.raw import checks
+from banking_dw.raw import checks, window
 from banking_dw.raw.checks import evaluate
 from banking_dw.raw.reading import WindowFiles, checks_connection
 from banking_dw.raw.values import invalid_value_predicate
@@ -210,7 +210,7 @@ def _lay_out(root: Path, files: dict[tuple[str, date], str]) -> Path:
 
 def _window(tmp_path: Path, table: str, texts: dict[date, str]):
     root = _lay_out(tmp_path, {(table, day): text for day, text in texts.items()})
-    return {o.name: o for o in checks.evaluate_window(contract(table), root, dict.fromkeys(texts, (1, 10)))}
+    return {o.name: o for o in window.evaluate_window(contract(table), root, dict.fromkeys(texts, (1, 10)))}
 
 
 def test_the_window_is_checked_day_by_day_but_fact_keys_may_not_repeat_across_days(tmp_path):
@@ -238,7 +238,7 @@ def _balances(tmp_path: Path, yesterday: str, today: str) -> dict[str, object]:
             ("dim_transaction_types", DAY): TYPES,
         },
     )
-    return {o.name: o for o in checks.evaluate_window(contract("fact_daily_balances"), root, {DAY: (1, 1)})}
+    return {o.name: o for o in window.evaluate_window(contract("fact_daily_balances"), root, {DAY: (1, 1)})}
 
 
 def test_an_unreadable_previous_day_fails_continuity_instead_of_skipping_it(tmp_path):
@@ -280,11 +280,11 @@ def test_a_byte_order_mark_is_not_part_of_the_header(tmp_path):
 
 def test_days_are_checked_in_batches_of_bounded_rows_each_holding_at_least_one_day():
     days = [date(2024, 1, d) for d in (3, 1, 2, 4)]
-    assert checks.day_batches(days, lambda day: 100, budget=250) == [
+    assert window.day_batches(days, lambda day: 100, budget=250) == [
         [date(2024, 1, 1), date(2024, 1, 2)],
         [date(2024, 1, 3), date(2024, 1, 4)],
     ]
-    assert checks.day_batches(days[:2], lambda day: 1_000, budget=250) == [[date(2024, 1, 1)], [date(2024, 1, 3)]]
+    assert window.day_batches(days[:2], lambda day: 1_000, budget=250) == [[date(2024, 1, 1)], [date(2024, 1, 3)]]
 
 
 def test_an_unreadable_day_does_not_hide_a_bad_value_on_another_day_of_the_batch(tmp_path):

@@ -12,7 +12,7 @@ import duckdb
 from banking_dw.check_outcomes import CheckOutcome
 from banking_dw.contracts import TableContract
 from banking_dw.partitions import FIRST_DAY
-from banking_dw.raw.reading import WindowFiles
+from banking_dw.raw.reading import DaysTable
 from banking_dw.raw.sampling import count, describe_failures, samples
 
 BALANCE_IDENTITY = "balance_identity_holds"
@@ -21,6 +21,8 @@ DESCRIPTION = (
     "closing = opening + credits - debits; opening = previous closing; credits and"
     " debits equal the day's Completed transactions."
 )
+# What the check reads of the day before each day it judges: the closing balance to continue from.
+PREVIOUS_DAY_COLUMNS = ("account_id", "closing_balance")
 
 
 def applies_to(table: TableContract) -> bool:
@@ -29,10 +31,10 @@ def applies_to(table: TableContract) -> bool:
 
 def balance_identity(
     connection: duckdb.DuckDBPyConnection,
-    files: WindowFiles,
-    load_references: Callable[[str, list[date], list[str]], WindowFiles],
+    files: DaysTable,
+    load_references: Callable[[str, list[date], list[str]], DaysTable],
 ) -> CheckOutcome:
-    days = list(files.files)
+    days = files.days
     transactions = load_references(
         "fact_transactions", days, ["account_id", "transaction_type_id", "transaction_amount", "transaction_status"]
     )
@@ -47,7 +49,7 @@ def balance_identity(
             )
     # Continuity looks one day back, at that day's file if it exists, inside the window or not.
     earlier = [d - timedelta(days=1) for d in days if d > FIRST_DAY]
-    previous = load_references("fact_daily_balances", earlier, list(files.table.column_names))
+    previous = load_references(BALANCE_TABLE, earlier, list(PREVIOUS_DAY_COLUMNS))
     if previous.header_problems and len(previous.missing) < len(previous.header_problems):
         return CheckOutcome(
             BALANCE_IDENTITY,
@@ -60,24 +62,25 @@ def balance_identity(
     opening, credits, debits, closing = "opening_balance", "total_credits", "total_debits", "closing_balance"
     sql = f"""
         with moved as (
-            select tx.partition, tx.account_id,
+            select tx.partition_day, tx.account_id,
                 sum(case when ty.direction = 'credit' then tx.transaction_amount else 0 end) as credits,
                 sum(case when ty.direction = 'debit' then tx.transaction_amount else 0 end) as debits
-            from "{transactions.name}" tx join "{types.name}" ty on ty.transaction_type_id = tx.transaction_type_id and ty.partition = tx.partition
+            from "{transactions.name}" tx join "{types.name}" ty on ty.transaction_type_id = tx.transaction_type_id and ty.partition_day = tx.partition_day
             where tx.transaction_status = 'Completed'
             group by all
         ),
         both_days as (
-            select partition, row_number, account_id, {opening}, {credits}, {debits}, {closing}, true as judged from t
+            select partition, partition_day, row_number, account_id, {opening}, {credits}, {debits}, {closing}, true as judged
+            from t
             union all
-            select partition, row_number, account_id, {opening}, {credits}, {debits}, {closing}, false as judged
+            select partition, partition_day, row_number, account_id, null, null, null, {closing}, false as judged
             from "{previous.name}"
         ),
         balances as (
-            select partition, row_number, account_id, judged, {opening} as opening, {credits} as credits,
+            select partition, partition_day, row_number, account_id, judged, {opening} as opening, {credits} as credits,
                 {debits} as debits, {closing} as closing,
-                lag({closing}) over (partition by account_id order by partition) as previous_closing,
-                lag(partition) over (partition by account_id order by partition) as previous_partition
+                lag({closing}) over (partition by account_id order by partition_day) as previous_closing,
+                lag(partition_day) over (partition by account_id order by partition_day) as previous_day
             from both_days
         )
         select b.partition, b.row_number as row, b.account_id,
@@ -86,7 +89,7 @@ def balance_identity(
                     then 'a balance amount is missing or not a decimal'
                 when b.closing is distinct from b.opening + b.credits - b.debits
                     then 'closing ' || b.closing || ' != opening ' || b.opening || ' + credits ' || b.credits || ' - debits ' || b.debits
-                when b.previous_partition = strftime(cast(b.partition as date) - 1, '%Y-%m-%d')
+                when b.previous_day = b.partition_day - 1
                     and b.opening is distinct from b.previous_closing
                     then 'opening ' || b.opening || ' != previous closing ' || b.previous_closing
                 when b.credits is distinct from coalesce(m.credits, 0) or b.debits is distinct from coalesce(m.debits, 0)
@@ -94,7 +97,7 @@ def balance_identity(
                         || coalesce(m.credits, 0) || '/' || coalesce(m.debits, 0)
             end as problem
         from balances b
-        left join moved m on m.partition = b.partition and m.account_id = b.account_id
+        left join moved m on m.partition_day = b.partition_day and m.account_id = b.account_id
         where b.judged and problem is not null
         order by b.partition, b.row_number
     """

@@ -1,29 +1,29 @@
 """Asset checks over the CSV files of a day window, evaluated against the table contracts: the
 registry (which checks a table has) and the generic checks every contract implies.
 
-A table's files are streamed into an in-memory DuckDB as text (banking_dw/raw/reading.py) and
-judged there: each value typed once, each check one set-based query whose counts come first; only
-a check with failures is read again for a few samples, which name the day, the row and the column
-(and the value, unless the column is personal data).
+A table's days are loaded into an in-memory DuckDB, each value typed once: its files streamed as
+text (banking_dw/raw/reading.py), or the frames the raw step has just written them from
+(banking_dw/raw/frames.py). Each check is then one set-based query whose counts come first; only a
+check with failures is read again for a few samples, which name the day, the row and the column
+(and the value, unless the column is personal data). banking_dw/raw/window.py checks a window of
+days, a batch at a time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date
-from pathlib import Path
 
 import dagster as dg
 import duckdb
 
-from banking_dw.check_outcomes import SAMPLE_SIZE, CheckOutcome, combine
-from banking_dw.contracts import TableContract, contract
-from banking_dw.layout import csv_path
+from banking_dw.check_outcomes import SAMPLE_SIZE, CheckOutcome
+from banking_dw.contracts import TableContract
 from banking_dw.raw import balance_identity
 from banking_dw.raw.balance_identity import BALANCE_IDENTITY
-from banking_dw.raw.reading import WindowFiles, checks_connection
+from banking_dw.raw.reading import DaysTable
 from banking_dw.raw.sampling import describe_failures, quote, samples, shown_value
-from banking_dw.raw.values import invalid_value_predicate, typed
+from banking_dw.raw.values import invalid_value_predicate
 
 MATCHES_CONTRACT = "matches_contract"
 KEY_UNIQUE_NOT_NULL = "key_is_unique_and_not_null"
@@ -58,7 +58,7 @@ def check_specs(table: TableContract, asset_key: dg.AssetKey) -> list[dg.AssetCh
     ]
 
 
-def _unreadable(name: str, files: WindowFiles) -> CheckOutcome:
+def _unreadable(name: str, files: DaysTable) -> CheckOutcome:
     return CheckOutcome(
         name,
         False,
@@ -67,17 +67,17 @@ def _unreadable(name: str, files: WindowFiles) -> CheckOutcome:
     )
 
 
-References = Callable[[str, list[date], list[str]], WindowFiles]
+References = Callable[[str, list[date], list[str]], DaysTable]
 
 
 def evaluate(
     connection: duckdb.DuckDBPyConnection,
-    files: WindowFiles,
+    files: DaysTable,
     expected_rows: Mapping[date, tuple[int, int]],
     load_references: References,
 ) -> list[CheckOutcome]:
-    """Every applicable check on files already loaded as `t`; `load_references` loads another
-    table's columns (name, days, columns) into the same connection."""
+    """Every applicable check on a table's days already loaded as `t` (files or frames);
+    `load_references` loads another table's columns (name, days, columns) into the same connection."""
     table = files.table
     names = check_names(table)
     if not files.readable:
@@ -92,99 +92,7 @@ def evaluate(
     return outcomes
 
 
-def _reference_loader(connection: duckdb.DuckDBPyConnection, root: Path) -> References:
-    """Loads the columns of another table a day's checks look up (foreign keys, balances), once each."""
-    loaded: dict[tuple[str, tuple[date, ...], tuple[str, ...]], WindowFiles] = {}
-
-    def load(name: str, days: list[date], columns: list[str]) -> WindowFiles:
-        key = (name, tuple(days), tuple(columns))
-        if key not in loaded:
-            loaded[key] = WindowFiles(
-                contract(name), {d: csv_path(root, name, d) for d in days}, connection, f"ref_{len(loaded)}", columns
-            )
-        return loaded[key]
-
-    return load
-
-
-# Rows of one table loaded at once while its checks run: the days of a window are checked together
-# up to this many rows (a week at default scale in one pass), since each check is a handful of
-# queries whatever the number of days; a larger day is one pass of its own, streamed.
-ROWS_PER_PASS = 500_000
-
-
-def day_batches(days: list[date], rows_per_day: Callable[[date], int], budget: int = ROWS_PER_PASS) -> list[list[date]]:
-    """`days` in order, cut into consecutive batches of at most `budget` rows (at least one day each)."""
-    batches: list[list[date]] = []
-    rows = 0
-    for day in sorted(days):
-        day_rows = rows_per_day(day)
-        if not batches or rows + day_rows > budget:
-            batches.append([])
-            rows = 0
-        batches[-1].append(day)
-        rows += day_rows
-    return batches
-
-
-def evaluate_window(
-    table: TableContract, root: Path, expected_rows: Mapping[date, tuple[int, int]]
-) -> list[CheckOutcome]:
-    """Every check over the files of the days in `expected_rows` (each day's bounds on its rows),
-    laid out under `root` (banking_dw.layout.csv_path), a batch of days at a time
-    (`ROWS_PER_PASS`), so memory stays bounded however long the backfill; fact keys are then checked
-    for repeats across the days."""
-    paths = {day: csv_path(root, table.name, day) for day in expected_rows}
-    per_batch: list[list[CheckOutcome]] = []
-    for days in day_batches(list(paths), lambda day: expected_rows[day][1]):
-        connection = checks_connection()
-        try:
-            files = WindowFiles(table, {day: paths[day] for day in days}, connection)
-            if not files.readable and len(days) > 1:
-                # A day that cannot be read must not hide what the others' checks would find.
-                for day in days:
-                    single = WindowFiles(table, {day: paths[day]}, connection)
-                    per_batch.append(evaluate(connection, single, expected_rows, _reference_loader(connection, root)))
-                continue
-            per_batch.append(evaluate(connection, files, expected_rows, _reference_loader(connection, root)))
-        finally:
-            connection.close()
-    outcomes = [combine(parts[0].name, list(parts)) for parts in zip(*per_batch, strict=False)]
-    if table.is_fact and len(paths) > 1:
-        outcomes = [
-            combine(o.name, [o, _keys_repeated_across_days(table, paths)]) if o.name == KEY_UNIQUE_NOT_NULL else o
-            for o in outcomes
-        ]
-    return outcomes
-
-
-def _keys_repeated_across_days(table: TableContract, paths: Mapping[date, Path]) -> CheckOutcome:
-    """Only the key columns are read, and DuckDB's aggregate spills to disk, so this scales."""
-    files = [str(p) for p in paths.values() if p.is_file()]
-    keys = ", ".join(f"cast({typed(quote(c), table.column(c).type)} as varchar) as {quote(c)}" for c in table.key)
-    sql = (
-        f"select {keys}, count(distinct filename) as days from read_csv(?, header=true,"
-        f" all_varchar=true, filename=true, ignore_errors=true) group by all having days > 1"
-    )
-    connection = checks_connection()
-    try:
-        repeated = connection.execute(f"select count(*) from ({sql})", [files]).fetchone()[0]
-        cursor = connection.execute(f"{sql} order by all limit {SAMPLE_SIZE}", [files])
-        columns = [d[0] for d in cursor.description]
-        failures = [dict(zip(columns, row, strict=False)) for row in cursor.fetchall()]
-    finally:
-        connection.close()
-    if not repeated:
-        return CheckOutcome(KEY_UNIQUE_NOT_NULL, True, f"{table.name}: no key repeats across days")
-    return CheckOutcome(
-        KEY_UNIQUE_NOT_NULL,
-        False,
-        describe_failures(table.name, "keys that appear on more than one day", failures, repeated),
-        {"failing_rows": repeated, "samples": failures},
-    )
-
-
-def _contract(connection: duckdb.DuckDBPyConnection, files: WindowFiles) -> CheckOutcome:
+def _contract(connection: duckdb.DuckDBPyConnection, files: DaysTable) -> CheckOutcome:
     table = files.table
     failures: list[dict[str, object]] = [
         {"partition": label, "row": row, "problem": "wrong number of fields"}
@@ -230,11 +138,11 @@ def _contract(connection: duckdb.DuckDBPyConnection, files: WindowFiles) -> Chec
 
 
 def _key(connection: duckdb.DuckDBPyConnection, table: TableContract) -> CheckOutcome:
-    """Within each file (a fact's key repeating on another day is `_keys_repeated_across_days`):
+    """Within each day (a fact's key repeating on another day is banking_dw.raw.window's):
     counted with one aggregate over the typed keys, then sampled only when some fail."""
     key_columns = ", ".join(quote(c) for c in table.key)
     absent = " or ".join(f"t.{quote(c)} is null" for c in table.key)
-    scope = ", ".join(["partition", *(quote(c) for c in table.key)])
+    scope = ", ".join(["partition_day", *(quote(c) for c in table.key)])
     repeated = f"select {scope}, count(*) as copies from t where not ({absent}) group by {scope} having count(*) > 1"
     total = connection.execute(
         f"select (select count(*) from t where {absent}) + (select coalesce(sum(copies), 0) from ({repeated}))"
@@ -246,7 +154,7 @@ def _key(connection: duckdb.DuckDBPyConnection, table: TableContract) -> CheckOu
     sql = (
         f"select t.partition, t.row_number as row, {shown},"
         f" case when {absent} then 'missing key' else 'duplicate key' end as problem"
-        f" from t left join ({repeated}) r on r.partition = t.partition and {joined}"
+        f" from t left join ({repeated}) r on r.partition_day = t.partition_day and {joined}"
         f" where {absent} or r.copies is not null order by t.partition, t.row_number"
     )
     failures = samples(connection, sql)
@@ -258,9 +166,9 @@ def _key(connection: duckdb.DuckDBPyConnection, table: TableContract) -> CheckOu
     )
 
 
-def _row_count(files: WindowFiles, expected_rows: Mapping[date, tuple[int, int]]) -> CheckOutcome:
+def _row_count(files: DaysTable, expected_rows: Mapping[date, tuple[int, int]]) -> CheckOutcome:
     outside = {}
-    for day in files.files:
+    for day in files.days:
         label = day.isoformat()
         low, high = expected_rows[day]
         rows = files.row_counts.get(label, 0)
@@ -318,9 +226,7 @@ def _allowed_values(connection: duckdb.DuckDBPyConnection, table: TableContract)
     )
 
 
-def _foreign_keys(
-    connection: duckdb.DuckDBPyConnection, files: WindowFiles, load_references: References
-) -> CheckOutcome:
+def _foreign_keys(connection: duckdb.DuckDBPyConnection, files: DaysTable, load_references: References) -> CheckOutcome:
     """Each reference's parent keys (typed as they load) go into a small table; one aggregate with
     a left join per reference then counts the unresolved children of every column at once."""
     table = files.table
@@ -330,19 +236,21 @@ def _foreign_keys(
     joins, counted, resolving = [], [], []
     for column in (c for c in table.columns if c.references):
         parent_name, parent_column = column.references
-        parent_files = load_references(parent_name, list(files.files), [parent_column])
+        parent_files = load_references(parent_name, files.days, [parent_column])
         if not parent_files.readable:
             problem = "; ".join(parent_files.header_problems) or "no files"
             by_column[column.name] = -1
             unreadable.append({"column": column.name, "problem": f"cannot read {parent_name}: {problem}"})
             continue
-        keys = f"keys_{column.name}"
+        # Once per parent relation: the references a connection loads keep their names
+        # (banking_dw.raw.window.Batch), so the tables checked in one batch share their parents' keys.
+        keys = f"keys_{parent_files.name}"
         connection.execute(
-            f'create or replace temp table "{keys}" as select distinct partition, {quote(parent_column)} as key'
+            f'create temp table if not exists "{keys}" as select distinct partition_day, {quote(parent_column)} as key'
             f' from "{parent_files.name}"'
         )
         joins.append(
-            f'left join "{keys}" on "{keys}".key = t.{quote(column.name)} and "{keys}".partition = t.partition'
+            f'left join "{keys}" on "{keys}".key = t.{quote(column.name)} and "{keys}".partition_day = t.partition_day'
         )
         unresolved = f't.{quote(column.name)} is not null and "{keys}".key is null'
         counted.append(f"count(*) filter (where {unresolved})")

@@ -14,6 +14,7 @@ import csv
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
 import numpy as np
@@ -38,10 +39,33 @@ def checks_connection() -> duckdb.DuckDBPyConnection:
     return connection
 
 
+class DaysTable(Protocol):
+    """One table's rows over some days, loaded into a connection as the relation `name`: `partition`
+    (the day, as a failure names it: YYYY-MM-DD), `partition_day` (the same as a date, cheaper to
+    join and group on), `row_number` (1-based, per day), each column's typed value (null where
+    missing or invalid) and `<column>__bad` (whether it breaks its type or nullability)."""
+
+    table: TableContract
+    name: str
+    header_problems: list[str]
+    missing: list[str]
+    malformed: list[tuple[str, int]]
+    row_counts: dict[str, int]
+
+    @property
+    def days(self) -> list[date]: ...
+
+    @property
+    def readable(self) -> bool: ...
+
+    def load_text(self) -> str:
+        """The relation `<name>_text` of the values as the file has them (text), to show a failing one."""
+        ...
+
+
 class WindowFiles:
-    """One table's files over some days, loaded into `connection` as the table `name` of typed
-    values: `<column>` (null where missing or invalid) and `<column>__bad`, plus partition and
-    row_number.
+    """One table's files over some days, loaded into `connection` as the relation `name` of typed
+    values (`DaysTable`).
 
     `columns` limits what is loaded (a referenced table's key, say); every file is still checked
     for the contract's header first, and a file that is missing or whose header differs is named in
@@ -67,11 +91,18 @@ class WindowFiles:
         }
         trimmed, judged = judged_columns([table.column(c) for c in self.columns])
         reader = self._reader()  # noqa: F841 (DuckDB reads it by name)
+        # The rows go in a table of their own and `name` is a view, as frames' is
+        # (banking_dw/raw/frames.py): a connection may load either kind under the same name.
         connection.execute(
-            f'create or replace temp table "{name}" as select partition, row_number, {judged}'
-            f" from (select partition, row_number, {trimmed} from reader)"
+            f'create or replace temp table "{name}_rows" as select partition, cast(partition as date) as partition_day,'
+            f" row_number, {judged} from (select partition, row_number, {trimmed} from reader)"
         )
+        connection.execute(f'create or replace temp view "{name}" as select * from "{name}_rows"')
         self.loaded = bool(self.readable_files)
+
+    @property
+    def days(self) -> list[date]:
+        return list(self.files)
 
     @property
     def readable(self) -> bool:
@@ -83,7 +114,8 @@ class WindowFiles:
         text_name = f"{self.name}_text"
         counted = (dict(self.row_counts), list(self.malformed), list(self.header_problems))
         reader = self._reader()  # noqa: F841 (DuckDB reads it by name)
-        self.connection.execute(f'create or replace temp table "{text_name}" as select * from reader')
+        self.connection.execute(f'create or replace temp table "{text_name}_rows" as select * from reader')
+        self.connection.execute(f'create or replace temp view "{text_name}" as select * from "{text_name}_rows"')
         self.row_counts, self.malformed, self.header_problems = dict(counted[0]), counted[1], counted[2]
         return text_name
 

@@ -1,6 +1,6 @@
 """Layer `raw`: the simulated bank's daily CSV files, one asset per table, one step per run."""
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -53,13 +53,8 @@ class WrittenFile:
     size_bytes: int
 
 
-@dataclass(frozen=True)
-class WrittenDay:
-    """One day's files, and the frames they were written from that round-trip (by table)."""
-
-    day: date
-    files: list[WrittenFile]
-    frames: dict[str, pa.Table]
+# What the step does with each day's frames once their files are written: hands them to the checks.
+HandOver = Callable[[date, dict[str, pa.Table]], None]
 
 
 def write_window(
@@ -68,36 +63,50 @@ def write_window(
     scale: generator.Scale,
     raw_files: RawFiles,
     log: dg.DagsterLogManager,
+    hand_over: HandOver,
     erased: frozenset[int] = frozenset(),
-) -> Iterator[WrittenDay]:
-    """Generate and write each table's file for each day; the `erased` customers' personal values
-    are written as their placeholders (the generator would bring them back)."""
-    reference = [t for t in tables if t.name in REFERENCE_TABLES]
-    evolving = [t for t in tables if t.name not in REFERENCE_TABLES]
+) -> Iterator[WrittenFile]:
+    """Generate and write each table's file for each day, then hand the day's frames over (those
+    that round-trip, banking_dw.generator.round_trips); the `erased` customers' personal values are
+    written as their placeholders (the generator would bring them back)."""
+    reference = [t.name for t in tables if t.name in REFERENCE_TABLES]
+    evolving = [t.name for t in tables if t.name not in REFERENCE_TABLES]
     # A pure function of the scale: generated and encoded once, the same bytes written for every day.
     static = generator.generate_reference_tables(scale) if reference else {}
-    encoded = {t.name: generator.csv_bytes(static[t.name]) for t in reference}
-    static_frames = _round_tripping({t.name: static[t.name] for t in reference})
+    encoded = {name: generator.csv_bytes(static[name]) for name in reference}
+    static_frames = _round_tripping({name: static[name] for name in reference})
     for done, day in enumerate(days, start=1):
-        files = []
         for name, data in encoded.items():
             path = raw_files.path(name, day)
-            files.append(WrittenFile(name, day, path, static[name].num_rows, generator.write_bytes(data, path)))
+            yield WrittenFile(name, day, path, static[name].num_rows, generator.write_bytes(data, path))
         frames = dict(static_frames)
         if evolving:
             if len(days) > 1:
                 # `make run` shows this as a progress line on a terminal (banking_dw/run.py).
                 log.info(f"progress: generating {day} ({done}/{len(days)} days)")
-            generated = generator.generate_day(day, scale)
-            generated[ERASED_TABLE], redacted = redact_table(generated[ERASED_TABLE], erased)
-            if redacted.rows:
-                log.info(f"{day}: {redacted.rows} row(s) of erased customers written with placeholders")
-            written = {t.name: generated[t.name] for t in evolving}
-            for name, frame in written.items():
-                path = raw_files.path(name, day)
-                files.append(WrittenFile(name, day, path, frame.num_rows, generator.write_csv(frame, path)))
-            frames.update(_round_tripping(written))
-        yield WrittenDay(day, files, frames)
+            frames |= yield from _write_day(evolving, day, scale, raw_files, log, erased)
+        hand_over(day, frames)
+        # The day's frames are let go (unless the checks keep them) before the next day is generated.
+        del frames
+
+
+def _write_day(
+    tables: list[str],
+    day: date,
+    scale: generator.Scale,
+    raw_files: RawFiles,
+    log: dg.DagsterLogManager,
+    erased: frozenset[int],
+) -> Generator[WrittenFile, None, dict[str, pa.Table]]:
+    """Generate one day, write its `tables`, and return their frames that round-trip."""
+    generated = generator.generate_day(day, scale)
+    generated[ERASED_TABLE], redacted = redact_table(generated[ERASED_TABLE], erased)
+    if redacted.rows:
+        log.info(f"{day}: {redacted.rows} row(s) of erased customers written with placeholders")
+    for name in tables:
+        path = raw_files.path(name, day)
+        yield WrittenFile(name, day, path, generated[name].num_rows, generator.write_csv(generated[name], path))
+    return _round_tripping({name: generated[name] for name in tables})
 
 
 def _round_tripping(frames: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
@@ -126,18 +135,19 @@ def raw_csv_files(
     with GeneratedChecks(
         on_frames, expected_rows(selection.materialize, selection.days, scale), raw_files.root()
     ) as generated:
-        for written in write_window(selection.materialize, selection.days, scale, raw_files, context.log, erased):
-            for file in written.files:
-                context.add_asset_metadata(
-                    {
-                        "path": dg.MetadataValue.path(str(file.path)),
-                        "dagster/row_count": file.rows,
-                        "byte_size": file.size_bytes,
-                    },
-                    asset_key=RAW_LAYER.key(file.table),
-                    partition_key=file.day.isoformat(),
-                )
-            generated.add(written.day, written.frames)
+        written = write_window(
+            selection.materialize, selection.days, scale, raw_files, context.log, generated.add, erased
+        )
+        for file in written:
+            context.add_asset_metadata(
+                {
+                    "path": dg.MetadataValue.path(str(file.path)),
+                    "dagster/row_count": file.rows,
+                    "byte_size": file.size_bytes,
+                },
+                asset_key=RAW_LAYER.key(file.table),
+                partition_key=file.day.isoformat(),
+            )
         judged = generated.outcomes()
     if selection.materialize:
         context.log.info(f"generated {len(selection.days)} day(s) {selection.days[0]}..{selection.days[-1]} at {scale}")

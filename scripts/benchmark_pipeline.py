@@ -119,10 +119,11 @@ HERE = Checkout(ROOT)
 class Home:
     """A fresh data directory and DAGSTER_HOME, with dbt parsed there as `make install` would."""
 
-    def __init__(self, checkout: Checkout, transactions: int | None = None) -> None:
+    def __init__(self, checkout: Checkout, transactions: int | None = None, data: Path | None = None) -> None:
+        """`data`: a data directory a run left, kept as it is (not removed with the home)."""
         self.checkout = checkout
         self.root = Path(tempfile.mkdtemp(prefix="banking_dw_bench_"))
-        self.data = self.root / "data"
+        self.data = data or self.root / "data"
         self.env = {
             **os.environ,
             "BANKING_DW_DATA_DIR": str(self.data),
@@ -141,10 +142,13 @@ class Home:
             shutil.rmtree(self.root, ignore_errors=True)
             raise
 
-    def materialize(self, first: str, last: str | None = None, *, memory: bool = False, checks: bool = False) -> Timing:
-        """The whole graph for first...last (one day without `last`); `memory` and `checks` add those figures."""
+    def materialize(
+        self, first: str, last: str | None = None, *, memory: bool = False, checks: bool = False, select: str = "*"
+    ) -> Timing:
+        """`select` (the whole graph by default) for first...last (one day without `last`); `memory`
+        and `checks` add those figures."""
         command = [str(self.checkout.bin / "dagster"), "asset", "materialize", "-m", "banking_dw.definitions"]
-        command += ["--select", "*", "--partition-range", f"{first}...{last or first}"]
+        command += ["--select", select, "--partition-range", f"{first}...{last or first}"]
         completed = run_or_exit(
             [str(self.checkout.bin / "python"), str(self.root / "measure.py"), *command], self.checkout.root, self.env
         )

@@ -9,20 +9,21 @@ The floor is one DuckDB script over the day's landed files of `fact_transactions
 references, directly or through its account: dim_accounts, dim_customers, dim_dates, dim_channels,
 dim_transaction_types, dim_locations and dim_currencies. Parents first, it reads each file as text
 as bronze does, types every value by the contract's rule and judges every row once by silver's
-rules, in silver's order (dbt_project/macros/silver/rules.sql and validation.sql): null or empty,
-type, length, date range, allowed values, sign, date_id and timestamp on the partition day, a
-foreign key known the same day (a quarantined parent named), exact and conflicting duplicates,
+rules in silver's order, taken from their one definition (banking_dw/dbt/validation.py): null or
+empty, type, length, date range, allowed values, sign, date_id and timestamp on the partition day,
+a foreign key known the same day (a quarantined parent named), exact and conflicting duplicates,
 with the erasure list applied. It writes silver's good rows and the quarantine with silver's rule
 and reason, the dimensions as gold builds them (SCD2 accounts and customers, customers masked for
 analysts; SCD1 for the rest) and the fact with its point-in-time join, into a DuckDB file with the
 warehouse's memory limit. Its outputs are then compared with what the dbt step wrote for the day
-(good rows and quarantine by rule for each table, a digest of every column of the fact), so the
-floor is the same work, not a shortcut; a difference ends the script with an error.
+(each table's good rows, its quarantine by rule with a digest of every column and the reason, the
+fact's rows with a digest of every column), so the floor is the same work, not a shortcut; a
+difference ends the script with an error.
 
 Without --data-dir, the day is built in a fresh data directory and DAGSTER_HOME, as
 benchmark_pipeline.py's scenarios build it: the whole graph through the Dagster CLI, whose
 `dbt_models` step is the dbt step's time. With --data-dir, the lake and warehouse a run left there
-(the day already built): the dbt step runs again on the day (silver, gold and reports, with a fresh
+(the day already built): the dbt step runs again on the day (every dbt model, with a fresh
 DAGSTER_HOME) and is timed the same way. Either way the floor then runs --repeats times on the same
 landed day. Prints Markdown rows for docs/benchmarks.md.
 """
@@ -34,7 +35,6 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -42,11 +42,21 @@ import duckdb
 from benchmark_pipeline import HERE, Home
 
 from banking_dw import settings
-from banking_dw.contracts import Column, Mask, Sign, TableContract, contract
+from banking_dw.contracts import Column, Mask, TableContract, contract
+from banking_dw.dbt.validation import (
+    CONFLICTING_COPIES,
+    EXACT_DUPLICATE,
+    Lookup,
+    duplicate_reasons,
+    lookups,
+    row_rules,
+    sql_string,
+)
 from banking_dw.erasure.placeholders import ERASED_KEY, ERASED_TABLE, erased_columns, erased_value
 from banking_dw.landing.local_lake import LocalLake
 from banking_dw.layout import object_key
-from banking_dw.value_rules import VALUE_PATTERNS, ColumnType
+from banking_dw.raw.values import typed
+from banking_dw.value_rules import ColumnType
 
 # The transaction fact and what it references, parents before children.
 TABLES = (
@@ -61,196 +71,35 @@ TABLES = (
 )
 SCD2_TABLES = ("dim_customers", "dim_accounts")
 DBT_STEP = "dbt_models"
-DBT_GROUPS = "group:silver or group:gold or group:reports"
-CONFLICTING = "conflicting copies of the key"
-EXACT_DUPLICATE = "exact duplicate"
+# Every model the dbt step builds, whatever its group.
+DBT_MODELS = "kind:dbt"
 END_OF_TIME = "cast('9999-12-31 00:00:00' as timestamp)"
-
-
-# --------------------------------------------------------------------------- SQL pieces
-
-
-def literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def concat(*parts: str) -> str:
-    return " || ".join(parts)
-
-
-def as_text(expression: str) -> str:
-    return f"cast({expression} as varchar)"
-
-
-def typed(expression: str, type: ColumnType) -> str:
-    """The text `expression` (trimmed, blank as null) as `type`, or null where it is not a valid
-    value: the contract's pattern, then the cast (silver's safe_cast_text on DuckDB)."""
-    if type is ColumnType.VARCHAR:
-        return expression
-    matches = f"regexp_full_match({expression}, {literal(VALUE_PATTERNS[type])})"
-    value = f"lower({expression}) = 'true'" if type is ColumnType.BOOLEAN else f"try_cast({expression} as {type.value})"
-    return f"case when {matches} then {value} end"
-
-
-def typed_column(column: Column) -> str:
-    if column.type is ColumnType.VARCHAR:
-        return f"nullif({column.name}, '')"
-    return typed(f"nullif(trim({column.name}), '')", column.type)
-
-
-def entity_word(table: str) -> str:
-    """What a reason calls a row of `table`: dim_transaction_types -> transaction type."""
-    return contract(table).model_name.replace("dim_", "").replace("fact_", "").replace("_", " ")
-
-
-def type_word(type: ColumnType) -> str:
-    if type in (ColumnType.DECIMAL, ColumnType.RATE):
-        return "a decimal"
-    if type in (ColumnType.BIGINT, ColumnType.INTEGER):
-        return "an integer"
-    return f"a {type.value}"
-
-
-# --------------------------------------------------------------------------- silver's rules
-
-
-@dataclass(frozen=True)
-class Rule:
-    condition: str
-    reason: str
-    rule: str
-
-
-@dataclass(frozen=True)
-class Lookup:
-    """A foreign key, joined to its parent's outcome on the same day."""
-
-    column: Column
-    parent: str
-    parent_column: str
-
-    @property
-    def alias(self) -> str:
-        return f"{self.column.name}__parent"
-
-
-def with_value(rule: str, column: Column) -> str:
-    """The reason `rule`, followed by the value in quotes unless the column is personal data."""
-    return concat(literal(rule), *([] if column.personal else [literal(" '"), column.name, literal("'")]))
-
-
-def lookups(table: TableContract) -> list[Lookup]:
-    return [Lookup(c, *c.references) for c in table.columns if c.references]
-
-
-def row_rules(table: TableContract) -> list[Rule]:
-    """Rules 1-9 of silver for `table`, in silver's order: the first that holds is the row's."""
-    columns, rules = table.columns, []
-    for c in (c for c in columns if not c.nullable):
-        rules.append(
-            Rule(f"nullif(trim({c.name}), '') is null", literal(f"{c.name}: null or empty"), f"{c.name}: null or empty")
-        )
-    for c in (c for c in columns if c.type is not ColumnType.VARCHAR):
-        rule = f"{c.name}: not {type_word(c.type)}"
-        rules.append(
-            Rule(f"nullif(trim({c.name}), '') is not null and {c.name}__typed is null", with_value(rule, c), rule)
-        )
-    for c in (c for c in columns if c.max_length):
-        rule = f"{c.name}: longer than {c.max_length} characters"
-        reason = concat(literal(f"{rule} ("), as_text(f"length({c.name})"), "')'")
-        rules.append(Rule(f"length({c.name}) > {c.max_length}", reason, rule))
-    for c in (c for c in columns if c.earliest):
-        rule = f"{c.name}: before {c.earliest}"
-        rules.append(Rule(f"{c.name}__typed < cast({literal(c.earliest)} as date)", with_value(rule, c), rule))
-    for c in (c for c in columns if c.not_after_extract_day):
-        rule = f"{c.name}: after the extract day"
-        reason = concat(
-            literal(f"{rule} "), as_text("dt"), *([] if c.personal else [literal(" '"), c.name, literal("'")])
-        )
-        rules.append(Rule(f"{c.name}__typed > dt", reason, rule))
-    for c in (c for c in columns if c.allowed_values):
-        text = f"{c.name}__typed" if c.type is ColumnType.VARCHAR else as_text(f"{c.name}__typed")
-        allowed = ", ".join(literal(v) for v in c.allowed_values)
-        rule = f"{c.name}: not an allowed value"
-        rules.append(Rule(f"{c.name}__typed is not null and {text} not in ({allowed})", with_value(rule, c), rule))
-    for c in (c for c in columns if c.sign):
-        rules.append(
-            Rule(
-                f"{c.name}__typed < 0",
-                concat(literal(f"{c.name}: negative "), f"trim({c.name})"),
-                f"{c.name}: negative",
-            )
-        )
-    for c in (c for c in columns if c.sign is Sign.POSITIVE):
-        rules.append(
-            Rule(f"{c.name}__typed = 0", concat(literal(f"{c.name}: zero "), f"trim({c.name})"), f"{c.name}: zero")
-        )
-    if table.is_fact and any(lookup.column.name == "date_id" for lookup in lookups(table)):
-        day_id = "cast(extract(year from dt) * 10000 + extract(month from dt) * 100 + extract(day from dt) as integer)"
-        reason = concat("'date_id: '", "trim(date_id)", "' is not the partition day '", as_text("dt"))
-        rules.append(Rule(f"date_id__typed <> {day_id}", reason, "date_id: not the partition day"))
-    for c in (c for c in columns if table.is_fact and c.type is ColumnType.TIMESTAMP):
-        reason = concat(literal(f"{c.name}: "), f"trim({c.name})", "' is not on the partition day '", as_text("dt"))
-        rules.append(Rule(f"cast({c.name}__typed as date) <> dt", reason, f"{c.name}: not on the partition day"))
-    for lookup in lookups(table):
-        name, entity, alias = lookup.column.name, entity_word(lookup.parent), lookup.alias
-        unknown = f"{alias}_runs.lookup_key is null and {alias}_conflicted.lookup_key is null"
-        on_day = [f"trim({name})", "' on '", as_text("dt")]
-        quarantined = concat(
-            literal(f"{name}: {entity} "), *on_day, "' is quarantined ('", f"{alias}_quarantined.parent_reason", "')'"
-        )
-        rules.append(
-            Rule(
-                f"{unknown} and {alias}_quarantined.parent_reason is not null",
-                quarantined,
-                f"{name}: {entity} quarantined",
-            )
-        )
-        rules.append(Rule(unknown, concat(literal(f"{name}: unknown {entity} "), *on_day), f"{name}: unknown {entity}"))
-    return rules
-
-
-def lookup_joins(table: TableContract) -> str:
-    """Each foreign key's parent that day: its good keys, its conflicting keys (known, only their
-    attributes in doubt) and its quarantined keys with the first reason."""
-    joins = []
-    for lookup in lookups(table):
-        alias, child = lookup.alias, f"{lookup.column.name}__typed"
-        parent_type = contract(lookup.parent).column(lookup.parent_column).type
-        parent_key = typed(f"nullif(trim({lookup.parent_column}), '')", parent_type)
-        parent = contract(lookup.parent).model_name
-        quarantine = f"quarantine_{parent}"
-        joins.append(
-            f"left join (select {lookup.parent_column} as lookup_key from stg_{parent}) as {alias}_runs"
-            f" on {alias}_runs.lookup_key = typed.{child}"
-            f" left join (select distinct {parent_key} as lookup_key, dt as lookup_dt from {quarantine}"
-            f" where quarantine_rule = {literal(CONFLICTING)}) as {alias}_conflicted"
-            f" on {alias}_conflicted.lookup_key = typed.{child} and {alias}_conflicted.lookup_dt = typed.dt"
-            f" left join (select {parent_key} as lookup_key, dt as lookup_dt, min(quarantine_reason) as parent_reason"
-            f" from {quarantine} where quarantine_rule not in ({literal(CONFLICTING)}, {literal(EXACT_DUPLICATE)})"
-            f" group by all) as {alias}_quarantined"
-            f" on {alias}_quarantined.lookup_key = typed.{child} and {alias}_quarantined.lookup_dt = typed.dt"
-        )
-    return " ".join(joins)
 
 
 # --------------------------------------------------------------------------- silver, once per row
 
 
+def typed_value(column: Column) -> str:
+    """The column's typed value, null where its text is missing or not a valid value: the value
+    rule as the raw checks state it in DuckDB (banking_dw/raw/values.py), silver's `__typed`."""
+    text = column.name if column.type is ColumnType.VARCHAR else f"nullif(trim({column.name}), '')"
+    return typed(text, column.type)
+
+
 def source_sql(table: TableContract, lake: Path, day: date) -> str:
     """The day's landed file as bronze shows it: every column text, and `dt`; an erased customer's
     personal values as their placeholders, as silver reads them."""
-    columns = ", ".join(f"{literal(c)}: 'VARCHAR'" for c in table.column_names)
+    columns = ", ".join(f"{sql_string(c)}: 'VARCHAR'" for c in table.column_names)
     read = (
-        f"read_csv({literal(str(lake / object_key(table.name, day)))}, auto_detect=false, header=true, delim=',',"
+        f"read_csv({sql_string(str(lake / object_key(table.name, day)))}, auto_detect=false, header=true, delim=',',"
         f" quote='\"', escape='\"', columns={{{columns}}}, null_padding=true, strict_mode=false)"
     )
-    dt = f"cast({literal(day.isoformat())} as date)"
+    dt = f"cast({sql_string(day.isoformat())} as date)"
     if table.name != ERASED_TABLE:
         return f"select *, {dt} as dt from {read}"
     erased = {c.name: erased_value(c) for c in erased_columns(table)}
     selected = ", ".join(
-        f"case when erased.customer_id is not null then {literal(erased[c])} else arrived.{c} end as {c}"
+        f"case when erased.customer_id is not null then {sql_string(erased[c])} else arrived.{c} end as {c}"
         if c in erased
         else f"arrived.{c}"
         for c in table.column_names
@@ -262,59 +111,80 @@ def source_sql(table: TableContract, lake: Path, day: date) -> str:
     )
 
 
+def in_extract(lookup: Lookup) -> str:
+    """What a foreign key's rules read of the parent's same day (banking_dw/dbt/validation.py, rule
+    9): each key, whether the day has it (a good row, or conflicting copies), and the first reason
+    a row of it was quarantined for."""
+    known = f"quarantine_rule is null or quarantine_rule = {sql_string(CONFLICTING_COPIES)}"
+    not_duplicate = f"quarantine_rule not in ({sql_string(CONFLICTING_COPIES)}, {sql_string(EXACT_DUPLICATE)})"
+    return (
+        f"{lookup.relation} as (select {lookup.parent_column} as parent_key, dt as extract_day,"
+        f" max(case when {known} then 1 else 0 end) as is_known,"
+        f" min(case when {not_duplicate} then quarantine_reason end) as parent_reason"
+        f" from validated_{lookup.parent.model_name} group by all)"
+    )
+
+
 def judge(connection: duckdb.DuckDBPyConnection, table: TableContract, lake: Path, day: date) -> None:
-    """`stg_<model>` (good rows, typed) and `quarantine_<model>` (the others, as text, with rule and
-    reason), named as silver names them, from one judgement of each row of the day's file."""
-    name, model, rules = table.name, table.model_name, row_rules(table)
-    typed_columns = ", ".join(f"{typed_column(c)} as {c.name}__typed" for c in table.columns)
+    """Each row of the day's file typed and judged once by silver's rules (banking_dw/dbt/validation.py):
+    the view `validated_<model>`, from which `stg_<model>` keeps the good rows, typed, and
+    `quarantine_<model>` the others as the bank sent them, with rule and reason."""
+    name, model, rules, references = table.name, table.model_name, row_rules(table), lookups(table)
+    typed_columns = ", ".join(f"{typed_value(c)} as {c.name}__typed" for c in table.columns)
+    rule_names = " ".join(f"when {r.condition} then {sql_string(r.name)}" for r in rules)
     reasons = " ".join(f"when {r.condition} then {r.reason}" for r in rules)
-    rule_names = " ".join(f"when {r.condition} then {literal(r.rule)}" for r in rules)
+    ctes = [
+        f"arrived as ({source_sql(table, lake, day)})",
+        f"typed as (select arrived.*, {typed_columns} from arrived)",
+    ]
+    ctes += [in_extract(lookup) for lookup in references]
+    joins = "".join(
+        f" left join {lookup.relation} on {lookup.relation}.parent_key = typed.{lookup.column}__typed"
+        f" and {lookup.relation}.extract_day = typed.dt"
+        for lookup in references
+    )
     connection.execute(
-        f"create table judged_{name} as with source as ({source_sql(table, lake, day)}),"
-        f" typed as (select source.*, {typed_columns} from source)"
-        f" select typed.*, case {reasons} end as row_reason, case {rule_names} end as row_rule"
-        f" from typed {lookup_joins(table)}"
+        f"create temp table judged_{name} as with {', '.join(ctes)}"
+        f" select typed.*, case {rule_names} end as row_rule, case {reasons} end as row_reason from typed{joins}"
     )
     mark_duplicates(connection, table)
-    raw = ", ".join(table.column_names)
-    outcome = f"judged_{name} as judged left join duplicates_{name} as duplicates on duplicates.row_id = judged.rowid"
     connection.execute(
-        f"create table quarantine_{model} as select {raw}, dt,"
+        f"create temp view validated_{model} as select * exclude (row_rule, row_reason, duplicate_rule, duplicate_reason),"
         " coalesce(row_rule, duplicate_rule) as quarantine_rule, coalesce(row_reason, duplicate_reason) as quarantine_reason"
-        f" from {outcome} where row_reason is not null or duplicate_reason is not null"
+        f" from judged_{name} as judged left join duplicates_{name} as duplicates on duplicates.row_id = judged.rowid"
+    )
+    raw = ", ".join(table.column_names)
+    connection.execute(
+        f"create table quarantine_{model} as select {raw}, dt, quarantine_rule, quarantine_reason"
+        f" from validated_{model} where quarantine_rule is not null"
     )
     days = "dt as partition_date" if table.is_fact else "dt as first_extract_date, dt as last_extract_date"
     good = ", ".join(f"{c}__typed as {c}" for c in table.column_names)
     connection.execute(
-        f"create table stg_{model} as select {good}, {days} from {outcome}"
-        " where row_reason is null and duplicate_reason is null"
+        f"create table stg_{model} as select {good}, {days} from validated_{model} where quarantine_rule is null"
     )
-    connection.execute(f"drop table judged_{name}")
 
 
 def mark_duplicates(connection: duckdb.DuckDBPyConnection, table: TableContract) -> None:
-    """`duplicates_<table>`: among the good rows whose key repeats (per day for a dimension), every
-    copy of a key with different values is quarantined, and each extra copy of an exact one."""
+    """`duplicates_<table>`: the rules of silver's duplicates (banking_dw/dbt/validation.py, rules 10
+    and 11), on the good rows whose key repeats (per day for a dimension) and on those alone: every
+    copy of a key whose copies differ is quarantined, and each extra copy of an identical one."""
     name, raw = table.name, ", ".join(table.column_names)
-    key = [f"{k}__typed" for k in table.key] + ([] if table.is_fact else ["dt"])
-    by_key = ", ".join(key)
-    label = concat(
-        literal(", ".join(table.key) + " "), *[part for k in table.key for part in ("', '", f"trim({k})")][1:]
-    )
+    key = ", ".join([f"{k}__typed" for k in table.key] + ([] if table.is_fact else ["dt"]))
+    reasons = duplicate_reasons(table)
     connection.execute(
-        f"create table duplicates_{name} as"
-        f" with repeated as (select {by_key} from judged_{name} where row_reason is null group by all having count(*) > 1),"
-        f" copies as (select judged.rowid as row_id, {by_key},"
-        f" dense_rank() over (partition by {by_key} order by {raw}, dt) as value_rank,"
-        f" row_number() over (partition by {raw}, dt order by dt) as copy_number,"
-        f" {label} as key_text"
-        f" from judged_{name} as judged semi join repeated using ({by_key}) where judged.row_reason is null),"
-        f" versions as (select *, max(value_rank) over (partition by {by_key}) as versions from copies)"
-        " select row_id,"
-        f" case when versions > 1 then key_text || ': conflicting copies of the key (different values), all quarantined'"
-        " when copy_number > 1 then key_text || ': exact duplicate of a row kept in silver' end as duplicate_reason,"
-        f" case when versions > 1 then {literal(CONFLICTING)} when copy_number > 1 then {literal(EXACT_DUPLICATE)} end"
-        " as duplicate_rule from versions"
+        f"create temp table duplicates_{name} as"
+        f" with repeated as (select {key}, count(*) as key_copies from judged_{name} where row_rule is null"
+        " group by all having count(*) > 1),"
+        f" copies as (select judged.rowid as row_id, judged.*, repeated.key_copies,"
+        f" count(*) over (partition by {raw}, dt) as identical,"
+        f" row_number() over (partition by {raw}, dt order by dt) as copy_number"
+        f" from judged_{name} as judged join repeated using ({key}) where judged.row_rule is null),"
+        f" ruled as (select *, case when key_copies > identical then {sql_string(CONFLICTING_COPIES)}"
+        f" when copy_number > 1 then {sql_string(EXACT_DUPLICATE)} end as duplicate_rule from copies)"
+        " select row_id, duplicate_rule,"
+        f" case duplicate_rule when {sql_string(CONFLICTING_COPIES)} then {reasons[CONFLICTING_COPIES]}"
+        f" when {sql_string(EXACT_DUPLICATE)} then {reasons[EXACT_DUPLICATE]} end as duplicate_reason from ruled"
     )
 
 
@@ -424,30 +294,48 @@ def run_floor(database: Path, lake: Path, day: date) -> float:
 
 
 FACT_COLUMNS = (
-    "transaction_id, account_id, customer_id, date_id, transaction_timestamp, channel_id, location_id, currency_id,"
-    " transaction_type_id, transaction_amount, transaction_status, description, account_sk, customer_sk, partition_date"
+    "transaction_id",
+    "account_id",
+    "customer_id",
+    "date_id",
+    "transaction_timestamp",
+    "channel_id",
+    "location_id",
+    "currency_id",
+    "transaction_type_id",
+    "transaction_amount",
+    "transaction_status",
+    "description",
+    "account_sk",
+    "customer_sk",
+    "partition_date",
 )
 
 
+def digest(columns: list[str]) -> str:
+    """SQL of an order-free digest of rows: every column's text, hashed, xor-ed over the rows."""
+    return f"bit_xor(hash({', '.join(f'cast({c} as varchar)' for c in columns)}))"
+
+
 def outputs(connection: duckdb.DuckDBPyConnection, silver: str, fact: str, day: date) -> dict[str, object]:
-    """What the day produced: good rows and quarantine by rule per table, and the fact's digest."""
+    """What the day produced: each table's good rows, its quarantine by rule (rows and a digest of
+    every column, the reason too), and the fact's rows and digest of every column."""
     found: dict[str, object] = {}
     for name in TABLES:
         table = contract(name)
-        model = table.model_name
         on_day = "partition_date = ?" if table.is_fact else "first_extract_date <= ? and last_extract_date >= ?"
         arguments = [day] if table.is_fact else [day, day]
         found[f"{name}: good rows"] = connection.execute(
-            f"select count(*) from {silver}.stg_{model} where {on_day}", arguments
+            f"select count(*) from {silver}.stg_{table.model_name} where {on_day}", arguments
         ).fetchone()[0]
         quarantined = connection.execute(
-            f"select quarantine_rule, count(*) from {silver}.quarantine_{model} where dt = ? group by all order by all",
+            f"select quarantine_rule, count(*), {digest([*table.column_names, 'quarantine_reason'])}"
+            f" from {silver}.quarantine_{table.model_name} where dt = ? group by all order by all",
             [day],
         ).fetchall()
-        found[f"{name}: quarantine by rule"] = dict(quarantined)
-    digest = f"hash({', '.join(f'cast({c.strip()} as varchar)' for c in FACT_COLUMNS.split(','))})"
-    found["fact_transaction: rows, digest of every column"] = connection.execute(
-        f"select count(*), bit_xor({digest}) from {fact} where partition_date = ?", [day]
+        found[f"{name}: quarantine by rule"] = {rule: (rows, hashed) for rule, rows, hashed in quarantined}
+    found["fact_transaction: rows, digest"] = connection.execute(
+        f"select count(*), {digest(list(FACT_COLUMNS))} from {fact} where partition_date = ?", [day]
     ).fetchone()
     return found
 
@@ -456,13 +344,21 @@ def compare(database: Path, warehouse: Path, day: date) -> list[str]:
     """Each output of the day whose floor and dbt values differ, as a line; none when equal."""
     connection = duckdb.connect(str(database), read_only=True)
     try:
-        connection.execute(f"attach {literal(str(warehouse))} as warehouse (read_only)")
+        connection.execute(f"attach {sql_string(str(warehouse))} as warehouse (read_only)")
         floor = outputs(connection, "main", "main.fact_transaction", day)
         schema = settings.schema_prefix()
         dbt = outputs(connection, f"warehouse.{schema}_silver", f"warehouse.{schema}_gold.fact_transaction", day)
     finally:
         connection.close()
-    return [f"{name}: floor {floor[name]} != dbt {dbt[name]}" for name in floor if floor[name] != dbt[name]]
+    return [line for name in floor for line in differences(name, floor[name], dbt[name])]
+
+
+def differences(name: str, floor: object, dbt: object) -> list[str]:
+    """`name`'s floor and dbt values where they differ (by rule, for a quarantine)."""
+    if isinstance(floor, dict) and isinstance(dbt, dict):
+        rules = sorted(set(floor) | set(dbt))
+        return [f"{name}, {r}: floor {floor.get(r)} != dbt {dbt.get(r)}" for r in rules if floor.get(r) != dbt.get(r)]
+    return [] if floor == dbt else [f"{name}: floor {floor} != dbt {dbt}"]
 
 
 # --------------------------------------------------------------------------- the report
@@ -479,7 +375,7 @@ def main() -> None:
         parser.error("give one of --transactions (a fresh day) and --data-dir (a day a run left)")
     day = args.day.isoformat()
     with Home(HERE, args.transactions, data=args.data_dir.resolve() if args.data_dir else None) as home:
-        dbt_seconds = home.materialize(day, select="*" if args.transactions else DBT_GROUPS).steps[DBT_STEP]
+        dbt_seconds = home.materialize(day, select="*" if args.transactions else DBT_MODELS).steps[DBT_STEP]
         floor_seconds = []
         for _ in range(args.repeats):
             with tempfile.TemporaryDirectory(prefix=".floor_", dir=home.data) as folder:

@@ -30,8 +30,8 @@ from banking_dw.generator import (
 from banking_dw.generator.arrow_columns import ARROW_TYPES
 from banking_dw.generator.calendar import CALENDAR_END, CALENDAR_START
 from banking_dw.generator.pools import pools
-from banking_dw.value_rules import ColumnType, is_valid_value
 from banking_dw.layout import csv_path
+from banking_dw.value_rules import ColumnType, is_valid_value
 
 SMALL = Scale(transactions_per_day=400, seed=7)
 FIRST = date(2024, 2, 20)
@@ -496,9 +496,7 @@ def test_a_frame_whose_file_would_say_something_else_does_not_round_trip(referen
     rows = transactions.num_rows
     contract = contracts.contract("fact_transactions")
     broken = {
-        "a line break inside a text": _with(
-            transactions, "description", pa.array(["two\nlines"] * rows, pa.string())
-        ),
+        "a line break inside a text": _with(transactions, "description", pa.array(["two\nlines"] * rows, pa.string())),
         "a carriage return inside a text": _with(transactions, "description", pa.array(["a\rb"] * rows)),
         "an integer past the rule's digits": _with(
             transactions, "channel_id", pa.array([1_000_000_000] * rows, pa.int32())

@@ -80,6 +80,9 @@ def _faults(day: date, frames: dict[str, pa.Table]) -> None:
     if day == DAYS[2]:
         _replace(frames, "dim_accounts", "currency_id", 1, None)
         _replace(frames, "dim_accounts", "account_type", 2, "   ")
+        _replace(frames, "dim_accounts", "account_status", 3, "")
+        # Not blank, though it begins with a space: the frame's shortcut leaves it to the rule.
+        _replace(frames, "dim_accounts", "account_type", 4, " Savings")
         closing = frames["fact_daily_balances"]["closing_balance"][0].as_py()
         _replace(frames, "fact_daily_balances", "closing_balance", 0, closing + Decimal("0.01"))
 
@@ -111,11 +114,14 @@ def test_every_fault_in_a_frame_fails_the_check_it_fails_in_the_file(tmp_path):
         ("fact_daily_balances", BALANCE_IDENTITY),
     }, failing
     contract_check = {o.name: o for o in on_frames["dim_accounts"]}[checks.MATCHES_CONTRACT]
-    assert contract_check.metadata["bad_values_by_column"] == {"currency_id": 1, "account_type": 1}
+    assert contract_check.metadata["bad_values_by_column"] == {"currency_id": 1, "account_type": 1, "account_status": 1}
     assert {(s["row"], s["column"], s["value"]) for s in contract_check.metadata["samples"]} == {
         (2, "currency_id", ""),
         (3, "account_type", "   "),
+        (4, "account_status", ""),
     }
+    allowed = {o.name: o for o in on_frames["dim_accounts"]}[checks.VALUES_ALLOWED]
+    assert allowed.metadata["bad_values_by_column"] == {"account_type": 2}
 
 
 def test_batches_carry_the_closing_balances_over_and_fact_keys_across_days(tmp_path, monkeypatch):

@@ -56,7 +56,6 @@ from banking_dw.erasure.placeholders import ERASED_KEY, ERASED_TABLE, erased_col
 from banking_dw.landing.local_lake import LocalLake
 from banking_dw.layout import object_key
 from banking_dw.raw.values import typed
-from banking_dw.value_rules import ColumnType
 
 # The transaction fact and what it references, parents before children.
 TABLES = (
@@ -79,13 +78,6 @@ END_OF_TIME = "cast('9999-12-31 00:00:00' as timestamp)"
 # --------------------------------------------------------------------------- silver, once per row
 
 
-def typed_value(column: Column) -> str:
-    """The column's typed value, null where its text is missing or not a valid value: the value
-    rule as the raw checks state it in DuckDB (banking_dw/raw/values.py), silver's `__typed`."""
-    text = column.name if column.type is ColumnType.VARCHAR else f"nullif(trim({column.name}), '')"
-    return typed(text, column.type)
-
-
 def source_sql(table: TableContract, lake: Path, day: date) -> str:
     """The day's landed file as bronze shows it: every column text, and `dt`; an erased customer's
     personal values as their placeholders, as silver reads them."""
@@ -104,7 +96,7 @@ def source_sql(table: TableContract, lake: Path, day: date) -> str:
         else f"arrived.{c}"
         for c in table.column_names
     )
-    key = typed(f"nullif(trim(arrived.{ERASED_KEY}), '')", table.column(ERASED_KEY).type)
+    key = typed(f"arrived.{ERASED_KEY}", table.column(ERASED_KEY).type)
     return (
         f"select {selected}, {dt} as dt from {read} as arrived"
         f" left join (select distinct customer_id from erased_customers) as erased on erased.customer_id = {key}"
@@ -130,7 +122,8 @@ def judge(connection: duckdb.DuckDBPyConnection, table: TableContract, lake: Pat
     the view `validated_<model>`, from which `stg_<model>` keeps the good rows, typed, and
     `quarantine_<model>` the others as the bank sent them, with rule and reason."""
     name, model, rules, references = table.name, table.model_name, row_rules(table), lookups(table)
-    typed_columns = ", ".join(f"{typed_value(c)} as {c.name}__typed" for c in table.columns)
+    # The value rule's one rendering (banking_dw.value_rules.typed_sql), as silver's __typed.
+    typed_columns = ", ".join(f"{typed(c.name, c.type)} as {c.name}__typed" for c in table.columns)
     rule_names = " ".join(f"when {r.condition} then {sql_string(r.name)}" for r in rules)
     reasons = " ".join(f"when {r.condition} then {r.reason}" for r in rules)
     ctes = [

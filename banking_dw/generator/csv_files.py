@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from banking_dw.arrow_text import offsets_and_bytes
 from banking_dw.contracts import Column, TableContract
 from banking_dw.value_rules import ColumnType, is_valid_value
 
@@ -84,11 +85,8 @@ LINE_BREAKS = np.frombuffer(b"\r\n", dtype=np.uint8)
 
 
 def _holds_line_break(chunk: pa.StringArray) -> bool:
-    """Looked for in the bytes of the chunk's values at once (Arrow's layout: int32 offsets into one
-    buffer of UTF-8 text), not value by value."""
-    _, offsets_buffer, text_buffer = chunk.buffers()
-    if len(chunk) == 0 or text_buffer is None:
+    """Looked for in the bytes of the chunk's values at once, not value by value."""
+    if len(chunk) == 0:
         return False
-    offsets = np.frombuffer(offsets_buffer, dtype=np.int32)[chunk.offset : chunk.offset + len(chunk) + 1]
-    text = np.frombuffer(text_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
-    return bool(np.isin(text, LINE_BREAKS).any())
+    offsets, text = offsets_and_bytes(chunk)
+    return bool(np.isin(text[offsets[0] : offsets[-1]], LINE_BREAKS).any())

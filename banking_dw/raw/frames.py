@@ -5,7 +5,8 @@ Arrow frames in place, without reading the files back.
 Only frames that round-trip come here (banking_dw.generator.round_trips): each value is already of
 its contract type and is written as text the contract's rule accepts, so a value is the frame's
 own, cast to the contract's SQL type, and the contract can only be broken by a missing value where
-the column needs one. Text columns are judged as the files' text is (banking_dw/raw/values.py).
+the column needs one: a text column that may hold one is judged as the files' text is
+(banking_dw/raw/values.py).
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from banking_dw.arrow_text import offsets_and_bytes
 from banking_dw.contracts import Column, TableContract
 from banking_dw.raw.sampling import quote
-from banking_dw.raw.values import judged_columns
-from banking_dw.value_rules import ColumnType
+from banking_dw.raw.values import judged_columns, typed
+from banking_dw.value_rules import TRIMMED, ColumnType
 
 
 class WindowFrames:
@@ -71,23 +73,45 @@ class WindowFrames:
 
 
 def typed_select(columns: Sequence[Column], frames: Sequence[pa.Table]) -> tuple[str, str]:
-    """The two select lists of banking_dw.raw.values.judged_columns, for frames: a text column is
-    judged as text; any other is already a valid value of its type (or missing), so it is only cast
-    to the contract's SQL type, and breaks the contract where it is missing and may not be (which
-    Arrow counts: a column with no missing value needs no look at its values)."""
+    """The two select lists of banking_dw.raw.values.judged_columns, for frames. A value is already
+    a valid value of its type, or missing; so it is only typed (a text) or cast to the contract's
+    SQL type (any other), and breaks the contract only where it is missing and may not be. Where
+    Arrow's layout shows a column has no missing value, no value of it needs a look."""
     inner, outer = [], []
     for column in columns:
-        if column.type is ColumnType.VARCHAR:
+        name, bad = quote(column.name), quote(f"{column.name}__bad")
+        complete = column.nullable or all(_never_missing(frame[column.name], column.type) for frame in frames)
+        if column.type is ColumnType.VARCHAR and not complete:
             text_inner, text_outer = judged_columns([column])
             inner.append(text_inner)
             outer.append(text_outer)
             continue
-        name = quote(column.name)
-        complete = column.nullable or not any(frame[column.name].null_count for frame in frames)
         inner.append(name)
-        outer.append(f"cast({name} as {column.type.value}) as {name}")
-        outer.append(f"{'false' if complete else f'{name} is null'} as {quote(f'{column.name}__bad')}")
+        value = (
+            typed(name, column.type) if column.type is ColumnType.VARCHAR else f"cast({name} as {column.type.value})"
+        )
+        outer.append(f"{value} as {name}")
+        outer.append(f"{'false' if complete else f'{name} is null'} as {bad}")
     return ", ".join(inner), ", ".join(outer)
+
+
+TRIMMED_BYTES = np.frombuffer(TRIMMED.encode(), dtype=np.uint8)
+
+
+def _never_missing(values: pa.ChunkedArray, type: ColumnType) -> bool:
+    """Whether no value is missing: none is null and, for a text, none is empty or begins with a
+    character the rule trims (so none is blank), read from the text's bytes at once."""
+    if values.null_count:
+        return False
+    if type is not ColumnType.VARCHAR:
+        return True
+    for chunk in values.chunks:
+        if len(chunk) == 0:
+            continue
+        offsets, text = offsets_and_bytes(chunk)
+        if (np.diff(offsets) == 0).any() or np.isin(text[offsets[:-1]], TRIMMED_BYTES).any():
+            return False
+    return True
 
 
 def _rows_of_days(

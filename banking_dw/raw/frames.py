@@ -118,8 +118,8 @@ def _rows_of_days(
     connection: duckdb.DuckDBPyConnection, prefix: str, frames: Mapping[date, pa.Table], select: str
 ) -> str:
     """SQL of the frames' rows, day after day, each with its `partition`, `partition_day` and
-    `row_number`. Each
-    distinct frame is registered once: a reference table is the same frame every day."""
+    `row_number`. Each distinct frame is registered once: a reference table is the same frame
+    every day."""
     registered: dict[int, str] = {}
     parts = []
     for day, frame in frames.items():

@@ -202,7 +202,10 @@ class GeneratedChecks:
         self.database.execute("set disabled_optimizers = 'build_side_probe_side'")
         self.windows = [TableWindow(table, self.database, expected_rows[table.name]) for table in checked]
         days = sorted({day for rows in expected_rows.values() for day in rows})
-        largest = lambda day: max(rows[day][1] for rows in expected_rows.values())  # noqa: E731
+
+        def largest(day: date) -> int:
+            return max(rows[day][1] for rows in expected_rows.values())
+
         self.batches = {batch[-1]: batch for batch in day_batches(days, largest, ROWS_PER_PASS)}
         self.frames: dict[str, dict[date, pa.Table]] = {}
 

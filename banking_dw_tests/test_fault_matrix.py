@@ -45,7 +45,7 @@ from .support import copy_data_dir, materialize, query, warehouse_environment
 pytestmark = pytest.mark.slow
 
 
-USER_PATH = "group:landing or group:bronze or group:silver or group:gold or group:reports"
+USER_PATH = "group:landing or group:bronze or group:silver or group:gold or group:restricted or group:reports"
 FACT_MODELS = {t: contract(t).model_name for t in TABLE_NAMES if t.startswith("fact_")}
 BOM = b"\xef\xbb\xbf"
 # One CSV field as the generator writes it: a quoted string ("" escapes a quote) or bare text.
@@ -360,11 +360,13 @@ def missing(rejected, copy, clean) -> Stage:
     silver_up = run_selection(copy, "group:silver+", clean.second)
     gold_only = run_selection(copy, "group:gold", clean.second)
     shutil.move(lake.local_path(manifest_key(day)), kept / "manifest.json")
-    half_landed = run_selection(copy, 'key:"silver/stg_fact_loan"', clean.second)
+    half_landed = run_selection(copy, 'key:"silver/validated_fact_loan" or key:"silver/stg_fact_loan"', clean.second)
+    without_verdict = run_selection(copy, 'key:"silver/stg_fact_loan"', clean.second)
     facts = {
         "silver_up": silver_up,
         "gold_only": gold_only,
         "half_landed": half_landed,
+        "without_verdict": without_verdict,
         "digest": warehouse_digest(copy),
     }
     return Stage(silver_up, facts)
@@ -386,6 +388,11 @@ def test_a_half_landed_day_fails_a_rerun_of_one_silver_model_naming_its_tables(m
     message = gate_failure(missing.facts["half_landed"])
     assert f"fact_loans {clean.second}: not published in the lake" in message, message
     assert f"dim_customers {clean.second}: not published in the lake" in message, message
+
+
+def test_a_silver_model_run_without_its_verdict_is_refused_naming_both(missing):
+    message = gate_failure(missing.facts["without_verdict"])
+    assert "stg_fact_loan read(s) validated_fact_loan, which this selection does not build" in message, message
 
 
 # Stage 3: faults that change nothing in gold.

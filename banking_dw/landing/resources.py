@@ -151,6 +151,11 @@ class LakeResource(dg.ConfigurableResource):
     def still_publishing(self) -> None:
         """Called before each object a publish writes: a lock held as a lease renews it here."""
 
+    def sweep_staging(self, days: list[date]) -> list[str]:
+        """Remove the staging files killed runs left beside the days' objects and manifests; their
+        keys. A store whose writes are atomic (S3's PUT) leaves none."""
+        return []
+
     def forget_previous_versions(self, key: str) -> int:
         """Delete the earlier versions of an object a versioned store keeps after a replace (an
         erasure's rewritten object); how many. A folder keeps none."""

@@ -1,9 +1,9 @@
 {#- SCD Type 2 from a silver dimension stored as runs (macros/silver/runs.sql), a full extract: every
     key that exists on a day is in that day's file.
 
-    A key's runs form spells of presence: a spell ends when the key is absent from the extract of
-    the day after its run, and that day was loaded (a day never loaded is no evidence); the key
-    reappearing begins a new spell. Within a spell, a version is a distinct (key, updated_at); its
+    A key's runs form spells of presence: a spell ends when the key is absent from the next day
+    loaded after its run (a day never loaded is no evidence; a quarantined row still names its
+    key), and it vanished that day; the key reappearing begins a new spell. Within a spell, a version is a distinct (key, updated_at); its
     attributes are those of its latest run, the latest extract day that had it (extract_date), so
     a change that keeps updated_at is kept, not versioned (the check
     scd2_changed_without_new_version names it). valid_from = updated_at (in a later spell, never
@@ -52,9 +52,20 @@ island_starts as (
 
 islands as (
 
-    select island, max(last_extract_date) as last_loaded_day
+    select
+        island,
+        max(last_extract_date) as last_loaded_day,
+        lead(min(first_extract_date)) over (order by island) as next_island_first_day
     from island_starts
     group by island
+
+),
+
+{#- a quarantined row still names its key: the key was in that day's extract -#}
+quarantined as (
+
+    select distinct trim({{ key }}) as natural_key, dt
+    from {{ ref(runs_model | replace('stg_', 'quarantine_', 1)) }}
 
 ),
 
@@ -67,24 +78,39 @@ next_runs as (
 
 ),
 
-vanishings as (
+next_loaded as (
 
     select
         next_runs.*,
         case
-            when next_runs.last_extract_date < islands.last_loaded_day
-                and (
-                    next_runs.next_first_extract_date is null
-                    or next_runs.next_first_extract_date > {{ _next_day('next_runs.last_extract_date') }}
-                )
-                then {{ _next_day('next_runs.last_extract_date') }}
-        end as vanished_on
+            when next_runs.last_extract_date < islands.last_loaded_day then {{ _next_day('next_runs.last_extract_date') }}
+            else islands.next_island_first_day
+        end as next_loaded_day
     from next_runs
     inner join island_starts
         on
             island_starts.first_extract_date = next_runs.first_extract_date
             and island_starts.last_extract_date = next_runs.last_extract_date
     inner join islands on islands.island = island_starts.island
+
+),
+
+{#- the key is absent from the next day loaded after its run: it vanished that day -#}
+vanishings as (
+
+    select
+        next_loaded.*,
+        case
+            when next_loaded.next_loaded_day is not null
+                and coalesce(next_loaded.next_first_extract_date > next_loaded.next_loaded_day, true)
+                and quarantined.natural_key is null
+                then next_loaded.next_loaded_day
+        end as vanished_on
+    from next_loaded
+    left join quarantined
+        on
+            quarantined.natural_key = cast(next_loaded.{{ key }} as {{ dbt.type_string() }})
+            and quarantined.dt = next_loaded.next_loaded_day
 
 ),
 

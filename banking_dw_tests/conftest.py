@@ -54,8 +54,8 @@ def built_backwards(built, tmp_path_factory, window) -> Iterator[Path]:
     first, second = window
     data_dir = copy_data_dir(built[0], tmp_path_factory.mktemp("out_of_order") / "data", warehouse=False)
     with warehouse_environment(data_dir):
-        materialize("group:bronze or group:silver or group:gold or group:reports", second)
-        materialize("group:bronze or group:silver or group:gold or group:reports", first)
+        materialize("group:bronze or group:silver or group:restricted or group:gold or group:reports", second)
+        materialize("group:bronze or group:silver or group:restricted or group:gold or group:reports", first)
         yield data_dir
 
 

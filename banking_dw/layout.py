@@ -48,8 +48,14 @@ def table_prefix(table: str) -> str:
     return f"{LAKE_PREFIX}/{table}/"
 
 
+def day_folder(table: str, day: date) -> str:
+    """The folder of one day of a table (a Glue partition's location), with its trailing slash."""
+    return f"{table_prefix(table)}dt={day.isoformat()}/"
+
+
 def object_key(table: str, day: date) -> str:
-    return f"{table_prefix(table)}dt={day.isoformat()}/{table}.csv"
+    """The one object a day's manifest names for a table: nothing else in its folder is data."""
+    return f"{day_folder(table, day)}{table}.csv"
 
 
 def rejected_key(table: str, day: date) -> str:

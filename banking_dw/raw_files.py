@@ -9,6 +9,7 @@ import dagster as dg
 
 from banking_dw import settings
 from banking_dw.layout import csv_path, day_of_key
+from banking_dw.locks import sweep_staging
 
 
 class RawFiles(dg.ConfigurableResource):
@@ -30,3 +31,13 @@ class RawFiles(dg.ConfigurableResource):
         folder = csv_path(self.root(), table, date(2020, 1, 1)).parent.parent
         found = (day_of_key(path.parent.name) for path in folder.glob(f"dt=*/{table}.csv"))
         return sorted(day for day in found if day is not None and self.path(table, day).is_file())
+
+    def sweep_staging(self, tables: list[str], days: list[date]) -> list[Path]:
+        """Remove the staging files killed runs left beside the tables' files of the days (they hold
+        the bank's data); the ones removed. A live run's are left to it."""
+        swept: list[Path] = []
+        for table in tables:
+            for day in days:
+                path = self.path(table, day)
+                swept += sweep_staging(path.parent, [path.name])
+        return swept

@@ -27,7 +27,13 @@ import pytest
 import yaml
 from botocore.config import Config
 
-from banking_dw.bronze.checks import COLUMNS_MATCH, PARTITIONS_VISIBLE, ROW_COUNT_MATCHES_LANDED, verify_bronze
+from banking_dw.bronze.checks import (
+    COLUMNS_MATCH,
+    ONLY_NAMED_OBJECTS,
+    PARTITIONS_VISIBLE,
+    ROW_COUNT_MATCHES_LANDED,
+    verify_bronze,
+)
 from banking_dw.bronze.glue import (
     CRAWLER_CONFIGURATION,
     OPEN_CSV_SERDE,
@@ -38,6 +44,7 @@ from banking_dw.bronze.glue import (
 )
 from banking_dw.bronze.resources import CatalogResource
 from banking_dw.contracts import CONTRACTS, TableContract, contract
+from banking_dw.dbt.completeness import lake_gaps
 from banking_dw.landing.audit import audit_file
 from banking_dw.landing.checks import (
     CHECKSUM_MATCHES,
@@ -550,6 +557,7 @@ def test_checks_on_s3_pass_and_catch_an_object_replaced_behind_the_manifest(aws_
             COLUMNS_MATCH,
             PARTITIONS_VISIBLE,
             ROW_COUNT_MATCHES_LANDED,
+            ONLY_NAMED_OBJECTS,
         ],
         True,
     )
@@ -888,6 +896,29 @@ def test_a_published_object_gone_from_the_bucket_fails_the_bronze_check_instead_
     assert catalog.row_counts(CHANNELS, DAYS[:1]) == {DAYS[0]: 0}
     failed = {o.name for o in verify_bronze(CHANNELS, DAYS[:1], catalog, manifests, lake) if not o.passed}
     assert ROW_COUNT_MATCHES_LANDED in failed
+
+
+def test_a_stray_object_in_a_partition_folder_fails_the_crawl_check_and_the_gate_by_day_and_key(
+    aws_env: str, tmp_path: Path
+) -> None:
+    """Spectrum reads every object of a partition's folder: a stray one is counted as bronze reads
+    it, reported by key (never by content), and the dbt step's gate refuses the day."""
+    lake, catalog = lake_and_catalog()
+    manifests = land(lake, tmp_path, [CHANNELS], {DAYS[0]: 2, DAYS[1]: 3})
+    stray_key = f"{table_prefix(CHANNELS.name)}dt={DAYS[1].isoformat()}/dim_channels (1).csv"
+    stray = write_csv(tmp_path / "stray", CHANNELS, DAYS[1], sample_rows(CHANNELS, 2))
+    lake.put(stray, stray_key, md5_of(stray.read_bytes()))
+    catalog.register([CHANNELS], DAYS)
+
+    assert catalog.row_counts(CHANNELS, DAYS) == {DAYS[0]: 2, DAYS[1]: 5}
+    failed = {o.name: o for o in verify_bronze(CHANNELS, DAYS, catalog, manifests, lake) if not o.passed}
+    assert set(failed) == {ROW_COUNT_MATCHES_LANDED, ONLY_NAMED_OBJECTS}
+    assert failed[ONLY_NAMED_OBJECTS].failed_days == {DAYS[1]}
+    assert f"2024-01-02: {stray_key}" in failed[ONLY_NAMED_OBJECTS].description
+    assert "2024-01-02: bronze 5 vs landed 3" in failed[ROW_COUNT_MATCHES_LANDED].description
+    assert lake_gaps(lake, [CHANNELS.name], manifests) == [
+        f"dim_channels 2024-01-02: objects its manifest does not name: {stray_key}"
+    ]
 
 
 def test_two_runs_publishing_one_day_at_once_leave_a_manifest_true_to_the_objects(aws_env: str, tmp_path: Path) -> None:

@@ -6,14 +6,20 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from banking_dw.bronze.checks import COLUMNS_MATCH, PARTITIONS_VISIBLE, ROW_COUNT_MATCHES_LANDED, verify_bronze
+from banking_dw.bronze.checks import (
+    COLUMNS_MATCH,
+    ONLY_NAMED_OBJECTS,
+    PARTITIONS_VISIBLE,
+    ROW_COUNT_MATCHES_LANDED,
+    verify_bronze,
+)
 from banking_dw.bronze.duckdb_views import LocalCatalog
 from banking_dw.contracts import contract
 from banking_dw.csv_io import count_rows
 from banking_dw.duckdb_warehouse import DuckDBWarehouse
 from banking_dw.landing.local_lake import LocalLake
-from banking_dw.landing.resources import Delivery, file_md5
-from banking_dw.layout import object_key
+from banking_dw.landing.resources import DayManifest, Delivery, PublishedTable, file_md5, stray_objects
+from banking_dw.layout import object_key, table_prefix
 
 LOANS = contract("fact_loans")
 HEADER = "loan_fact_id,loan_id,customer_id,date_id,loan_amount,loan_status\n"
@@ -87,7 +93,7 @@ def test_checking_a_table_the_catalog_does_not_have_fails_every_check(tmp_path):
     catalog = _catalog(tmp_path)
     assert catalog.columns(LOANS) == ()
     outcomes = _verify(catalog, [JAN_1]).values()
-    assert [o.passed for o in outcomes] == [False, False, False]
+    assert [o.passed for o in outcomes] == [False, False, False, False]
     assert all("not in the catalog" in o.description for o in outcomes)
 
 
@@ -153,3 +159,47 @@ def test_an_empty_day_of_an_event_table_is_visible_with_no_rows(tmp_path):
     outcomes = _verify(catalog, [JAN_1])
     assert all(o.passed for o in outcomes.values()), {k: o.description for k, o in outcomes.items()}
     assert outcomes[ROW_COUNT_MATCHES_LANDED].metadata["rows"] == {"2024-01-01": 0}
+
+
+def test_a_stray_csv_in_a_day_folder_is_never_read_and_fails_its_check_by_day_and_key(tmp_path):
+    catalog = _catalog(tmp_path)
+    _land(catalog, JAN_1, HEADER + '1,1,1,20240101,5.00,"Approved"\n')
+    _land(catalog, JAN_2, HEADER + '2,1,1,20240102,5.00,"Approved"\n')
+    stray = catalog.lake.local_path(object_key(LOANS.name, JAN_2)).with_name("copy of fact_loans.csv")
+    stray.write_text(HEADER + '9,9,9,20240102,1.00,"SECRET"\n')
+    catalog.register([LOANS], [JAN_1, JAN_2])
+
+    outcomes = _verify(catalog, [JAN_1, JAN_2])
+    assert outcomes[ROW_COUNT_MATCHES_LANDED].metadata["rows"] == {"2024-01-01": 1, "2024-01-02": 1}
+    with catalog.warehouse.connect(read_only=True) as connection:
+        assert connection.execute("select loan_fact_id from dev_bronze.fact_loans order by 1").fetchall() == [
+            ("1",),
+            ("2",),
+        ]
+    check = outcomes[ONLY_NAMED_OBJECTS]
+    assert not check.passed and check.failed_days == {JAN_2}
+    assert check.description == (
+        "fact_loans: objects the day's manifest does not name (remove them, then run the day again):"
+        " 2024-01-02: banking-data/fact_loans/dt=2024-01-02/copy of fact_loans.csv"
+    )
+    assert "SECRET" not in str(check.metadata)
+
+
+def test_stray_objects_are_those_of_a_published_days_folder_other_than_the_named_one():
+    manifests = {JAN_1: _manifest(JAN_1), JAN_2: _manifest(JAN_2), JAN_3: DayManifest(JAN_3)}
+    prefix = table_prefix(LOANS.name)
+    keys = [
+        object_key(LOANS.name, JAN_1),
+        object_key(LOANS.name, JAN_2),
+        f"{prefix}dt=2024-01-02/extra.csv",
+        f"{prefix}dt=2024-01-02/sub/deeper.csv",
+        f"{prefix}dt=2024-01-03/fact_loans.csv",  # a day not published: landing's checks say so
+        f"{prefix}dt=2024-01-04/other.csv",  # outside the window
+    ]
+    assert stray_objects(LOANS.name, keys, manifests) == {
+        JAN_2: [f"{prefix}dt=2024-01-02/extra.csv", f"{prefix}dt=2024-01-02/sub/deeper.csv"]
+    }
+
+
+def _manifest(day: date) -> DayManifest:
+    return DayManifest(day, {LOANS.name: PublishedTable(LOANS.name, object_key(LOANS.name, day), 1, 10, "md5")})

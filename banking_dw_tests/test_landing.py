@@ -3,6 +3,7 @@ check naming table, partition, problem and line, and stops everything downstream
 
 import gzip
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -262,3 +263,91 @@ def test_a_landing_killed_half_way_shows_nothing_of_its_day_until_the_rerun_publ
     assert set(manifest.tables) == set(TABLE_NAMES)
     for table in CONTRACTS:
         assert catalog.row_counts(table, [second]) == {second: manifest.tables[table.name].rows}, table.name
+
+
+# A landing killed in the middle of writing an object, or its day's manifest, to its staging file.
+KILLED_WHILE_STAGING = """
+import os, pathlib, shutil, signal, sys
+from banking_dw_tests.support import materialize
+
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+if sys.argv[2] == "object":
+    def copy_half_then_die(source, destination):
+        data = pathlib.Path(source).read_bytes()
+        pathlib.Path(destination).write_bytes(data[: len(data) // 2])
+        die()
+    shutil.copyfile = copy_half_then_die
+else:
+    write_bytes = pathlib.Path.write_bytes
+    def write_half_a_manifest_then_die(self, data):
+        if not self.name.startswith(".dt="):
+            return write_bytes(self, data)
+        write_bytes(self, data[: len(data) // 2])
+        die()
+    pathlib.Path.write_bytes = write_half_a_manifest_then_die
+materialize("group:landing", sys.argv[1])
+"""
+
+# A live run of the same day, in the middle of writing an object to its staging file.
+LIVE_WHILE_STAGING = """
+import sys
+from pathlib import Path
+from banking_dw.locks import staging_file
+with staging_file(Path(sys.argv[1])) as staging:
+    staging.write_bytes(b"half an object")
+    print(staging, flush=True)
+    sys.stdin.read()
+"""
+
+
+def staging_files(root: Path) -> list[str]:
+    return sorted(path.relative_to(root).as_posix() for path in root.rglob(".*.tmp"))
+
+
+@pytest.mark.slow
+def test_staging_files_a_killed_landing_left_are_swept_by_the_next_and_a_live_runs_are_not(tmp_path, window):
+    day = date.fromisoformat(window[1])
+    data_dir = tmp_path / "data"
+    with warehouse_environment(data_dir):
+        materialize("group:raw", window[1])
+        environment = dict(os.environ)
+    lake = LocalLake(root=str(data_dir / "lake"))
+    left = {}
+    for where in ("object", "manifest"):
+        killed = subprocess.run(
+            [sys.executable, "-c", KILLED_WHILE_STAGING, window[1], where], env=environment, capture_output=True
+        )
+        assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()[-2000:]
+        # Each killed run swept the one before it: only its own staging file is left.
+        [left[where]] = staging_files(lake.root_path())
+    assert re.fullmatch(rf"banking-data/\w+/dt={window[1]}/\.\w+\.csv\.\w+\.tmp", left["object"]), left
+    assert re.fullmatch(rf"banking-data/_manifests/\.dt={window[1]}\.json\.\w+\.tmp", left["manifest"]), left
+    live = subprocess.Popen(
+        [sys.executable, "-c", LIVE_WHILE_STAGING, str(lake.local_path(object_key("dim_channels", day)))],
+        env=environment,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        live_staging = Path(live.stdout.readline().decode().strip())
+        assert live_staging.is_file()
+
+        instance = dg.DagsterInstance.ephemeral()
+        with warehouse_environment(data_dir):
+            result = materialize("group:landing", window[1], instance=instance)
+
+        assert result.success
+        assert staging_files(lake.root_path()) == [live_staging.relative_to(lake.root_path()).as_posix()]
+        said = [e.user_message for e in instance.all_logs(result.run_id) if "staging file" in e.user_message]
+        assert said == [f"removed 1 staging file(s) a killed run left: {left['manifest']}"]
+    finally:
+        live.kill()
+        live.wait()
+    assert set(lake.manifest(day).tables) == set(TABLE_NAMES)
+    for table in TABLE_NAMES:
+        assert lake.read_bytes(object_key(table, day)) == csv_path(data_dir, table, day).read_bytes(), table
+    # The live run was killed in its turn: the next sweep takes its file.
+    assert lake.sweep_staging([day]) == [live_staging.relative_to(lake.root_path()).as_posix()]
+    assert staging_files(lake.root_path()) == []

@@ -11,11 +11,13 @@ from banking_dw.bronze.resources import CatalogResource
 from banking_dw.check_outcomes import CheckOutcome
 from banking_dw.contracts import TableContract
 from banking_dw.csv_io import csv_header
-from banking_dw.landing.resources import DayManifest, LakeResource
+from banking_dw.landing.resources import DayManifest, LakeResource, stray_objects
+from banking_dw.layout import table_prefix
 
 COLUMNS_MATCH = "columns_match_contract"
 PARTITIONS_VISIBLE = "partitions_visible"
 ROW_COUNT_MATCHES_LANDED = "row_count_matches_landed"
+ONLY_NAMED_OBJECTS = "only_named_objects"
 HEADER_BYTES = 1 << 16
 
 
@@ -34,7 +36,32 @@ def bronze_check_specs(asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
             blocking=True,
             description="Rows per day equal the rows the day's manifest says were landed.",
         ),
+        dg.AssetCheckSpec(
+            ONLY_NAMED_OBJECTS,
+            asset=asset_key,
+            blocking=True,
+            description=(
+                "Each day's folder holds only the object its manifest names: Spectrum would read any other"
+                " object there as data (the local views read the named object only), so a stray blocks the day."
+            ),
+        ),
     ]
+
+
+def strays_outcome(table: TableContract, lake: LakeResource, manifests: dict[date, DayManifest]) -> CheckOutcome:
+    """Objects in the window's day folders that no manifest names, by key (never their content):
+    one listing of the table's prefix."""
+    strays = stray_objects(table.name, lake.sizes(table_prefix(table.name)), manifests)
+    if not strays:
+        return CheckOutcome(ONLY_NAMED_OBJECTS, True, f"{table.name}: each day's folder holds its named object only")
+    described = "; ".join(f"{day.isoformat()}: {', '.join(keys)}" for day, keys in sorted(strays.items()))
+    return CheckOutcome(
+        ONLY_NAMED_OBJECTS,
+        False,
+        f"{table.name}: objects the day's manifest does not name (remove them, then run the day again): {described}",
+        {"stray_objects": {day.isoformat(): keys for day, keys in sorted(strays.items())}},
+        failed_days=frozenset(strays),
+    )
 
 
 def expected_columns(table: TableContract) -> tuple[str, ...]:
@@ -52,7 +79,8 @@ def verify_bronze(
     if not columns:
         problem = f"{table.name}: not in the catalog; materialise {table.name} in bronze (the crawl) first"
         return [
-            CheckOutcome(name, False, problem) for name in (COLUMNS_MATCH, PARTITIONS_VISIBLE, ROW_COUNT_MATCHES_LANDED)
+            CheckOutcome(name, False, problem)
+            for name in (COLUMNS_MATCH, PARTITIONS_VISIBLE, ROW_COUNT_MATCHES_LANDED, ONLY_NAMED_OBJECTS)
         ]
     landed = {day: manifests[day].tables.get(table.name) for day in days}
     # The table reads files by position, so an object whose header differs would be misread silently.
@@ -109,4 +137,5 @@ def verify_bronze(
                 {"rows": {day.isoformat(): counts[day] for day in days}},
             )
         )
+    outcomes.append(strays_outcome(table, lake, manifests))
     return outcomes

@@ -39,6 +39,9 @@ def published_days_sql(table: TableContract) -> str:
 def bronze_view_sql(table: TableContract) -> str:
     """A view of the table's published objects, every contract column as text, plus `dt`.
 
+    It reads, of each day the manifest publishes, the one object the manifest names (`object_key`),
+    never another file someone left in the day's folder (`only_named_objects` reports those).
+
     Like Glue's OpenCSVSerde, bronze never rejects a value: short rows are padded with nulls,
     surplus fields ignored and values kept as text, so one bad row cannot make the table
     unreadable; silver judges and quarantines it.
@@ -46,7 +49,7 @@ def bronze_view_sql(table: TableContract) -> str:
     columns = ", ".join(f"{_literal(c)}: 'VARCHAR'" for c in table.column_names)
     return (
         f'create or replace view {layer_schema(BRONZE)}."{table.name}" as select * from read_csv('
-        f"{_literal(table_prefix(table.name) + 'dt=*/*.csv')}, auto_detect=false, header=true, delim=',',"
+        f"{_literal(table_prefix(table.name) + f'dt=*/{table.name}.csv')}, auto_detect=false, header=true, delim=',',"
         f" quote='\"', escape='\"', columns={{{columns}}}, null_padding=true, strict_mode=false,"
         f" hive_partitioning=true, hive_types={{'dt': 'DATE'}}) where dt in ({published_days_sql(table)})"
     )

@@ -25,7 +25,7 @@ from banking_dw.bronze.resources import CatalogResource, require_published
 from banking_dw.contracts import CONTRACTS, TableContract
 from banking_dw.csv_io import count_rows
 from banking_dw.landing.s3 import S3Lake
-from banking_dw.layout import object_key, table_prefix
+from banking_dw.layout import day_folder, table_prefix
 
 PARTITION_KEY = "dt"
 OPEN_CSV_SERDE = "org.apache.hadoop.hive.serde2.OpenCSVSerde"
@@ -53,11 +53,6 @@ def error_code(error: ClientError) -> str:
 def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def folder_key(key: str) -> str:
-    """The folder an object key is in, with its trailing slash (what Glue locations name)."""
-    return key.rsplit("/", 1)[0] + "/"
 
 
 def storage_descriptor(table: TableContract, location: str) -> dict[str, Any]:
@@ -176,7 +171,7 @@ class GlueCatalog(ResourceWithBoto3Configuration, CatalogResource):
         return self.lake.uri(table_prefix(table.name))
 
     def partition_location(self, table: TableContract, day: date) -> str:
-        return self.lake.uri(folder_key(object_key(table.name, day)))
+        return self.lake.uri(day_folder(table.name, day))
 
     # --- the Catalog interface -------------------------------------------------------------
 
@@ -216,15 +211,22 @@ class GlueCatalog(ResourceWithBoto3Configuration, CatalogResource):
         return set(self._registered_locations(table, days))
 
     def row_counts(self, table: TableContract, days: list[date]) -> dict[date, int]:
-        """Data rows of each registered day's object as Spectrum reads them, one record a line,
-        counted through the lake (0 for a day the catalog cannot see: a query reads nothing)."""
+        """Data rows of each registered day as Spectrum reads them: every object of the partition's
+        folder (a stray one included), one record a line, counted through the lake; 0 for a day the
+        catalog cannot see or whose folder is empty. One listing of the table, not one per day."""
         registered = self.partitions(table, days)
-        return {day: self._object_rows(table, day) if day in registered else 0 for day in days}
+        keys = sorted(self.lake.sizes(table_prefix(table.name)))
+        return {
+            day: sum(self._object_rows(key) for key in keys if key.startswith(day_folder(table.name, day)))
+            if day in registered
+            else 0
+            for day in days
+        }
 
-    def _object_rows(self, table: TableContract, day: date) -> int:
-        """A registered day whose object is gone reads nothing, as Spectrum would: 0, not an error."""
+    def _object_rows(self, key: str) -> int:
+        """An object gone since the listing reads nothing, as Spectrum would: 0, not an error."""
         try:
-            return count_rows(self.lake.iter_bytes(object_key(table.name, day)))
+            return count_rows(self.lake.iter_bytes(key))
         except FileNotFoundError:
             return 0
 

@@ -23,7 +23,7 @@ from datetime import date, datetime
 from typing import Any
 
 from banking_dw.contracts import CONTRACTS, contract
-from banking_dw.landing.resources import DayManifest, LakeResource
+from banking_dw.landing.resources import DayManifest, LakeResource, stray_objects
 from banking_dw.layout import table_prefix
 from banking_dw.partitions import DayWindow
 from banking_dw.warehouse import WarehouseResource
@@ -78,11 +78,15 @@ def unjudged(selected_models: Iterable[str]) -> list[str]:
 
 
 def lake_gaps(lake: LakeResource, tables: Iterable[str], manifests: Mapping[date, DayManifest]) -> list[str]:
-    """Each (table, day) that is not published whole: one listing per table, not a call per day."""
+    """Each (table, day) that is not published whole, or whose folder holds an object its manifest
+    does not name (Spectrum would read it): one listing per table, not a call per day."""
     gaps = []
     for table in sorted(tables):
         sizes = lake.sizes(table_prefix(table))
+        strays = stray_objects(table, sizes, manifests)
         for day, manifest in sorted(manifests.items()):
+            if day in strays:
+                gaps.append(f"{table} {day}: objects its manifest does not name: {', '.join(strays[day])}")
             entry = manifest.tables.get(table)
             if entry is None:
                 gaps.append(f"{table} {day}: not published in the lake (missing, rejected or half-landed)")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -15,6 +14,7 @@ import pyarrow.csv as pacsv
 
 from banking_dw.arrow_text import offsets_and_bytes
 from banking_dw.contracts import Column, TableContract
+from banking_dw.locks import staging_file
 from banking_dw.value_rules import ColumnType, is_valid_value
 
 from .arrow_columns import ARROW_TYPES
@@ -25,17 +25,13 @@ _WRITE_OPTIONS = pacsv.WriteOptions(include_header=True, quoting_header="none", 
 
 
 def _write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> int:
-    """Write through a temporary file and rename it, so a reader never sees half a file."""
+    """Write through a staging file and rename it, so a reader never sees half a file; a killed
+    run's staging file is swept by the next (RawFiles.sweep_staging)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "wb") as sink:
+    with staging_file(path) as staging:
+        with staging.open("wb") as sink:
             write(sink)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        os.replace(staging, path)
     return path.stat().st_size
 
 

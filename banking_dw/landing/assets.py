@@ -68,6 +68,10 @@ def landed_objects(
     audits: dict[str, dict[date, Audit | None]] = {t.name: {} for t in CONTRACTS}
     rejected: set[str] = set()
     erased = lake.erased_customers() if selection.materialize else frozenset()
+    if selection.materialize:
+        swept = lake.sweep_staging(selection.days)
+        if swept:
+            context.log.warning(f"removed {len(swept)} staging file(s) a killed run left: {', '.join(swept)}")
     for day in selection.days if selection.materialize else []:
         for table in selection.materialize:
             _redact(raw_files, table, day, erased, context.log.info)

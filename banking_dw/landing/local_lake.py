@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from datetime import date
 from pathlib import Path
 
 from banking_dw import settings
+from banking_dw.contracts import TABLE_NAMES
 from banking_dw.csv_io import read_chunks
 from banking_dw.landing.resources import READ_CHUNK_BYTES, LakeResource, LandedObject, file_md5
-from banking_dw.locks import file_lock
+from banking_dw.layout import manifest_key, object_key, rejected_key
+from banking_dw.locks import file_lock, staging_file, sweep_staging
 
 
 class LocalLake(LakeResource):
@@ -40,15 +42,22 @@ class LocalLake(LakeResource):
     @staticmethod
     def _write_atomically(destination: Path, write: Callable[[Path], object]) -> None:
         # A staging name of its own: two runs landing the same day never share a temporary file.
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, staging = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.", suffix=".tmp")
-        os.close(descriptor)
-        try:
-            write(Path(staging))
+        with staging_file(destination) as staging:
+            write(staging)
             os.replace(staging, destination)
-        except BaseException:
-            Path(staging).unlink(missing_ok=True)
-            raise
+
+    def sweep_staging(self, days: list[date]) -> list[str]:
+        """The staging files killed runs left in the days' folders (objects, rejected files,
+        manifests), removed; their keys."""
+        root, swept = self.root_path(), []
+        for day in days:
+            folders = {self.local_path(manifest_key(day)).parent: [Path(manifest_key(day)).name]}
+            for table in TABLE_NAMES:
+                for key in (object_key(table, day), rejected_key(table, day)):
+                    folders[self.local_path(key).parent] = [Path(key).name]
+            for folder, names in folders.items():
+                swept += [path.relative_to(root).as_posix() for path in sweep_staging(folder, names)]
+        return swept
 
     def delete(self, key: str) -> None:
         self.local_path(key).unlink(missing_ok=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from abc import abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -22,7 +22,7 @@ from pathlib import Path
 import dagster as dg
 
 from banking_dw.csv_io import read_chunks
-from banking_dw.layout import erasure_list_key, manifest_key, object_key
+from banking_dw.layout import day_folder, erasure_list_key, manifest_key, object_key, table_prefix
 
 READ_CHUNK_BYTES = 16 << 20
 
@@ -69,6 +69,21 @@ class DayManifest:
         parsed = json.loads(data)
         tables = {entry["table"]: PublishedTable(**entry) for entry in parsed["tables"]}
         return cls(date.fromisoformat(parsed["day"]), tables)
+
+
+def stray_objects(table: str, keys: Iterable[str], manifests: Mapping[date, DayManifest]) -> dict[date, list[str]]:
+    """Per day of `manifests` that publishes `table`, the objects of its day folder (`keys`: a
+    listing of the table's prefix) other than the one the manifest names. Spectrum reads every
+    object of a partition's folder, so one of these would be read as the day's data."""
+    named = {day_folder(table, day): m.tables[table].key for day, m in manifests.items() if table in m.tables}
+    days = {day_folder(table, day): day for day in manifests}
+    prefix, strays = table_prefix(table), {}
+    for key in sorted(keys):
+        # anything under the day's folder, sub-folders included
+        folder = prefix + key.removeprefix(prefix).split("/", 1)[0] + "/"
+        if folder in named and key != named[folder]:
+            strays.setdefault(days[folder], []).append(key)
+    return strays
 
 
 @dataclass(frozen=True)
@@ -135,6 +150,11 @@ class LakeResource(dg.ConfigurableResource):
 
     def still_publishing(self) -> None:
         """Called before each object a publish writes: a lock held as a lease renews it here."""
+
+    def sweep_staging(self, days: list[date]) -> list[str]:
+        """Remove the staging files killed runs left beside the days' objects and manifests; their
+        keys. A store whose writes are atomic (S3's PUT) leaves none."""
+        return []
 
     def forget_previous_versions(self, key: str) -> int:
         """Delete the earlier versions of an object a versioned store keeps after a replace (an

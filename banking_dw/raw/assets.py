@@ -129,6 +129,9 @@ def raw_csv_files(
     selection = layer_selection(context)
     # The erasure list is kept in the lake, on every target (banking_dw/erasure/).
     erased = lake.erased_customers() if any(t.name == ERASED_TABLE for t in selection.materialize) else frozenset()
+    swept = raw_files.sweep_staging([t.name for t in selection.materialize], selection.days)
+    if swept:
+        context.log.warning(f"removed {len(swept)} staging file(s) a killed run left: {', '.join(map(str, swept))}")
     # A table the step writes is judged on the frames it writes; any other on its files as they stand.
     written_names = {t.name for t in selection.materialize}
     on_frames = [t for t in selection.check if t.name in written_names]

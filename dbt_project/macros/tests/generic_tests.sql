@@ -1,8 +1,9 @@
 {#- Generic tests written here because the dbt hub (dbt_utils) cannot be reached. -#}
 
 {#- SCD2 windows: for every natural key, versions are ordered, valid_from < valid_to, and each
-    version ends exactly where the next one starts (no overlap, no gap); the last ends at the
-    9999-12-31 sentinel. -#}
+    version ends where the next one starts (no overlap) or, when the key vanished from the full
+    extract, before it (the gap while it was absent); a version ending before 9999-12-31 with no
+    next one is a key that vanished and has not come back. -#}
 {% test scd2_windows_do_not_overlap(model, key, valid_from='valid_from', valid_to='valid_to') %}
     with versions as (
         select
@@ -15,11 +16,12 @@
     select *
     from versions
     where valid_from >= valid_to
-        or valid_to <> coalesce(next_valid_from, {{ scd2_end_of_time() }})
+        or valid_to > coalesce(next_valid_from, {{ scd2_end_of_time() }})
 {% endtest %}
 
 
-{#- SCD2: exactly one version per natural key is current, and it is the one ending at the sentinel. -#}
+{#- SCD2: at most one version per natural key is current, the one ending at the sentinel (none
+    when the key vanished from the full extract). -#}
 {% test scd2_one_current_version(model, key, is_current='is_current', valid_to='valid_to') %}
     select
         {{ key }} as natural_key,
@@ -27,8 +29,54 @@
         sum(case when {{ valid_to }} = {{ scd2_end_of_time() }} then 1 else 0 end) as open_versions
     from {{ model }}
     group by {{ key }}
-    having sum(case when {{ is_current }} then 1 else 0 end) <> 1
-        or sum(case when {{ is_current }} and {{ valid_to }} = {{ scd2_end_of_time() }} then 1 else 0 end) <> 1
+    having sum(case when {{ is_current }} then 1 else 0 end) > 1
+        or sum(case when {{ is_current }} = ({{ valid_to }} = {{ scd2_end_of_time() }}) then 0 else 1 end) > 0
+{% endtest %}
+
+
+{#- SCD2 (warn): a key whose attributes changed while its updated_at did not. Silver keeps both as
+    runs; gold keeps one version per updated_at (the latest extract's attributes), so the earlier
+    attributes leave the history: each row names the key, its updated_at, the last day with the
+    earlier attributes and the first day with the later ones. -#}
+{% test scd2_changed_without_new_version(model, history, key, attributes) %}
+with runs as (
+    select
+        {{ key }} as natural_key,
+        updated_at,
+        first_extract_date,
+        last_extract_date,
+        {{ surrogate_key(attributes) }} as row_hash
+    from {{ get_where_subquery(history) }}
+),
+ordered as (
+    select
+        runs.*,
+        lag(row_hash) over (partition by natural_key, updated_at order by first_extract_date) as previous_hash,
+        lag(last_extract_date) over (partition by natural_key, updated_at order by first_extract_date) as previous_day
+    from runs
+)
+select natural_key, updated_at, previous_day as earlier_attributes_until, first_extract_date as later_attributes_from
+from ordered
+where previous_hash <> row_hash
+{% endtest %}
+
+
+{#- SCD2 (warn): the keys that vanished from the full extract, counted per day: their current
+    version was closed that day (valid_to) with no next version starting then. -#}
+{% test scd2_vanished_keys(model, key, valid_from='valid_from', valid_to='valid_to') %}
+with versions as (
+    select
+        {{ key }} as natural_key,
+        {{ valid_to }} as valid_to,
+        lead({{ valid_from }}) over (partition by {{ key }} order by {{ valid_from }}) as next_valid_from
+    from {{ model }}
+)
+select cast(valid_to as date) as vanished_on, count(*) as vanished_keys
+from versions
+where valid_to <> {{ scd2_end_of_time() }}
+    and (next_valid_from is null or next_valid_from <> valid_to)
+    and {{ window_filter('valid_to') }}
+group by cast(valid_to as date)
 {% endtest %}
 
 

@@ -48,14 +48,20 @@
 
 {#- The keys of a dimension whose versions the window can change: those with a run of silver
     (`runs_model`, macros/silver/runs.sql) that begins in the window, or on the day right after it,
-    where the second part of a run a reloaded window split begins. A key only extended by the
+    where the second part of a run a reloaded window split begins; and those with a run that ends
+    on the day before the window or inside it, before its last day: a key absent from a day of the
+    window (it vanished from the full extract, or its run was split). A key only extended by the
     window (its run goes on) keeps its versions. -#}
 {% macro touched_keys_filter(key, runs_model) -%}
     {%- set bounds = window_bounds() -%}
+    {%- set one_day = modules.datetime.timedelta(days=1) -%}
+    {%- set day_before = (modules.datetime.date.fromisoformat(bounds[0] | string) - one_day).isoformat() -%}
+    {%- set last_day = (modules.datetime.date.fromisoformat(bounds[1] | string) - one_day).isoformat() -%}
     {%- set runs = (graph.nodes.values() | selectattr('name', 'equalto', runs_model) | first) -%}
     {%- set relation = api.Relation.create(database=runs.database, schema=runs.schema, identifier=runs.alias) -%}
     {{ key }} in (
         select {{ key }} from {{ relation }}
-        where first_extract_date >= cast('{{ bounds[0] }}' as date) and first_extract_date <= cast('{{ bounds[1] }}' as date)
+        where (first_extract_date >= cast('{{ bounds[0] }}' as date) and first_extract_date <= cast('{{ bounds[1] }}' as date))
+            or (last_extract_date >= cast('{{ day_before }}' as date) and last_extract_date < cast('{{ last_day }}' as date))
     )
 {%- endmacro %}

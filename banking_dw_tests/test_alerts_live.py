@@ -98,14 +98,11 @@ def test_a_failed_check_is_alerted_once_with_what_a_responder_needs(dagster, web
     assert (alert["partition"], alert["severity"], alert["failed_row_count"]) == (day, "WARN", 1)
     assert alert["run_id"] == run_id and alert["run_url"].endswith(f"/runs/{run_id}")
     assert alert["evidence"] and "quarantine_fact_transaction" in alert["evidence"], alert["evidence"]
-    [payload] = [p for p in webhook.received if p["check"]["asset_key"] == QUARANTINE_ASSET]
-    assert payload["check"] == alert
+    [payload] = [p for p in webhook.received if escape_for_slack(QUARANTINE_ASSET) in p["text"]]
     fields = " ".join(f["text"] for f in payload["blocks"][1]["fields"])
-    for text in (QUARANTINE_ASSET, alert["check_name"], day, "WARN", "*Failing rows*\n1", run_id[:8], alert["run_url"]):
+    for text in (QUARANTINE_ASSET, alert["check_name"], day, "WARN", "Failing rows\n1", run_id[:8], alert["run_url"]):
         assert text in fields, text
-    assert any(
-        escape_for_slack(alert["evidence"]) in block.get("text", {}).get("text", "") for block in payload["blocks"][2:]
-    )
+    assert any(alert["evidence"] == block.get("text", {}).get("text") for block in payload["blocks"][2:])
     # The evidence is a query a responder can paste: it shows the bad row.
     shown = query(dagster.data_dir, alert["evidence"])
     assert shown.transaction_id.astype(str).tolist() == [bad_id]

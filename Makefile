@@ -42,18 +42,18 @@ contract: $(INSTALLED)
 	$(BIN)/python -m banking_dw.dbt.contract_files
 	cd dbt_project && $(BIN)/dbt parse --quiet --profiles-dir .
 
+# The project's files are private to their owner (umask 077): DAGSTER_HOME and the data folder.
 $(DAGSTER_HOME)/dagster.yaml: deploy/dagster.yaml
-	mkdir -p $(DAGSTER_HOME)
-	cp $< $@
+	umask 077 && mkdir -p $(DAGSTER_HOME) && cp $< $@
 
 # The same run `dagster asset materialize --select '*' --partition-range $(RUN_WINDOW)` makes, with one
 # line per step on screen and the full log in $(DAGSTER_HOME)/logs; then the six reports.
 run: install $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/python -m banking_dw.run $(RUN_WINDOW)
-	$(BIN)/python -m banking_dw.reports
+	umask 077 && $(BIN)/python -m banking_dw.run $(RUN_WINDOW)
+	umask 077 && $(BIN)/python -m banking_dw.reports
 
 dev: install $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev -m banking_dw.definitions
+	umask 077 && $(BIN)/dagster dev -m banking_dw.definitions
 
 # Modules spread over workers, each module on one worker (--dist loadfile) so its fixtures are
 # built once. Three on two cores, since the slow suites mostly wait on dbt and live Dagster

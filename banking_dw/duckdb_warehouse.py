@@ -145,6 +145,13 @@ class DuckDBWarehouse(WarehouseResource):
             yield connection
         finally:
             connection.close()
+            if not read_only:
+                self._make_files_private()
+
+    def _make_files_private(self) -> None:
+        """The database and its write-ahead log private (0600), whoever created them (DuckDB or dbt)."""
+        for path in (self.database_path(), self._beside_database(".wal")):
+            settings.make_private_file(path)
 
     @contextmanager
     def exclusive_writer(self, run_id: str, log: Callable[[str], None]) -> Iterator[WriterLock]:
@@ -182,6 +189,7 @@ class DuckDBWarehouse(WarehouseResource):
             yield WriterLock(descriptor)
         finally:
             _HELD_FOR_WRITING.discard(lock_path)
+            self._make_files_private()
             # The holder's line is cleared, then closing the descriptor releases the lock.
             os.ftruncate(descriptor, 0)
             os.close(descriptor)

@@ -13,6 +13,7 @@ import sys
 import time
 from typing import TextIO
 
+from banking_dw import settings
 from banking_dw.erasure.job import ERASURE_JOB, ERASURE_OP, customer_id_from
 from banking_dw.run import QUIET_LOGGING, OperatorError, logged_run, root_cause
 
@@ -73,9 +74,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m banking_dw.erase", description=__doc__.splitlines()[0])
     parser.add_argument("customer_id", help="the customer_id of the customer to erase")
     arguments = parser.parse_args(argv)
+    settings.private_by_default()
     try:
         return erase(arguments.customer_id)
-    except OperatorError as error:
+    except (OperatorError, settings.SettingError) as error:
         print(f"banking-dw: {error}", file=sys.stderr)
         return 2
 

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 from enum import Enum
 from pathlib import Path
 
 PROJECT_ROOT_ENV = "BANKING_DW_PROJECT_ROOT"
+
+
+class SettingError(ValueError):
+    """An environment variable the project cannot use; the message is one line naming it."""
 
 
 class Target(str, Enum):
@@ -60,9 +65,27 @@ SCHEMA_PREFIX_ENV = "BANKING_DW_SCHEMA_PREFIX"
 DEFAULT_SCHEMA_PREFIX = "dev"
 
 
+# A name that reaches SQL unquoted: lowercase (every engine folds unquoted names to one case),
+# short enough that `<prefix>_test_failures` fits PostgreSQL's 63 characters.
+PLAIN_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,39}")
+
+
+def plain_identifier(name: str, value: str) -> str:
+    """`value` when it is a plain SQL identifier; a one-line SettingError naming `name` otherwise,
+    before any SQL is built from it (macros/generate_schema_name.sql refuses the same in dbt)."""
+    if PLAIN_IDENTIFIER.fullmatch(value):
+        return value
+    shown = value if len(value) <= 60 else value[:60] + "..."
+    raise SettingError(
+        f"{name}={shown!r} is not a plain identifier: use at most 40 lowercase letters, digits and"
+        " underscores, starting with a letter or underscore (for example dev or prod)"
+    )
+
+
 def schema_prefix() -> str:
-    """As dbt's schema_prefix() macro reads it (macros/generate_schema_name.sql)."""
-    return os.environ.get(SCHEMA_PREFIX_ENV, DEFAULT_SCHEMA_PREFIX)
+    """As dbt's schema_prefix() macro reads it (macros/generate_schema_name.sql), and refused
+    the same way when it is not a plain identifier."""
+    return plain_identifier(SCHEMA_PREFIX_ENV, os.environ.get(SCHEMA_PREFIX_ENV, DEFAULT_SCHEMA_PREFIX))
 
 
 def layer_schema(layer: str) -> str:
@@ -83,23 +106,64 @@ def analysts_path() -> Path:
     return path if path.is_absolute() else repository_root() / path
 
 
+# Only the owner may read, write or enter what the project creates: the data folder holds the bank's
+# clear personal data (raw files, lake, warehouse).
+PRIVATE_UMASK = 0o077
+PRIVATE_FOLDER_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
+def private_by_default() -> None:
+    """From now on, every file and folder this process creates, and the processes it starts (dbt,
+    DuckDB's files), is its owner's only, whatever the umask it was started with (stricter bits are
+    kept). The entry points call it first; so does everything that writes the data folder."""
+    current = os.umask(PRIVATE_UMASK)
+    os.umask(current | PRIVATE_UMASK)
+
+
+def make_private_file(path: Path) -> None:
+    """A file the project wrote (a DuckDB database and its write-ahead log), private whatever
+    created it: DuckDB and dbt create files with the process's umask only."""
+    if Path(path).is_file():
+        os.chmod(path, PRIVATE_FILE_MODE)
+
+
 def make_private_dirs(folder: Path) -> Path:
-    """`mkdir -p folder`, every folder it creates readable by this user only (0700): the data
-    directory holds the bank's clear personal data (raw files, lake, warehouse), so whatever
-    creates it first (the raw file store, the lake's lock, the warehouse) creates it private.
-    Folders that already exist are left as they are."""
+    """`mkdir -p folder`, every folder it creates readable by this user only (0700), after
+    `private_by_default`: whatever creates the data directory first (the raw file store, the lake's
+    lock, the warehouse) creates it private, and everything created inside it afterwards too.
+
+    A data directory that already exists open to other users (a mounted volume, a `mkdir -p` under a
+    0022 umask) is tightened to 0700 when it is this user's, and refused in one line otherwise."""
+    private_by_default()
+    folder = Path(folder)
     missing = []
-    current = Path(folder)
+    current = folder
     while not current.exists():
         missing.append(current)
         current = current.parent
     for path in reversed(missing):
         try:
-            os.mkdir(path, 0o700)
+            os.mkdir(path, PRIVATE_FOLDER_MODE)
         except FileExistsError:  # created by another process meanwhile: its creator decided
             continue
-        os.chmod(path, 0o700)  # whatever the umask
-    return Path(folder)
+        os.chmod(path, PRIVATE_FOLDER_MODE)  # whatever the umask
+    root, resolved = data_dir().resolve(), folder.resolve()
+    if resolved == root or root in resolved.parents:
+        _tighten_data_dir(root)
+    return folder
+
+
+def _tighten_data_dir(root: Path) -> None:
+    status = root.stat()
+    if not status.st_mode & PRIVATE_UMASK:
+        return
+    if status.st_uid != os.getuid():
+        raise SettingError(
+            f"the data folder {root} (BANKING_DW_DATA_DIR) is open to other users and is not yours to"
+            f" tighten: have its owner run `chmod 700 {root}`, or point BANKING_DW_DATA_DIR at a folder of your own"
+        )
+    os.chmod(root, PRIVATE_FOLDER_MODE)
 
 
 # DuckDB holds at most this much memory per process (the warehouse through dbt, the raw checks) and

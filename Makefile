@@ -14,7 +14,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 # The window `make run` materialises: first day ... last day, both included (Dagster's range syntax).
 RUN_WINDOW ?= 2024-01-01...2024-01-07
 
-.PHONY: install contract run dev test test-fast lint benchmark clean
+.PHONY: install contract run dev analysts test test-fast lint benchmark clean
 
 install: $(INSTALLED) $(MANIFEST)
 
@@ -54,6 +54,10 @@ run: install $(DAGSTER_HOME)/dagster.yaml
 
 dev: install $(DAGSTER_HOME)/dagster.yaml
 	umask 077 && $(BIN)/dagster dev -m banking_dw.definitions
+
+# Query the analysts' file as analysts do: read-only, no other file reachable, configuration locked.
+analysts: install
+	$(BIN)/python -m banking_dw.analysts
 
 # Modules spread over workers, each module on one worker (--dist loadfile) so its fixtures are
 # built once. Three on two cores, since the slow suites mostly wait on dbt and live Dagster

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import grp
 import os
 import re
 from enum import Enum
@@ -94,16 +95,32 @@ def layer_schema(layer: str) -> str:
 
 
 ANALYSTS_PATH_ENV = "BANKING_DW_ANALYSTS_PATH"
+ANALYSTS_GROUP_ENV = "BANKING_DW_ANALYSTS_GROUP"
 
 
 def analysts_path() -> Path:
     """The local target's DuckDB file for analysts (masked gold and the reports, never the
-    restricted schema): BANKING_DW_ANALYSTS_PATH, or analysts/analysts.duckdb in the data directory."""
+    restricted schema): BANKING_DW_ANALYSTS_PATH, or analysts/analysts.duckdb in the data directory
+    (private there, like everything in it: set a path outside it and a group to hand it over)."""
     configured = os.environ.get(ANALYSTS_PATH_ENV, "").strip()
     if not configured:
         return data_dir() / "analysts" / "analysts.duckdb"
     path = Path(configured).expanduser()
     return path if path.is_absolute() else repository_root() / path
+
+
+def analysts_group() -> int | None:
+    """The group whose members may read the analysts' file (BANKING_DW_ANALYSTS_GROUP, a name or a
+    number), or None: the file is then private to its owner like the rest."""
+    configured = os.environ.get(ANALYSTS_GROUP_ENV, "").strip()
+    if not configured:
+        return None
+    try:
+        return grp.getgrnam(configured).gr_gid
+    except KeyError:
+        if configured.isdigit():
+            return int(configured)
+        raise SettingError(f"{ANALYSTS_GROUP_ENV}={configured!r} is not a group of this machine") from None
 
 
 # Only the owner may read, write or enter what the project creates: the data folder holds the bank's

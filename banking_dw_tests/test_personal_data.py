@@ -35,9 +35,11 @@ from banking_dw import settings
 from banking_dw.alerts.local_ledger import LocalAlertLedger
 from banking_dw.alerts.sensors import alert_on_failed_checks_after_failure, alert_on_failed_checks_after_success
 from banking_dw.alerts.sinks import WEBHOOK_ENV, AlertSinks
+from banking_dw.analysts import main as analysts_main
 from banking_dw.contracts import CONTRACTS
 from banking_dw.dbt.analysts import analysts_relations
 from banking_dw.dbt.project import dbt_manifest
+from banking_dw.duckdb_analysts import connect_as_analyst
 from banking_dw.duckdb_warehouse import DuckDBWarehouse
 from banking_dw.landing.local_lake import LocalLake
 from banking_dw.layout import RAW, csv_path
@@ -172,8 +174,11 @@ def _step_lines(output: str) -> str:
 @pytest.fixture(scope="module")
 def leak_run(tmp_path_factory, window) -> LeakRun:
     root = tmp_path_factory.mktemp("personal_data")
-    # The data directory does not exist yet: the project creates it (private, see below).
+    # The data directory exists already, open to every user (a mounted volume, a `mkdir -p` under a
+    # 0022 umask): the project tightens it, and creates everything inside it private (see below).
     data_dir, home = root / "data", root / "dagster_home"
+    data_dir.mkdir()
+    os.chmod(data_dir, 0o755)
     home.mkdir()
     shutil.copyfile(REPOSITORY / "deploy" / "dagster.yaml", home / "dagster.yaml")
     first, second = (date.fromisoformat(day) for day in window)
@@ -471,9 +476,92 @@ def test_analysts_file_holds_gold_and_the_reports_and_nothing_restricted(leak_ru
     assert analysts == published
 
 
-def test_the_data_folder_and_analysts_folder_are_private(leak_run):
-    for folder in (leak_run.data_dir, leak_run.analysts.parent):
-        assert folder.stat().st_mode & 0o777 == 0o700, folder
+def test_a_data_folder_made_open_to_others_ends_with_nothing_others_may_read(leak_run):
+    """The run's data folder was created 0755 before the run: it is tightened, and no folder or
+    file in it (raw files, lake, warehouse and its WAL, the analysts' file, locks, alerts) grants
+    group or others anything."""
+    paths = [leak_run.data_dir, *leak_run.data_dir.rglob("*")]
+    assert len(paths) > 50 and leak_run.warehouse in paths and leak_run.analysts in paths
+    open_to_others = sorted(str(p.relative_to(leak_run.data_dir)) for p in paths if p.stat().st_mode & 0o077)
+    assert open_to_others == []
+
+
+# --------------------------------------------------------------------------- the analysts' file, handed over
+
+
+def test_the_analysts_opener_cannot_reach_the_warehouse_or_the_lake(leak_run, capsys):
+    """`python -m banking_dw.analysts` (`make analysts`): the six queries' tables are there, the
+    warehouse and the lake are not, whatever a statement tries, though the operating system would
+    let this reader open both (a plain DuckDB connection to the same file can)."""
+    lake_object = next((leak_run.data_dir / "lake").rglob("dim_customers.csv"))
+    attach = f"attach '{leak_run.warehouse}' as warehouse (read_only)"
+    with duckdb.connect(str(leak_run.analysts), read_only=True) as plain:
+        plain.execute(attach)
+        assert plain.execute("select count(*) > 0 from warehouse.dev_restricted.dim_customer_pii").fetchone() == (True,)
+        assert plain.execute(f"select count(*) > 0 from read_csv('{lake_object}')").fetchone() == (True,)
+
+    escapes = [
+        attach,
+        f"select count(*) from read_csv('{lake_object}')",
+        f"select count(*) from '{lake_object}'",
+        f"select count(*) from read_text('{lake_object}')",
+        f"select count(*) from glob('{leak_run.data_dir}/*')",
+        f"copy (select 1) to '{leak_run.data_dir.parent}/out.csv'",
+        "set enable_external_access = true",
+        "reset enable_external_access",
+        "set lock_configuration = false",
+        "load httpfs",
+        "create table dev_gold.mine as select 1 as v",
+    ]
+    for statement in escapes:
+        assert analysts_main(["--path", str(leak_run.analysts), "-c", statement]) == 1, statement
+        out = capsys.readouterr().out
+        assert out.startswith("error: ") and out.count("\n") == 1, (statement, out)
+    assert not (leak_run.data_dir.parent / "out.csv").exists()
+
+    assert (
+        analysts_main(["--path", str(leak_run.analysts), "-c", "select count(*) as n from dev_gold.dim_customer"]) == 0
+    )
+    assert "│" in capsys.readouterr().out
+    with connect_as_analyst(leak_run.analysts) as connection:
+        for number, sql in enumerate(original_queries(), start=1):
+            assert connection.execute(sql).fetchall(), f"query {number} answers nothing"
+
+
+def test_the_analysts_opener_reads_statements_from_a_pipe(leak_run):
+    completed = subprocess.run(
+        [sys.executable, "-m", "banking_dw.analysts", "--path", str(leak_run.analysts)],
+        input="select 1 as one;\nselect count(*)\n  from dev_reports.balance_trend;\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.count("┌") == 2
+
+
+def test_the_analysts_file_is_handed_to_a_group_outside_the_private_folder(tmp_path, monkeypatch):
+    """With BANKING_DW_ANALYSTS_GROUP, the file (0640) and the folders made for it (0750) belong to
+    the group; inside the engineers' private folder, where its members could not reach it, it is
+    refused in one line."""
+    monkeypatch.setenv("BANKING_DW_DATA_DIR", str(tmp_path / "data"))
+    group = os.getgid()
+    monkeypatch.setenv(settings.ANALYSTS_GROUP_ENV, str(group))
+    warehouse = DuckDBWarehouse(analysts_path=str(tmp_path / "shared" / "banking" / "analysts.duckdb"))
+    settings.make_private_dirs(warehouse.database_path().parent)
+    _toy_warehouse(warehouse.database_path(), days=2)
+    window = DayWindow(date(2024, 1, 1), date(2024, 1, 2))
+    warehouse.publish_for_analysts(window, [AnalystRelation("dev_gold", "dim_y")], _log)
+    published = warehouse.analysts_database_path()
+    assert (published.stat().st_mode & 0o777, published.stat().st_gid) == (0o640, group)
+    for folder in (published.parent, published.parent.parent):
+        assert (folder.stat().st_mode & 0o777, folder.stat().st_gid) == (0o750, group), folder
+    assert warehouse.database_path().parent.stat().st_mode & 0o777 == 0o700
+
+    inside = DuckDBWarehouse(analysts_path=str(tmp_path / "data" / "analysts" / "analysts.duckdb"))
+    with pytest.raises(settings.SettingError, match="private to its owner") as refused:
+        inside.publish_for_analysts(window, [AnalystRelation("dev_gold", "dim_y")], _log)
+    assert "\n" not in str(refused.value)
 
 
 def _log(message: str) -> None:

@@ -73,6 +73,7 @@ class DuckDBWarehouse(WarehouseResource):
 
     def dbt_environment(self) -> dict[str, str]:
         return {
+            settings.MASKING_KEY_ENV: self.masking_key(),
             "BANKING_DW_WAREHOUSE_PATH": str(self.database_path()),
             "BANKING_DW_LAKE_PATH": str(self.lake_path()),
             settings.DUCKDB_MEMORY_LIMIT_ENV: settings.duckdb_memory_limit(),
@@ -110,6 +111,10 @@ class DuckDBWarehouse(WarehouseResource):
         # The file's path is part of dbt's profile: a state parsed for another warehouse file (another
         # data directory, as each test has) would make dbt parse the whole project again.
         return self._beside_database(".dbt_partial_parse.msgpack")
+
+    def masking_key(self) -> str:
+        """BANKING_DW_MASKING_KEY, else the key generated once beside the warehouse file (never in it)."""
+        return settings.masking_key(self._beside_database(".masking_key"))
 
     def lock_path(self) -> Path:
         return self._beside_database(".lock")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import grp
 import os
 import re
+import secrets
 from enum import Enum
 from pathlib import Path
 
@@ -121,6 +122,48 @@ def analysts_group() -> int | None:
         if configured.isdigit():
             return int(configured)
         raise SettingError(f"{ANALYSTS_GROUP_ENV}={configured!r} is not a group of this machine") from None
+
+
+# The secret analysts' pseudonyms are keyed with (macros/gold/masking.sql): without it, a masked
+# email cannot be confirmed from a candidate address. Never stored in the warehouse; it reaches dbt
+# in its environment at execution.
+MASKING_KEY_ENV = "BANKING_DW_MASKING_KEY"
+# At least 32 characters a SQL string literal carries as they are (base64, hex, URL-safe).
+_MASKING_KEY = re.compile(r"[A-Za-z0-9+/=_.~-]{32,}")
+
+
+def masking_key(local_default: Path | None) -> str:
+    """BANKING_DW_MASKING_KEY; else, where a local default is allowed (the local target), the key
+    generated once into `local_default` (beside the warehouse, 0600). Refused in one line, never
+    quoting the key, when it is too short or has characters a SQL literal would change."""
+    configured = os.environ.get(MASKING_KEY_ENV, "").strip()
+    if configured:
+        return valid_masking_key(configured, MASKING_KEY_ENV)
+    if local_default is None:
+        raise SettingError(f"{MASKING_KEY_ENV} is not set: give the warehouse's pseudonyms a secret key")
+    path = Path(local_default)
+    if not path.is_file():
+        make_private_dirs(path.parent)
+        staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        descriptor = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32) + "\n")
+        try:
+            os.link(staging, path)  # whole, and never over a key another process made meanwhile
+        except FileExistsError:
+            pass
+        finally:
+            staging.unlink()
+    return valid_masking_key(path.read_text().strip(), str(path))
+
+
+def valid_masking_key(key: str, source: str) -> str:
+    if not _MASKING_KEY.fullmatch(key):
+        raise SettingError(
+            f"the masking key in {source} is not usable: give at least 32 characters of letters, digits"
+            " and + / = _ . ~ - (for example `openssl rand -hex 32`)"
+        )
+    return key
 
 
 # Only the owner may read, write or enter what the project creates: the data folder holds the bank's

@@ -24,6 +24,8 @@ from banking_dw.generator import Scale, generate_day
 # Small enough for a quick suite, big enough that every status, type and change path occurs.
 TEST_TRANSACTIONS_PER_DAY = 400
 TEST_SEED = 7
+# For the tests that run dbt themselves (the warehouse resource hands dbt its own key).
+TEST_MASKING_KEY = "test-masking-key-not-a-secret-0123456789abcdef"
 WINDOW_SEARCH_START = date(2024, 1, 1)
 WINDOW_SEARCH_DAYS = 180
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"

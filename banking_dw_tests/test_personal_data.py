@@ -14,6 +14,7 @@ A failing assertion names the place and the number of values found there, never 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import re
@@ -21,6 +22,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -36,7 +38,7 @@ from banking_dw.alerts.local_ledger import LocalAlertLedger
 from banking_dw.alerts.sensors import alert_on_failed_checks_after_failure, alert_on_failed_checks_after_success
 from banking_dw.alerts.sinks import WEBHOOK_ENV, AlertSinks
 from banking_dw.analysts import main as analysts_main
-from banking_dw.contracts import CONTRACTS
+from banking_dw.contracts import CONTRACTS, Mask, contract
 from banking_dw.dbt.analysts import analysts_relations
 from banking_dw.dbt.project import dbt_manifest
 from banking_dw.duckdb_analysts import connect_as_analyst
@@ -484,6 +486,74 @@ def test_a_data_folder_made_open_to_others_ends_with_nothing_others_may_read(lea
     assert len(paths) > 50 and leak_run.warehouse in paths and leak_run.analysts in paths
     open_to_others = sorted(str(p.relative_to(leak_run.data_dir)) for p in paths if p.stat().st_mode & 0o077)
     assert open_to_others == []
+
+
+# --------------------------------------------------------------------------- keyed pseudonyms, generalised quasi-identifiers
+
+# The masks that give a pseudonym (keyed: it stands for one customer, and nobody without the key can
+# tie it to a person); every other masked or kept personal column is a quasi-identifier.
+PSEUDONYMS = {Mask.GIVEN_NAME_PSEUDONYM, Mask.FAMILY_NAME_PSEUDONYM, Mask.KEYED_HASH}
+QUASI_IDENTIFIERS = tuple(
+    c.name for c in contract("dim_customers").columns if c.personal is not None and c.mask not in PSEUDONYMS
+)
+SMALLEST_GROUP = 5
+
+
+def _masked_and_clear(leak_run: LeakRun, columns: str) -> list[tuple]:
+    with duckdb.connect(str(leak_run.warehouse), read_only=True) as connection:
+        return connection.execute(
+            f"select {columns} from dev_gold.dim_customer as masked"
+            f" join {RESTRICTED} as clear using (customer_sk) order by customer_sk"
+        ).fetchall()
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_masked_emails_are_keyed_neither_md5_nor_sha256_of_the_address(leak_run, monkeypatch):
+    """Someone holding a candidate address cannot confirm it: the masked email is a SHA-256 of the
+    masking key and the address, and the key (generated beside the warehouse, private) is in
+    neither DuckDB file."""
+    monkeypatch.delenv(settings.MASKING_KEY_ENV, raising=False)
+    key_file = leak_run.data_dir / "warehouse.duckdb.masking_key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    key = DuckDBWarehouse(path=str(leak_run.warehouse)).masking_key()
+    assert key_file.read_text().strip() == key and len(key) >= 32
+    rows = _masked_and_clear(leak_run, "masked.email, clear.email, masked.last_name, clear.customer_id")
+    assert len(rows) > 50
+    unkeyed = 0
+    for masked, clear, pseudonym, customer in rows:
+        address = clear.strip().lower()
+        for text in {clear, address}:
+            unkeyed += masked in (hashlib.md5(text.encode()).hexdigest(), _sha256(text))
+        unkeyed += pseudonym == "#" + hashlib.md5(f"customer:{customer}".encode()).hexdigest()[:8]
+        assert masked == _sha256(f"{key}:{address}"), "the masked email is the keyed hash of the address"
+        assert pseudonym == "#" + _sha256(f"{key}:customer:{customer}")[:8]
+    assert unkeyed == 0, f"{unkeyed} pseudonyms are an unkeyed hash of their value"
+    for path in (leak_run.warehouse, leak_run.analysts):
+        assert key.encode() not in path.read_bytes(), f"the masking key is stored in {path.name}"
+
+
+def test_every_combination_of_quasi_identifiers_is_shared_by_at_least_five_customers(leak_run):
+    """What analysts see of a customer besides pseudonyms (birth decade, country, and the removed
+    phone, address, town, state and join date), over every version they can see, is the same for
+    at least five customers: nobody who knows a person's birth year, home and join date can pick
+    them out. Measured on the analysts' file at the tests' scale (fewer customers than the
+    default's, so the groups are smaller than there)."""
+    assert set(QUASI_IDENTIFIERS) == {"phone", "date_of_birth", "address", "city", "state", "country", "join_date"}
+    with connect_as_analyst(leak_run.analysts) as connection:
+        rows = connection.execute(
+            f"select customer_id, {', '.join(QUASI_IDENTIFIERS)} from dev_gold.dim_customer"
+        ).fetchall()
+    histories: dict[int, set[tuple]] = {}
+    for customer, *values in rows:
+        histories.setdefault(customer, set()).add(tuple(values))
+    groups = Counter(frozenset(history) for history in histories.values())
+    assert len(histories) > 50 and len(groups) > 1
+    sizes = sorted(groups.values())
+    # Sizes only: a failure must not print what the customers share.
+    assert sizes[0] >= SMALLEST_GROUP, f"group sizes {sizes}"
 
 
 # --------------------------------------------------------------------------- the analysts' file, handed over

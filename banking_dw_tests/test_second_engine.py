@@ -30,9 +30,10 @@ from banking_dw.contracts import CONTRACTS
 from banking_dw.dbt.completeness import silver_count_sql
 from banking_dw.dbt.silver_checks import check_specs as silver_check_specs
 from banking_dw.dbt.silver_checks import quarantine_rules_sql
+from banking_dw.duckdb_warehouse import DuckDBWarehouse
 from banking_dw.layout import BRONZE
 from banking_dw.partitions import DayWindow, daily_partitions
-from banking_dw.settings import layer_schema
+from banking_dw.settings import MASKING_KEY_ENV, layer_schema
 from banking_dw_tests.support import run_dbt
 
 # Builds warehouses with dbt: `make test` runs it, `make test-fast` does not.
@@ -151,7 +152,9 @@ def on_postgres(tmp_path_factory, window, built, postgres_env) -> dict[str, str]
     data_dir, _ = built
     _load_postgres_bronze(postgres_env, data_dir / "raw")
     _create_roles(postgres_env)
-    as_dbt_user = {**postgres_env, "PGUSER": DBT_USER}
+    # The key DuckDB's gold was masked with (beside its warehouse), so the pseudonyms compare equal.
+    key = DuckDBWarehouse(path=str(data_dir / "warehouse.duckdb")).masking_key()
+    as_dbt_user = {**postgres_env, "PGUSER": DBT_USER, MASKING_KEY_ENV: key}
     return _build(tmp_path_factory.mktemp("dbt_postgres"), "postgres", window, _base_env(**as_dbt_user))
 
 

@@ -83,7 +83,7 @@ def quoted(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def _literal(text: str) -> str:
+def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -113,9 +113,9 @@ def publish(
                 shutil.copyfile(target, staging)
             published = _update(staging, source, window, relations)
             _hand_over(staging, group)
-            _fsync(staging)
+            fsync(staging)
             os.replace(staging, target)
-            _fsync(target.parent)
+            fsync(target.parent)
         finally:
             for path in (staging, staging.with_name(staging.name + ".wal")):
                 path.unlink(missing_ok=True)
@@ -182,7 +182,7 @@ def _update(staging: Path, source: Path, window: DayWindow, relations: Sequence[
     try:
         connection.execute("set memory_limit = ?", [settings.duckdb_memory_limit()])
         connection.execute("set temp_directory = ?", [str(spill)])
-        connection.execute(f"attach {_literal(str(source))} as {SOURCE} (read_only)")
+        connection.execute(f"attach {literal(str(source))} as {SOURCE} (read_only)")
         for relation in relations:
             schema, table = quoted(relation.schema), quoted(relation.name)
             columns = _columns(connection, SOURCE, relation)
@@ -267,7 +267,7 @@ def _drop_unpublished(connection: duckdb.DuckDBPyConnection, relations: Sequence
     return dropped
 
 
-def _fsync(path: Path) -> None:
+def fsync(path: Path) -> None:
     """The new version on disk before it is renamed in (and the rename before the publish ends)."""
     descriptor = os.open(path, os.O_RDONLY)
     try:

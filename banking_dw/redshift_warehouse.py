@@ -58,6 +58,11 @@ class RedshiftWarehouse(WarehouseResource):
         place, and never the clear personal values; a copy would only cost storage and time."""
         return None
 
+    def rewrite_after_erasure(self, relations: Sequence[AnalystRelation] | None, log: Callable[[str], None]) -> str:
+        """Nothing to rewrite from here: Redshift keeps an updated row's old version as a deleted
+        row until its automatic VACUUM DELETE reclaims the block, and no file of it is ours."""
+        return "left to Redshift's automatic VACUUM DELETE (no file of the warehouse is kept here)"
+
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         import redshift_connector  # only the aws target's dbt step loads the driver
 

@@ -83,8 +83,9 @@ def set_required_aws_settings(monkeypatch: pytest.MonkeyPatch, **values: str) ->
     """Every variable the aws target requires, `values` where given and a stand-in elsewhere."""
     from banking_dw.targets.aws import REQUIRED  # boto3 and dagster-aws only for the tests that need them
 
+    stand_ins = {"REDSHIFT_PORT": "5439", "BANKING_DW_MASKING_KEY": TEST_MASKING_KEY}
     for name in REQUIRED:
-        monkeypatch.setenv(name, values.get(name, "5439" if name == "REDSHIFT_PORT" else f"test-{name.lower()}"))
+        monkeypatch.setenv(name, values.get(name, stand_ins.get(name, f"test-{name.lower()}")))
 
 
 def run_dbt(

@@ -32,13 +32,15 @@
 {%- endmacro %}
 
 
-{#- `dbt run-operation erase_customers --args '{customer_ids: [7]}'`, run by the erasure job with
-    the lake's whole list: lists the ids, then replaces the listed customers' personal values with
-    the placeholders in silver's runs, the quarantine, the restricted gold model and analysts' gold
-    (masked from the placeholders, as dim_customer masks). Logs the rows it changed per relation
-    ("erasure counts {...}", null for a relation not built yet), never a value. Idempotent: a second
-    run changes nothing. -#}
-{% macro erase_customers(customer_ids) -%}
+{#- `dbt run-operation erase_customers --args '{customer_ids: [7], free_text: [[fact_transactions,
+    description]], placeholder: "[erased]"}'`, run by the erasure job with the lake's whole list:
+    lists the ids, then replaces the listed customers' personal values with the placeholders in
+    silver's runs, the quarantine, the restricted gold model and analysts' gold (masked from the
+    placeholders, as dim_customer masks); and redacts their names and emails (erased_texts(), from
+    the job's environment) from each free-text column in silver, its quarantine and analysts' gold
+    (macros/erasure/free_text.sql). Logs the rows it changed per relation ("erasure counts {...}",
+    null for a relation not built yet), never a value. Idempotent: a second run changes nothing. -#}
+{% macro erase_customers(customer_ids, free_text=[], placeholder='[erased]') -%}
     {%- set table = 'dim_customers' -%}
     {%- set key = contract_table(table).key[0] -%}
     {%- set model = contract_table(table).model_name -%}
@@ -72,6 +74,16 @@
         'gold_restricted': _erase_rows(ref(model ~ '_pii'), key ~ " in " ~ listed, typed),
         'gold': _erase_rows(ref(model), key ~ " in " ~ listed, masked),
     } -%}
+    {%- set texts = erased_texts() -%}
+    {%- for layer in ('gold', 'silver', 'quarantine') -%}
+        {%- do counts.update({'text_' ~ layer: 0}) -%}
+    {%- endfor -%}
+    {%- for free_table, free_column in (free_text if texts else []) -%}
+        {%- for layer, rows in erase_free_text(free_table, free_column, texts, placeholder).items() -%}
+            {%- set so_far = counts['text_' ~ layer] -%}
+            {%- do counts.update({'text_' ~ layer: none if rows is none or so_far is none else so_far + rows}) -%}
+        {%- endfor -%}
+    {%- endfor -%}
     {%- do run_query('commit') -%}
     {%- if adapter.type() == 'duckdb' -%}
         {#- the replaced values' blocks leave the file's write-ahead log -#}

@@ -189,6 +189,17 @@ def test_analysts_pseudonyms_are_keyed_with_redshifts_sha2(redshift_target):
     assert sql.count(f"'{TEST_MASKING_KEY}:'") == 2
 
 
+def test_an_erasure_redacts_free_text_with_redshifts_regexp_replace(tmp_path, redshift_target):
+    """Redshift's regexp_replace takes a position and 'i' (it replaces every match); a text's
+    characters that are regular-expression syntax are bracketed, those that cannot be (\\ ^ [ ])
+    match any character, so no backslash reaches a Redshift string."""
+    inline = """{{ redact_texts('description', ["O'Neil Ann", 'ann.o+x@ma-il.example', 'a^b'], '[erased]') }}"""
+    stdout = _compile(tmp_path, "aws", "--inline", inline, "--output", "json", "--quiet", env=_offline_env())
+    assert json.loads(stdout)["compiled"].strip() == (
+        "regexp_replace(description, 'O['']Neil Ann|ann[.]o[+]x[@]ma[-]il[.]example|a.b', '[erased]', 1, 'i')"
+    )
+
+
 # --------------------------------------------------------------------------- dev_bronze external schema
 
 

@@ -190,21 +190,29 @@ def redact_stream(chunks: Iterable[bytes], sink: BinaryIO, erased: frozenset[int
     return redactor.result
 
 
-def customers_in(chunks: Iterable[bytes], customers: frozenset[int]) -> frozenset[int]:
-    """Which of `customers` have a row in a `dim_customers` CSV."""
+def _rows_of(chunks: Iterable[bytes], customers: frozenset[int]) -> Iterator[tuple[int, bytes, list[str]]]:
+    """Each row of `customers` in a `dim_customers` CSV: the customer, the line without its ending,
+    and the header."""
     redactor = _LineRedactor(customers)
-    found: set[int] = set()
     for line in _lines(chunks):
         if redactor.header is None:
             redactor.redact(line)
             continue
         if redactor.key_index is None:
-            break
-        customer = redactor.customer(_ending(line)[0])
+            return
+        body = _ending(line)[0]
+        customer = redactor.customer(body)
         if customer in customers:
-            found.add(customer)
-            if found == customers:
-                break
+            yield customer, body, redactor.header
+
+
+def customers_in(chunks: Iterable[bytes], customers: frozenset[int]) -> frozenset[int]:
+    """Which of `customers` have a row in a `dim_customers` CSV."""
+    found: set[int] = set()
+    for customer, _, _ in _rows_of(chunks, customers):
+        found.add(customer)
+        if found == customers:
+            break
     return frozenset(found)
 
 
@@ -239,20 +247,11 @@ def identifying_texts(row: dict[str, str]) -> set[str]:
 
 def texts_in(chunks: Iterable[bytes], customers: frozenset[int]) -> frozenset[str]:
     """The identifying texts of `customers`' rows in a `dim_customers` CSV (before it is redacted)."""
-    redactor = _LineRedactor(customers)
     found: set[str] = set()
-    for line in _lines(chunks):
-        if redactor.header is None:
-            redactor.redact(line)
-            continue
-        if redactor.key_index is None:
-            break
-        body = _ending(line)[0]
-        if redactor.customer(body) not in customers:
-            continue
+    for _, body, header in _rows_of(chunks, customers):
         fields = [_unquoted(f) for f in _fields(body.decode("utf-8", errors="surrogateescape"))]
-        if len(fields) == len(redactor.header):
-            found |= identifying_texts(dict(zip(redactor.header, fields, strict=True)))
+        if len(fields) == len(header):
+            found |= identifying_texts(dict(zip(header, fields, strict=True)))
     return frozenset(found)
 
 

@@ -28,8 +28,8 @@ LAYERS = (
     ("leftovers", ("unfinished_writes_deleted",), "file(s) of killed writes deleted"),
     (
         "silver",
-        ("silver_rows", "quarantine_rows", "free_text_silver_rows", "free_text_quarantine_rows"),
-        "run row(s), {} quarantined row(s); free text: {} row(s), {} quarantined",
+        ("silver_rows", "quarantine_rows", "validated_rows", "free_text_silver_rows", "free_text_quarantine_rows"),
+        "run row(s), {} quarantined row(s), {} verdict row(s); free text: {} row(s), {} quarantined",
     ),
     (
         "gold",

@@ -23,7 +23,7 @@ import pytest
 from banking_dw.contracts import CONTRACTS, Column, Personal, contract
 from banking_dw.duckdb_warehouse import DuckDBWarehouse
 from banking_dw.erase import main as erase_main
-from banking_dw.erasure.job import ERASURE_JOB, ERASURE_OP, customer_id_from, erase_from_files
+from banking_dw.erasure.job import ERASURE_JOB, ERASURE_OP, customer_id_from, erase_from_files, error_summary
 from banking_dw.erasure.placeholders import ERASED_TABLE, erased_columns, erased_value, is_erased, rule_broken
 from banking_dw.erasure.redaction import (
     RedactionError,
@@ -727,3 +727,16 @@ def test_the_command_answers_an_unknown_customer_in_one_line(erased, capsys):
 @pytest.mark.slow
 def test_loading_the_days_again_passes_every_check(erased):
     assert erased.reload_failed_checks == {}
+
+
+def test_a_dbt_error_is_summed_up_in_one_line_without_the_sql_it_quotes():
+    message = (
+        "Encountered an error while running operation: Runtime Error\n"
+        '  Binder Error: Referenced column "x" not found in FROM clause!\n'
+        "  LINE 3: ... regexp_replace(description, 'Ann Lee', '[erased]') ..."
+    )
+    assert error_summary(message) == (
+        'Encountered an error while running operation: Runtime Error: Binder Error: Referenced column "x" not found'
+        " in FROM clause!"
+    )
+    assert error_summary("Database Error\n  near 'Ann Lee': syntax error") == "Database Error"

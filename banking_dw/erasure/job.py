@@ -17,10 +17,10 @@ to the bytes of every file.
    and emails replaced wherever they appear; a published day's manifest is rewritten with the
    object's new size and MD5, so the landing checks still hold, and a versioned bucket's replaced
    versions are deleted;
-5. in the warehouse (`dbt run-operation erase_customers`, any engine): the list is copied, and
-   silver's runs, the quarantine, the restricted `dim_customer_pii` and analysts' `dim_customer`
-   (masked again, from the placeholders), and the free text in silver, its quarantine and gold,
-   are updated in one transaction;
+5. in the warehouse (`dbt run-operation erase_customers`, any engine): the list is copied, and the
+   last window's verdict (`validated_`), silver's runs, the quarantine, the restricted
+   `dim_customer_pii` and analysts' `dim_customer` (masked again, from the placeholders), and the
+   free text in those and gold, are updated in one transaction;
 6. the warehouse makes sure no block of its files keeps a replaced value (`rewrite_after_erasure`:
    locally the DuckDB file is written anew and the analysts' file published from nothing).
 
@@ -250,6 +250,13 @@ def _redact_raw(raw_files: RawFiles, table: str, redaction: Redaction, log: Call
     return counts
 
 
+def error_summary(message: str) -> str:
+    """What a dbt error says, in one line, without the SQL it may quote: its first two lines, but
+    none that quotes a literal (the redacted texts are literals of the statements)."""
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()][:2]
+    return ": ".join(line for line in lines if "'" not in line and not line.startswith("LINE "))
+
+
 def _erase_in_warehouse(
     dbt: DbtCliResource, warehouse: WarehouseResource, lock: WriterLock, erased: frozenset[int], texts: frozenset[str]
 ) -> dict[str, int | None]:
@@ -284,7 +291,7 @@ def _erase_in_warehouse(
                     listed = json.loads(message[len(COUNTS_LOG_PREFIX) :]).items()
                     counts = {name: None if rows is None else int(rows) for name, rows in listed}
                 elif info.get("level") == "error" and message.strip():
-                    errors.append(message.strip().splitlines()[0])
+                    errors.append(error_summary(message))
             succeeded = invocation.is_successful()
     finally:
         shutil.rmtree(target, ignore_errors=True)
@@ -339,10 +346,12 @@ def erase_personal_data(
         "lake_rows": files.lake.rows,
         "lake_manifests": files.lake.manifests,
         "lake_old_versions_deleted": files.lake.old_versions,
+        "validated_rows": counts.get("validated") or 0,
         "silver_rows": counts.get("silver") or 0,
         "quarantine_rows": counts.get("quarantine") or 0,
         "gold_restricted_rows": counts.get("gold_restricted") or 0,
         "gold_rows": counts.get("gold") or 0,
+        "free_text_validated_rows": counts.get("text_validated") or 0,
         "free_text_silver_rows": counts.get("text_silver") or 0,
         "free_text_quarantine_rows": counts.get("text_quarantine") or 0,
         "free_text_gold_rows": counts.get("text_gold") or 0,

@@ -51,10 +51,10 @@
 {%- endmacro %}
 
 
-{#- Redact the texts from `column` of silver's model for `table`, its quarantine and analysts' gold
-    (masked again from the redacted silver value, as the gold model masks it); the rows changed per
-    relation (none for a relation not built yet). Gold first, while silver still shows which rows
-    name a customer. -#}
+{#- Redact the texts from `column` of silver's model for `table`, the last window's verdict
+    (validated_, typed and as sent), the quarantine and analysts' gold (masked again from the
+    redacted silver value, as the gold model masks it); the rows changed per relation (none for a
+    relation not built yet). Gold first, while silver still shows which rows name a customer. -#}
 {% macro erase_free_text(table, column, texts, placeholder) -%}
     {%- set model = contract_table(table).model_name -%}
     {%- set key = contract_table(table).key[0] -%}
@@ -77,7 +77,9 @@
                 ~ " and " ~ gold.identifier ~ "." ~ column ~ " <> " ~ masked) -%}
         {%- endif -%}
     {%- endif -%}
+    {%- set as_sent = redact_texts(column ~ '__as_sent', texts, placeholder) | trim -%}
     {%- do counts.update({
+        'validated': _erase_rows(ref('validated_' ~ model), "1 = 1", {column: redacted, column ~ '__as_sent': as_sent}),
         'silver': _erase_rows(ref('stg_' ~ model), "1 = 1", {column: redacted}),
         'quarantine': _erase_rows(ref('quarantine_' ~ model), "1 = 1", {column: redacted}),
     }) -%}

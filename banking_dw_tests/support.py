@@ -154,9 +154,16 @@ def failed_checks(result: dg.ExecuteInProcessResult) -> dict[str, str]:
 def copy_data_dir(source: Path, target: Path, *, warehouse: bool = True) -> Path:
     """A built data directory copied for a test to change; the writer's lock file is not copied,
     so the copy starts with no holder recorded. Without `warehouse`, only the files are copied
-    (raw and lake), and the copy's warehouse starts empty."""
-    ignored = ["*.lock"] if warehouse else ["*.lock", "warehouse.duckdb*"]
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns(*ignored))
+    (raw and lake) with the masking key beside the warehouse, so the copy's warehouse starts empty
+    and gives the same pseudonyms."""
+
+    def ignored(folder: str, names: list[str]) -> set[str]:
+        dropped = {name for name in names if name.endswith(".lock")}
+        if not warehouse:
+            dropped |= {n for n in names if n.startswith("warehouse.duckdb") and n != "warehouse.duckdb.masking_key"}
+        return dropped
+
+    shutil.copytree(source, target, ignore=ignored)
     return target
 
 

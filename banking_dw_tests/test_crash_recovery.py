@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -99,10 +100,13 @@ def kill_survivors(pids: set[int]) -> None:
 
 
 @pytest.fixture
-def crash_site(tmp_path) -> Iterator[tuple[Path, Path, dict[str, str], set[int]]]:
-    """(DAGSTER_HOME, data dir, env, pids to clean up) with the repository's instance settings."""
+def crash_site(tmp_path, built) -> Iterator[tuple[Path, Path, dict[str, str], set[int]]]:
+    """(DAGSTER_HOME, data dir, env, pids to clean up) with the repository's instance settings, and
+    `built`'s masking key beside the warehouse, so the gold a run builds here can equal `built`'s."""
     dagster_home, data_dir = tmp_path / "dagster_home", tmp_path / "data"
     data_dir.mkdir()
+    key = "warehouse.duckdb.masking_key"
+    shutil.copy(built[0] / key, data_dir / key)
     write_instance_yaml(dagster_home)
     initialise_storage(dagster_home)
     leftovers: set[int] = set()

@@ -11,7 +11,10 @@ the other, each a first erasure (customer ids 1, 2, ...: the bank's first custom
 day's files), and prints Markdown rows for docs/benchmarks.md: the data folder's sizes, and per
 erasure its wall time and the job's own figures for each part (the files: raw store and lake,
 customers' files and every transactions file searched for their name and email; the warehouse's
-update by dbt; the warehouse file written anew with the analysts' file), with seconds per GB.
+update by dbt; the warehouse file written anew with the analysts' file), with the files' seconds per
+GB of raw files and lake and the rewrite's per GB of the two DuckDB files. Also, for the masks: how
+many customers share each combination of the quasi-identifiers analysts see, on the analysts'
+file the build published (the smallest groups).
 """
 
 from __future__ import annotations
@@ -57,6 +60,27 @@ def sizes(data_dir: Path) -> dict[str, float]:
     }
 
 
+# How many customers share each history of the quasi-identifiers analysts see (as
+# banking_dw_tests/test_personal_data.py measures it): the smallest groups, ascending.
+QUASI_IDENTIFIER_GROUPS = """
+import json, sys
+from banking_dw import settings
+from banking_dw.contracts import Mask, contract
+from banking_dw.duckdb_analysts import connect_as_analyst
+pseudonyms = {Mask.GIVEN_NAME_PSEUDONYM, Mask.FAMILY_NAME_PSEUDONYM, Mask.KEYED_HASH}
+columns = [c.name for c in contract("dim_customers").columns if c.personal and c.mask not in pseudonyms]
+with connect_as_analyst(settings.analysts_path()) as connection:
+    rows = connection.execute(f"select customer_id, {', '.join(columns)} from dev_gold.dim_customer").fetchall()
+histories = {}
+for customer, *values in rows:
+    histories.setdefault(customer, set()).add(tuple(values))
+groups = {}
+for history in histories.values():
+    groups[frozenset(history)] = groups.get(frozenset(history), 0) + 1
+print(json.dumps({"customers": len(histories), "groups": sorted(groups.values())}))
+"""
+
+
 def call(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     completed = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     if completed.returncode:
@@ -94,6 +118,11 @@ def main() -> None:
                 f"built {arguments.window} at {arguments.transactions:,} transactions a day in"
                 f" {time.perf_counter() - started:.0f} s"
             )
+        measured = json.loads(call([python, "-c", QUASI_IDENTIFIER_GROUPS], env).stdout)
+        print(
+            f"quasi-identifiers: {measured['customers']} customers in {len(measured['groups'])} group(s),"
+            f" the smallest {measured['groups'][:5]}"
+        )
         before = sizes(data_dir)
         print("\n| data folder | " + " | ".join(before) + " |\n|---|" + "---|" * len(before))
         print("| GB | " + " | ".join(f"{value:.3f}" for value in before.values()) + " |")
@@ -110,13 +139,13 @@ def main() -> None:
                 + f"; {metadata['warehouse_files']}"
             )
         medians = [statistics.median(column) for column in zip(*rows, strict=True)]
-        gigabytes_total = before["data folder"]
-        print("\n| erasure | wall | files | warehouse update | warehouse rewrite | s per GB of data folder |")
-        print("|---|---|---|---|---|---|")
+        files_gb, duckdb_gb = before["raw"] + before["lake"], before["warehouse"] + before["analysts"]
+        print("\n| erasure | wall | files | warehouse update | warehouse rewrite | files per GB | rewrite per GB |")
+        print("|---|---|---|---|---|---|---|")
         print(
             f"| median of {len(rows)} | "
             + " | ".join(f"{value:.1f} s" for value in medians)
-            + f" | {medians[0] / max(gigabytes_total, 1e-9):.0f} |"
+            + f" | {medians[1] / max(files_gb, 1e-9):.0f} s | {medians[3] / max(duckdb_gb, 1e-9):.0f} s |"
         )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

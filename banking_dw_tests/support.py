@@ -160,11 +160,21 @@ def copy_data_dir(source: Path, target: Path, *, warehouse: bool = True) -> Path
     def ignored(folder: str, names: list[str]) -> set[str]:
         dropped = {name for name in names if name.endswith(".lock")}
         if not warehouse:
-            dropped |= {n for n in names if n.startswith("warehouse.duckdb") and n != "warehouse.duckdb.masking_key"}
+            dropped |= {n for n in names if n.startswith("warehouse.duckdb") and n != MASKING_KEY_FILE}
         return dropped
 
     shutil.copytree(source, target, ignore=ignored)
     return target
+
+
+MASKING_KEY_FILE = "warehouse.duckdb.masking_key"
+
+
+def share_masking_key(source: Path, target: Path) -> None:
+    """The masking key generated beside `source`'s warehouse, given to the data directory `target`
+    before anything builds there, so both give the same pseudonyms and their gold can be compared."""
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy(source / MASKING_KEY_FILE, target / MASKING_KEY_FILE)
 
 
 def query(data_dir: Path, sql: str, params: Iterable[object] = ()) -> pd.DataFrame:

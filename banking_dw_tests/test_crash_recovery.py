@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import subprocess
 import time
@@ -33,6 +32,7 @@ from .live_dagster import (
     user_environment,
     write_instance_yaml,
 )
+from .support import share_masking_key
 
 pytestmark = pytest.mark.slow
 
@@ -104,9 +104,7 @@ def crash_site(tmp_path, built) -> Iterator[tuple[Path, Path, dict[str, str], se
     """(DAGSTER_HOME, data dir, env, pids to clean up) with the repository's instance settings, and
     `built`'s masking key beside the warehouse, so the gold a run builds here can equal `built`'s."""
     dagster_home, data_dir = tmp_path / "dagster_home", tmp_path / "data"
-    data_dir.mkdir()
-    key = "warehouse.duckdb.masking_key"
-    shutil.copy(built[0] / key, data_dir / key)
+    share_masking_key(built[0], data_dir)
     write_instance_yaml(dagster_home)
     initialise_storage(dagster_home)
     leftovers: set[int] = set()

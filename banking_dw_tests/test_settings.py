@@ -161,3 +161,35 @@ def test_a_data_folder_open_to_others_that_is_not_ours_is_refused_in_one_line(tm
         RawFiles().root()
     assert "\n" not in str(refused.value)
     assert data_dir.stat().st_mode & 0o777 == 0o755
+
+
+# --------------------------------------------------------------------------- the masking key
+
+
+def test_the_masking_key_is_generated_once_beside_the_warehouse_and_private(tmp_path, monkeypatch):
+    monkeypatch.delenv(settings.MASKING_KEY_ENV, raising=False)
+    monkeypatch.setenv("BANKING_DW_DATA_DIR", str(tmp_path / "data"))
+    warehouse = DuckDBWarehouse()
+    key = warehouse.masking_key()
+    path = tmp_path / "data" / "warehouse.duckdb.masking_key"
+    assert path.read_text().strip() == key and len(key) == 64 and path.stat().st_mode & 0o777 == 0o600
+    assert warehouse.masking_key() == key, "the same key run after run"
+    assert warehouse.dbt_environment()[settings.MASKING_KEY_ENV] == key
+    assert sorted(p.name for p in path.parent.iterdir()) == ["warehouse.duckdb.masking_key"]
+
+    monkeypatch.setenv(settings.MASKING_KEY_ENV, "k" * 40)
+    assert warehouse.masking_key() == "k" * 40, "the environment's key wins"
+
+
+@pytest.mark.parametrize("key", ["too-short", "x" * 31, "quote'" + "x" * 40, "space " + "x" * 40])
+def test_a_masking_key_that_is_not_usable_is_refused_in_one_line_without_showing_it(monkeypatch, key):
+    monkeypatch.setenv(settings.MASKING_KEY_ENV, key)
+    with pytest.raises(settings.SettingError, match=settings.MASKING_KEY_ENV) as refused:
+        settings.masking_key(None)
+    assert key not in str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_without_a_local_default_the_masking_key_is_required(monkeypatch):
+    monkeypatch.delenv(settings.MASKING_KEY_ENV, raising=False)
+    with pytest.raises(settings.SettingError, match=f"{settings.MASKING_KEY_ENV} is not set"):
+        settings.masking_key(None)

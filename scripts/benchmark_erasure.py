@@ -129,8 +129,10 @@ def main() -> None:
         rows = []
         for customer in range(1, arguments.erasures + 1):
             started = time.perf_counter()
-            call([python, "-m", "banking_dw.erase", str(customer)], env)
+            printed = call([python, "-m", "banking_dw.erase", str(customer)], env).stdout
             wall = time.perf_counter() - started
+            if customer == 1:
+                print("\n" + "\n".join(line for line in printed.splitlines() if not line.startswith("Full log")))
             metadata = json.loads(call([python, "-c", METADATA], env).stdout)
             rows.append([wall, *(float(metadata[part]) for part in PARTS)])
             print(

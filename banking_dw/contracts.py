@@ -35,14 +35,17 @@ class Personal(str, Enum):
 
 class Mask(str, Enum):
     """How analysts' gold shows a personal column: written by the gold model itself, so every
-    engine gives the same value; the clear value stays in the restricted model."""
+    engine gives the same value; the clear value stays in the restricted model. A pseudonym is
+    keyed (a hash of the secret masking key and the value: nobody without the key can confirm a
+    guess); a quasi-identifier is generalised or removed until every combination analysts see is
+    shared by at least five customers (macros/gold/masking.sql)."""
 
     # A pseudonym from the customer's id: "Customer" and "#<8 hex digits>" read as one name.
     GIVEN_NAME_PSEUDONYM = "given-name pseudonym"
-    FAMILY_NAME_PSEUDONYM = "family-name pseudonym"
-    HASH = "hash"  # the same value gives the same hash: counts and joins still work
-    LAST_DIGITS = "last four digits"
-    BIRTH_YEAR = "first day of the year"
+    FAMILY_NAME_PSEUDONYM = "keyed family-name pseudonym"
+    KEYED_HASH = "keyed hash"  # the same value gives the same hash: counts and joins still work
+    # The first day of the decade, 1950 for anyone born before 1960 and 1990 for anyone born after 1999.
+    BIRTH_DECADE = "first day of the decade, top- and bottom-coded"
     REMOVED = "removed"  # null
     # Free text that names people after its second word ("Transfer from <name>").
     FIRST_TWO_WORDS = "first two words"
@@ -262,7 +265,7 @@ CONTRACTS: tuple[TableContract, ...] = (
                 C.VARCHAR,
                 "Email address.",
                 personal=Personal.DIRECT,
-                mask=Mask.HASH,
+                mask=Mask.KEYED_HASH,
                 max_length_override=254,
                 erased_as="erased@erased.invalid",
             ),
@@ -271,7 +274,7 @@ CONTRACTS: tuple[TableContract, ...] = (
                 C.VARCHAR,
                 "Phone number.",
                 personal=Personal.DIRECT,
-                mask=Mask.LAST_DIGITS,
+                mask=Mask.REMOVED,
                 max_length_override=32,
                 erased_as="(000) 000-0000",
             ),
@@ -280,16 +283,26 @@ CONTRACTS: tuple[TableContract, ...] = (
                 C.DATE,
                 "Date of birth.",
                 personal=Personal.QUASI,
-                mask=Mask.BIRTH_YEAR,
+                mask=Mask.BIRTH_DECADE,
                 earliest=EARLIEST_BIRTH_DATE,
                 not_after_extract_day=True,
             ),
             Column("address", C.VARCHAR, "Street address.", personal=Personal.DIRECT, mask=Mask.REMOVED),
-            Column("city", C.VARCHAR, "Home town.", personal=Personal.QUASI),
-            Column("state", C.VARCHAR, "Home state.", personal=Personal.QUASI),
+            Column("city", C.VARCHAR, "Home town.", personal=Personal.QUASI, mask=Mask.REMOVED),
+            Column("state", C.VARCHAR, "Home state.", personal=Personal.QUASI, mask=Mask.REMOVED),
+            # Every customer's, in a one-country bank: no one stands out by it.
             Column("country", C.VARCHAR, "Home country.", personal=Personal.QUASI),
             Column("customer_segment", C.VARCHAR, "Service tier.", allowed_values=CUSTOMER_SEGMENTS),
-            Column("join_date", C.DATE, "Day the customer joined the bank.", not_after_extract_day=True),
+            Column(
+                "join_date",
+                C.DATE,
+                "Day the customer joined the bank.",
+                personal=Personal.QUASI,
+                mask=Mask.REMOVED,
+                not_after_extract_day=True,
+                # No plausible join day: the bank's history starts in 2010.
+                erased_as="1900-01-01",
+            ),
             Column("updated_at", C.TIMESTAMP, "When the customer's attributes last changed."),
         ),
     ),

@@ -11,6 +11,11 @@ run, are replaced whole; a table no longer published is dropped.
 An analyst may hold the file open read-only while a publish runs, and DuckDB's file lock would then
 block a writer. So the new version is built in a temporary file beside it (a copy of the previous
 version, updated) and renamed over it: readers keep the old version until they reopen the file.
+
+Handing it over: the file is private to its owner like the data folder, unless
+BANKING_DW_ANALYSTS_GROUP names a group, which may then read it (0640) at BANKING_DW_ANALYSTS_PATH,
+outside the engineers' private folder. Analysts open it with `connect_as_analyst` (or `python -m
+banking_dw.analysts`): read-only, no other file reachable, the configuration locked.
 """
 
 from __future__ import annotations
@@ -34,6 +39,16 @@ FACT_DAY_COLUMN = "partition_date"
 SOURCE = "published_warehouse"
 # DuckDB's own schemas, in every file.
 BUILT_IN_SCHEMAS = {"main", "information_schema", "pg_catalog"}
+# A published file and the folders created for it, with a group: its members read, nobody else.
+SHARED_FILE_MODE = 0o640
+SHARED_FOLDER_MODE = 0o750
+# How analysts open their file (connect_as_analyst): no file but this one, and no way to change that.
+ANALYST_CONFIG = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "lock_configuration": True,
+}
 
 
 @dataclass
@@ -68,7 +83,7 @@ def quoted(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def _literal(text: str) -> str:
+def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -78,28 +93,86 @@ def publish(
     window: DayWindow,
     relations: Sequence[AnalystRelation],
     log: Callable[[str], None],
+    fresh: bool = False,
 ) -> Published:
-    """Publish `relations` of the warehouse file `source` to the analysts' file `target`.
+    """Publish `relations` of the warehouse file `source` to the analysts' file `target`; `fresh`
+    builds the new version from nothing rather than from the previous one, so no block of the file
+    keeps a value that has since changed (after an erasure).
 
     One publisher at a time per file (a lock beside it); the caller holds the warehouse's writer
     lock, so `source` does not change meanwhile."""
-    settings.make_private_dirs(target.parent)
+    group = settings.analysts_group()
+    _prepare_folder(target, source, group)
     with file_lock(target.with_name(target.name + ".lock"), exclusive=True, what="publish for analysts", log=log):
         # A temporary file left by a publish that was killed is garbage: this publisher holds the lock.
         for leftover in target.parent.glob(f".{target.name}.*.tmp*"):
             leftover.unlink(missing_ok=True)
         staging = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.tmp")
         try:
-            if target.is_file():
+            if target.is_file() and not fresh:
                 shutil.copyfile(target, staging)
             published = _update(staging, source, window, relations)
-            _fsync(staging)
+            _hand_over(staging, group)
+            fsync(staging)
             os.replace(staging, target)
-            _fsync(target.parent)
+            fsync(target.parent)
         finally:
             for path in (staging, staging.with_name(staging.name + ".wal")):
                 path.unlink(missing_ok=True)
     return published
+
+
+def _prepare_folder(target: Path, warehouse: Path, group: int | None) -> None:
+    """The analysts' file's folder: private like the data folder when no group is given; with a
+    group, outside the engineers' private folder (its members could not reach it there), and each
+    folder created for it readable by the group (0750)."""
+    if group is None:
+        settings.make_private_dirs(target.parent)
+        return
+    private = warehouse.parent.resolve()
+    if private in target.resolve().parents:
+        raise settings.SettingError(
+            f"{settings.ANALYSTS_PATH_ENV}={target} is inside {private}, which is private to its owner: the"
+            f" {settings.ANALYSTS_GROUP_ENV} group could not reach it; give a path outside it"
+            " (for example /srv/banking-dw/analysts.duckdb)"
+        )
+    settings.private_by_default()
+    missing = []
+    current = target.parent
+    while not current.exists():
+        missing.append(current)
+        current = current.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=SHARED_FOLDER_MODE, exist_ok=True)
+        _give_to_group(folder, group, SHARED_FOLDER_MODE)
+
+
+def _hand_over(staging: Path, group: int | None) -> None:
+    """The new version's mode before it is renamed in: the group may read it, or nobody else may."""
+    if group is None:
+        os.chmod(staging, settings.PRIVATE_FILE_MODE)
+    else:
+        _give_to_group(staging, group, SHARED_FILE_MODE)
+
+
+def _give_to_group(path: Path, group: int, mode: int) -> None:
+    try:
+        os.chown(path, -1, group)
+    except PermissionError:
+        raise settings.SettingError(
+            f"cannot give {path} to group {group} ({settings.ANALYSTS_GROUP_ENV}): this user is not a member of it"
+        ) from None
+    os.chmod(path, mode)
+
+
+def connect_as_analyst(path: Path) -> duckdb.DuckDBPyConnection:
+    """The analysts' file opened the one safe way: read-only, with no access to any other file
+    (no ATTACH of the warehouse, no read_csv of the lake, no COPY out, no extension loaded) and the
+    configuration locked, so no statement can turn that back on. Whatever the operating system
+    would let the reader open, this connection reaches only the analysts' tables."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"no analysts' file at {path}: a build of gold or the reports publishes it")
+    return duckdb.connect(str(path), read_only=True, config=ANALYST_CONFIG)
 
 
 def _update(staging: Path, source: Path, window: DayWindow, relations: Sequence[AnalystRelation]) -> Published:
@@ -109,7 +182,7 @@ def _update(staging: Path, source: Path, window: DayWindow, relations: Sequence[
     try:
         connection.execute("set memory_limit = ?", [settings.duckdb_memory_limit()])
         connection.execute("set temp_directory = ?", [str(spill)])
-        connection.execute(f"attach {_literal(str(source))} as {SOURCE} (read_only)")
+        connection.execute(f"attach {literal(str(source))} as {SOURCE} (read_only)")
         for relation in relations:
             schema, table = quoted(relation.schema), quoted(relation.name)
             columns = _columns(connection, SOURCE, relation)
@@ -194,7 +267,7 @@ def _drop_unpublished(connection: duckdb.DuckDBPyConnection, relations: Sequence
     return dropped
 
 
-def _fsync(path: Path) -> None:
+def fsync(path: Path) -> None:
     """The new version on disk before it is renamed in (and the rename before the publish ends)."""
     descriptor = os.open(path, os.O_RDONLY)
     try:

@@ -11,8 +11,10 @@ import os
 import re
 import signal
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,7 @@ import duckdb
 
 from banking_dw import duckdb_analysts, settings
 from banking_dw.locks import POLL_SECONDS, file_lock, try_flock, wait_until
-from banking_dw.partitions import DayWindow
+from banking_dw.partitions import FIRST_DAY, DayWindow
 from banking_dw.warehouse import AnalystRelation, WarehouseResource, WriterLock
 
 # The warehouse lock files this process holds as the writer: its own reads take no reader's lock.
@@ -73,6 +75,7 @@ class DuckDBWarehouse(WarehouseResource):
 
     def dbt_environment(self) -> dict[str, str]:
         return {
+            settings.MASKING_KEY_ENV: self.masking_key(),
             "BANKING_DW_WAREHOUSE_PATH": str(self.database_path()),
             "BANKING_DW_LAKE_PATH": str(self.lake_path()),
             settings.DUCKDB_MEMORY_LIMIT_ENV: settings.duckdb_memory_limit(),
@@ -111,6 +114,10 @@ class DuckDBWarehouse(WarehouseResource):
         # data directory, as each test has) would make dbt parse the whole project again.
         return self._beside_database(".dbt_partial_parse.msgpack")
 
+    def masking_key(self) -> str:
+        """BANKING_DW_MASKING_KEY, else the key generated once beside the warehouse file (never in it)."""
+        return settings.masking_key(self._beside_database(".masking_key"))
+
     def lock_path(self) -> Path:
         return self._beside_database(".lock")
 
@@ -130,6 +137,19 @@ class DuckDBWarehouse(WarehouseResource):
         log(published.line(target))
         return published.as_dict()
 
+    def rewrite_after_erasure(self, relations: Sequence[AnalystRelation] | None, log: Callable[[str], None]) -> str:
+        """DuckDB keeps a replaced value's old blocks as free space in its file, where any copy or
+        backup of the file carries them: the file is written anew (`rewrite_database`), and the
+        analysts' file is published from nothing rather than from its previous version."""
+        rewritten = rewrite_database(self.database_path(), self.lake_path(), log)
+        if relations is None:
+            return f"{rewritten}; analysts' file not republished: gold is not built yet"
+        window = DayWindow(FIRST_DAY, FIRST_DAY + timedelta(days=1))  # every table is copied whole anyway
+        target = self.analysts_database_path()
+        published = duckdb_analysts.publish(self.database_path(), target, window, relations, log, fresh=True)
+        log(published.line(target))
+        return f"{rewritten}; analysts' file published anew ({sum(published.tables_by_schema.values())} table(s))"
+
     def _beside_database(self, suffix: str) -> Path:
         database = self.database_path()
         return database.with_name(database.name + suffix)
@@ -145,6 +165,13 @@ class DuckDBWarehouse(WarehouseResource):
             yield connection
         finally:
             connection.close()
+            if not read_only:
+                self._make_files_private()
+
+    def _make_files_private(self) -> None:
+        """The database and its write-ahead log private (0600), whoever created them (DuckDB or dbt)."""
+        for path in (self.database_path(), self._beside_database(".wal")):
+            settings.make_private_file(path)
 
     @contextmanager
     def exclusive_writer(self, run_id: str, log: Callable[[str], None]) -> Iterator[WriterLock]:
@@ -182,6 +209,7 @@ class DuckDBWarehouse(WarehouseResource):
             yield WriterLock(descriptor)
         finally:
             _HELD_FOR_WRITING.discard(lock_path)
+            self._make_files_private()
             # The holder's line is cleared, then closing the descriptor releases the lock.
             os.ftruncate(descriptor, 0)
             os.close(descriptor)
@@ -201,3 +229,67 @@ def _holder(lock_path: Path) -> str:
         return lock_path.read_text().strip() or "a process that has not written its name yet"
     except OSError:
         return "an unknown process"
+
+
+# The new version of the warehouse, attached to the connection that copies into it.
+REWRITTEN = "rewritten_warehouse"
+
+
+def rewrite_database(path: Path, lake: Path, log: Callable[[str], None]) -> str:
+    """Copy every schema, table and view of the DuckDB file at `path` into a new file beside it,
+    check that each table kept its rows, and rename the new file over the old one: only blocks
+    that hold live data are written, so no value replaced before survives in free space. The caller
+    holds the writer lock; a reader with the file open keeps the old version until it reopens.
+    Returns what it did, in one line."""
+    if not path.is_file():
+        return "no warehouse file to rewrite"
+    started = time.monotonic()
+    for leftover in path.parent.glob(f".{path.name}.*.tmp*"):  # of a rewrite that was killed
+        leftover.unlink(missing_ok=True)
+    staging = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+    spill = settings.make_private_dirs(settings.duckdb_spill_dir())
+    try:
+        connection = duckdb.connect(str(path), config={"memory_limit": settings.duckdb_memory_limit()})
+        try:
+            connection.execute("set temp_directory = ?", [str(spill)])
+            # The bronze views read the lake through paths relative to it.
+            connection.execute("set file_search_path = ?", [str(lake)])
+            [source] = connection.execute("select current_database()").fetchone()
+            connection.execute(f"attach {duckdb_analysts.literal(str(staging))} as {REWRITTEN}")
+            connection.execute(f'copy from database "{source}" to {REWRITTEN}')
+            tables = _same_rows(connection, source)
+            connection.execute(f"detach {REWRITTEN}")
+        finally:
+            connection.close()
+        if path.with_name(path.name + ".wal").exists():
+            raise RuntimeError(f"{path} still has a write-ahead log after closing: not rewritten")
+        settings.make_private_file(staging)
+        duckdb_analysts.fsync(staging)
+        before = path.stat().st_size
+        os.replace(staging, path)
+        duckdb_analysts.fsync(path.parent)
+    finally:
+        for leftover in (staging, staging.with_name(staging.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+    seconds = time.monotonic() - started
+    line = (
+        f"rewritten ({tables} table(s), {before / 1e6:.1f} MB -> {path.stat().st_size / 1e6:.1f} MB in {seconds:.1f} s)"
+    )
+    log(f"erasure: {path} {line}")
+    return line
+
+
+def _same_rows(connection: duckdb.DuckDBPyConnection, source: str) -> int:
+    """The number of tables copied; RuntimeError naming a table whose rows differ in the copy."""
+    listed = "select schema_name, table_name from duckdb_tables() where database_name = ? order by all"
+    tables = connection.execute(listed, [source]).fetchall()
+    if connection.execute(listed, [REWRITTEN]).fetchall() != tables:
+        raise RuntimeError("the rewritten warehouse does not have the same tables: not rewritten")
+    for schema, table in tables:
+        name = f'"{schema}"."{table}"'
+        [(ours, theirs)] = connection.execute(
+            f'select (select count(*) from "{source}".{name}), (select count(*) from {REWRITTEN}.{name})'
+        ).fetchall()
+        if ours != theirs:
+            raise RuntimeError(f"{schema}.{table} has {theirs} rows in the rewritten warehouse, {ours} before")
+    return len(tables)

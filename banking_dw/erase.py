@@ -13,6 +13,7 @@ import sys
 import time
 from typing import TextIO
 
+from banking_dw import settings
 from banking_dw.erasure.job import ERASURE_JOB, ERASURE_OP, customer_id_from
 from banking_dw.run import QUIET_LOGGING, OperatorError, logged_run, root_cause
 
@@ -24,8 +25,17 @@ LAYERS = (
         ("lake_objects", "lake_rows", "lake_manifests", "lake_old_versions_deleted"),
         "object(s), {} row(s), {} manifest(s), {} replaced version(s) deleted",
     ),
-    ("silver", ("silver_rows", "quarantine_rows"), "run row(s), {} quarantined row(s)"),
-    ("gold", ("gold_restricted_rows", "gold_rows"), "restricted row(s), {} analysts' row(s)"),
+    ("leftovers", ("unfinished_writes_deleted",), "file(s) of killed writes deleted"),
+    (
+        "silver",
+        ("silver_rows", "quarantine_rows", "validated_rows", "free_text_silver_rows", "free_text_quarantine_rows"),
+        "run row(s), {} quarantined row(s), {} verdict row(s); free text: {} row(s), {} quarantined",
+    ),
+    (
+        "gold",
+        ("gold_restricted_rows", "gold_rows", "free_text_gold_rows"),
+        "restricted row(s), {} analysts' row(s); free text: {} row(s)",
+    ),
 )
 
 
@@ -34,7 +44,11 @@ def _summary(metadata: dict[str, object]) -> list[str]:
     for layer, names, shape in LAYERS:
         values = [metadata.get(name, 0) for name in names]
         lines.append(f"  {layer:<10} {values[0]} {shape.format(*values[1:])}")
-    lines.append(f"  {'analysts':<10} {metadata.get('analysts_file', 'unknown')}")
+    lines.append(f"  {'files':<10} {metadata.get('warehouse_files', 'unknown')}")
+    times = (
+        metadata.get(name, 0) for name in ("seconds_files", "seconds_warehouse_update", "seconds_warehouse_rewrite")
+    )
+    lines.append(f"  {'time':<10} files {{}} s, warehouse update {{}} s, warehouse rewrite {{}} s".format(*times))
     return lines
 
 
@@ -73,9 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m banking_dw.erase", description=__doc__.splitlines()[0])
     parser.add_argument("customer_id", help="the customer_id of the customer to erase")
     arguments = parser.parse_args(argv)
+    settings.private_by_default()
     try:
         return erase(arguments.customer_id)
-    except OperatorError as error:
+    except (OperatorError, settings.SettingError) as error:
         print(f"banking-dw: {error}", file=sys.stderr)
         return 2
 

@@ -37,10 +37,24 @@ def bronze_key(table: str) -> dg.AssetKey:
     return asset_key(BRONZE, table)
 
 
+def raw_folder(data_dir: Path) -> Path:
+    return Path(data_dir) / RAW
+
+
 def csv_path(data_dir: Path, table: str, day: date) -> Path:
     """raw/<table>/dt=YYYY-MM-DD/<table>.csv: every table is a daily extract."""
     contract(table)  # an unknown table fails here, naming the known ones
-    return Path(data_dir) / "raw" / table / f"dt={day.isoformat()}" / f"{table}.csv"
+    return raw_folder(data_dir) / table / f"dt={day.isoformat()}" / f"{table}.csv"
+
+
+def staging_destinations(folder: Path) -> dict[Path, list[str]]:
+    """Every folder under `folder` holding staging files, with the names of the files they were to
+    become: a file written atomically is first `.<name>.<random>.tmp` beside it (locks.staging_file),
+    renamed into place when whole; one still there was left by a killed write, or is being written."""
+    found: dict[Path, set[str]] = {}
+    for path in Path(folder).rglob(".*.tmp") if Path(folder).is_dir() else ():
+        found.setdefault(path.parent, set()).add(path.name[1:].rsplit(".", 2)[0])
+    return {parent: sorted(names) for parent, names in sorted(found.items())}
 
 
 def table_prefix(table: str) -> str:

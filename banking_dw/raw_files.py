@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 
 from banking_dw import settings
-from banking_dw.layout import csv_path, day_of_key
+from banking_dw.layout import csv_path, day_of_key, raw_folder, staging_destinations
 from banking_dw.locks import sweep_staging
 
 
@@ -25,6 +25,13 @@ class RawFiles(dg.ConfigurableResource):
 
     def path(self, table: str, day: date) -> Path:
         return csv_path(self.root(), table, day)
+
+    def remove_unfinished_writes(self) -> int:
+        """Remove the staging files killed raw steps left anywhere in the store (`sweep_staging`,
+        any table and day, even one whose file was never written); how many. A live step's are
+        left to it."""
+        folders = staging_destinations(raw_folder(self.root()))
+        return sum(len(sweep_staging(folder, names)) for folder, names in folders.items())
 
     def days(self, table: str) -> list[date]:
         """Every day the store holds a file of `table` for, in order."""

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
+from banking_dw import settings
 from banking_dw.partitions import DayWindow
 from banking_dw.warehouse import AnalystRelation, WarehouseResource, WriterLock
 
@@ -23,6 +24,8 @@ class RedshiftWarehouse(WarehouseResource):
     spectrum_role_arn: str
     # The Glue database Spectrum's external schema mounts: the catalog's.
     spectrum_glue_database: str
+    # The secret analysts' pseudonyms are keyed with (BANKING_DW_MASKING_KEY, required on aws).
+    masking_key: str
 
     def kind(self) -> str:
         return "redshift"
@@ -39,6 +42,7 @@ class RedshiftWarehouse(WarehouseResource):
             "REDSHIFT_DATABASE": self.database,
             "BANKING_DW_REDSHIFT_IAM_ROLE_ARN": self.spectrum_role_arn,
             "BANKING_DW_GLUE_DATABASE": self.spectrum_glue_database,
+            settings.MASKING_KEY_ENV: settings.valid_masking_key(self.masking_key, settings.MASKING_KEY_ENV),
         }
 
     def exclusive_writer(self, run_id: str, log: Callable[[str], None]) -> AbstractContextManager[WriterLock]:
@@ -53,6 +57,11 @@ class RedshiftWarehouse(WarehouseResource):
         (dbt_project.yml, macros/grants.sql), so analysts read the tables dbt just built, in
         place, and never the clear personal values; a copy would only cost storage and time."""
         return None
+
+    def rewrite_after_erasure(self, relations: Sequence[AnalystRelation] | None, log: Callable[[str], None]) -> str:
+        """Nothing to rewrite from here: Redshift keeps an updated row's old version as a deleted
+        row until its automatic VACUUM DELETE reclaims the block, and no file of it is ours."""
+        return "left to Redshift's automatic VACUUM DELETE (no file of the warehouse is kept here)"
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         import redshift_connector  # only the aws target's dbt step loads the driver

@@ -23,6 +23,7 @@ from typing import TextIO
 
 import dagster as dg
 
+from banking_dw import settings
 from banking_dw.charts.assets import CHARTS_PAGE_KEY, charts_page_path
 from banking_dw.partitions import parse_window
 from banking_dw.schedules import daily_warehouse_job
@@ -237,9 +238,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("window", help="first...last day, both included (Dagster's range syntax), or one day")
     parser.add_argument("--select", default="*", help="asset selection (default: the whole graph)")
     arguments = parser.parse_args(argv)
+    settings.private_by_default()
     try:
         return materialize_window(arguments.window, arguments.select)
-    except OperatorError as error:
+    except (OperatorError, settings.SettingError) as error:
         print(f"banking-dw: {error}", file=sys.stderr)
         return 2
 

@@ -81,3 +81,9 @@ class WarehouseResource(dg.ConfigurableResource):
         """Give analysts what a successful build of `window` changed in `relations`, where the
         warehouse needs a copy to keep them from the rest; what was published (table counts,
         never values), or None when the warehouse's own access control is the boundary."""
+
+    @abstractmethod
+    def rewrite_after_erasure(self, relations: Sequence[AnalystRelation] | None, log: Callable[[str], None]) -> str:
+        """After an erasure replaced values in place: make sure no block of the warehouse's files
+        still holds one, nor of analysts' copy of `relations` (None: gold is not built, nothing to
+        publish). The caller holds the writer lock. What was done, in one line (never a value)."""

@@ -24,6 +24,8 @@ from banking_dw.generator import Scale, generate_day
 # Small enough for a quick suite, big enough that every status, type and change path occurs.
 TEST_TRANSACTIONS_PER_DAY = 400
 TEST_SEED = 7
+# For the tests that run dbt themselves (the warehouse resource hands dbt its own key).
+TEST_MASKING_KEY = "test-masking-key-not-a-secret-0123456789abcdef"
 WINDOW_SEARCH_START = date(2024, 1, 1)
 WINDOW_SEARCH_DAYS = 180
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
@@ -81,8 +83,9 @@ def set_required_aws_settings(monkeypatch: pytest.MonkeyPatch, **values: str) ->
     """Every variable the aws target requires, `values` where given and a stand-in elsewhere."""
     from banking_dw.targets.aws import REQUIRED  # boto3 and dagster-aws only for the tests that need them
 
+    stand_ins = {"REDSHIFT_PORT": "5439", "BANKING_DW_MASKING_KEY": TEST_MASKING_KEY}
     for name in REQUIRED:
-        monkeypatch.setenv(name, values.get(name, "5439" if name == "REDSHIFT_PORT" else f"test-{name.lower()}"))
+        monkeypatch.setenv(name, values.get(name, stand_ins.get(name, f"test-{name.lower()}")))
 
 
 def run_dbt(
@@ -151,10 +154,27 @@ def failed_checks(result: dg.ExecuteInProcessResult) -> dict[str, str]:
 def copy_data_dir(source: Path, target: Path, *, warehouse: bool = True) -> Path:
     """A built data directory copied for a test to change; the writer's lock file is not copied,
     so the copy starts with no holder recorded. Without `warehouse`, only the files are copied
-    (raw and lake), and the copy's warehouse starts empty."""
-    ignored = ["*.lock"] if warehouse else ["*.lock", "warehouse.duckdb*"]
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns(*ignored))
+    (raw and lake) with the masking key beside the warehouse, so the copy's warehouse starts empty
+    and gives the same pseudonyms."""
+
+    def ignored(folder: str, names: list[str]) -> set[str]:
+        dropped = {name for name in names if name.endswith(".lock")}
+        if not warehouse:
+            dropped |= {n for n in names if n.startswith("warehouse.duckdb") and n != MASKING_KEY_FILE}
+        return dropped
+
+    shutil.copytree(source, target, ignore=ignored)
     return target
+
+
+MASKING_KEY_FILE = "warehouse.duckdb.masking_key"
+
+
+def share_masking_key(source: Path, target: Path) -> None:
+    """The masking key generated beside `source`'s warehouse, given to the data directory `target`
+    before anything builds there, so both give the same pseudonyms and their gold can be compared."""
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy(source / MASKING_KEY_FILE, target / MASKING_KEY_FILE)
 
 
 def query(data_dir: Path, sql: str, params: Iterable[object] = ()) -> pd.DataFrame:

@@ -133,37 +133,57 @@ def webhook() -> Iterator[Webhook]:
         yield hook
 
 
+def _texts(payload: dict) -> list[dict]:
+    """Every text object of a Slack payload's blocks."""
+    found = []
+    for block in payload["blocks"]:
+        found += [block["text"]] if "text" in block else []
+        found += block.get("fields", [])
+    return found
+
+
 def test_the_webhook_receives_slack_blocks_with_a_text_fallback(tmp_path, monkeypatch, webhook):
     monkeypatch.setenv(WEBHOOK_ENV, webhook.url)
     AlertSinks(ledger=LocalAlertLedger(directory=str(tmp_path))).send([_failure()], Log())
     [payload] = webhook.received
-    assert "matches_contract" in payload["text"] and "2 failing row(s)" in payload["text"]
+    assert "matches\uff3fcontract" in payload["text"] and "2 failing row(s)" in payload["text"]
     assert payload["blocks"][0]["type"] == "header"
     fields = " ".join(f["text"] for f in payload["blocks"][1]["fields"])
-    for text in ("raw/fact_transactions", "2024-01-01", "ERROR", "*Failing rows*\n2", "http://ui/runs/run-1"):
+    for text in ("raw/fact_transactions", "2024-01-01", "ERROR", "Failing rows\n2", "http://ui/runs/run-1"):
         assert text in fields
     assert any("select 1" in b.get("text", {}).get("text", "") for b in payload["blocks"][2:])
 
 
-def test_mentions_in_data_reach_slack_escaped_and_the_run_link_stays_a_link(tmp_path, monkeypatch, webhook):
+HOSTILE = "<!channel> *bold* _x_ ~gone~ `code` & ask <@U123> > quoted"
+
+
+def test_values_reach_slack_as_plain_text_and_only_the_run_link_is_mrkdwn(tmp_path, monkeypatch, webhook):
+    """Slack parses mentions, links and formatting in mrkdwn and has no escape character for
+    `*_~` and backticks: every value goes in plain-text objects, which Slack shows as written; the
+    fallback text is sent with mrkdwn off and escaped all the same; the alert record stays in the
+    ledger, out of the message."""
     monkeypatch.setenv(WEBHOOK_ENV, webhook.url)
-    failure = replace(
-        _failure(partition="<!here>"), description="<!channel> totals & counts differ, ask <@U123>", evidence="a > b"
-    )
+    failure = replace(_failure(partition="<!here> *p*"), description=HOSTILE, evidence="select `a` > b")
     AlertSinks(ledger=LocalAlertLedger(directory=str(tmp_path))).send([failure], Log())
     [payload] = webhook.received
-    mrkdwn = [payload["text"]]
-    mrkdwn += [f["text"] for f in payload["blocks"][1]["fields"]]
-    mrkdwn += [b["text"]["text"] for b in payload["blocks"][2:]]
-    for text in mrkdwn:
-        for mention in ("<!channel>", "<@U123>", "<!here>"):
-            assert mention not in text
-    assert "&lt;!channel&gt; totals &amp; counts differ, ask &lt;@U123&gt;" in payload["blocks"][2]["text"]["text"]
-    assert "&lt;@U123&gt;" in payload["text"] and "*Partition*\n&lt;!here&gt;" in mrkdwn
-    assert payload["blocks"][3]["text"]["text"] == "```a &gt; b```"
-    assert "*Run*\n<http://ui/runs/run-1|run-1>" in mrkdwn
-    # The record keeps the data as it was.
-    assert payload["check"]["description"] == failure.description
+    assert set(payload) == {"text", "mrkdwn", "blocks"} and payload["mrkdwn"] is False
+    mrkdwn = [t["text"] for t in _texts(payload) if t["type"] == "mrkdwn"]
+    assert mrkdwn == ["Run\n<http://ui/runs/run-1|run-1>"]
+    plain = [t for t in _texts(payload) if t["type"] == "plain_text"]
+    assert all(t["emoji"] is False for t in plain)
+    assert {HOSTILE, "select `a` > b"} <= {t["text"] for t in plain}
+    assert "Partition\n<!here> *p*" in {t["text"] for t in plain}
+    for control in ("<!channel>", "<@U123>", "<!here>", "*bold*", "_x_", "~gone~", "`code`", "*p*", "> quoted"):
+        assert control not in payload["text"], control
+    assert "&lt;!channel&gt; \u2217bold\u2217 \uff3fx\uff3f \u223cgone\u223c \u02cbcode\u02cb &amp;" in payload["text"]
+    [line] = (tmp_path / "failed_checks.jsonl").read_text().splitlines()
+    assert json.loads(line)["description"] == HOSTILE, "the record keeps the data as it was"
+
+
+def test_the_mrkdwn_escape_covers_every_control_character():
+    assert escape_for_slack("*b* _i_ ~s~ `c` <!here> a & b > c") == (
+        "\u2217b\u2217 \uff3fi\uff3f \u223cs\u223c \u02cbc\u02cb &lt;!here&gt; a &amp; b &gt; c"
+    )
 
 
 def test_a_cut_slack_text_never_ends_in_half_an_entity():

@@ -32,6 +32,7 @@ from .live_dagster import (
     user_environment,
     write_instance_yaml,
 )
+from .support import share_masking_key
 
 pytestmark = pytest.mark.slow
 
@@ -99,10 +100,11 @@ def kill_survivors(pids: set[int]) -> None:
 
 
 @pytest.fixture
-def crash_site(tmp_path) -> Iterator[tuple[Path, Path, dict[str, str], set[int]]]:
-    """(DAGSTER_HOME, data dir, env, pids to clean up) with the repository's instance settings."""
+def crash_site(tmp_path, built) -> Iterator[tuple[Path, Path, dict[str, str], set[int]]]:
+    """(DAGSTER_HOME, data dir, env, pids to clean up) with the repository's instance settings, and
+    `built`'s masking key beside the warehouse, so the gold a run builds here can equal `built`'s."""
     dagster_home, data_dir = tmp_path / "dagster_home", tmp_path / "data"
-    data_dir.mkdir()
+    share_masking_key(built[0], data_dir)
     write_instance_yaml(dagster_home)
     initialise_storage(dagster_home)
     leftovers: set[int] = set()

@@ -20,8 +20,9 @@ from banking_dw.dbt.args import window_environment
 from banking_dw.dbt.contract_files import JINJA_HEADER, stale_files, written_files
 from banking_dw.dbt.project import dbt_project
 from banking_dw.partitions import DayWindow
+from banking_dw.settings import MASKING_KEY_ENV
 from banking_dw.value_rules import ColumnType, Dialect, typed_sql
-from banking_dw_tests.support import DBT_PROJECT_DIR, run_dbt
+from banking_dw_tests.support import DBT_PROJECT_DIR, TEST_MASKING_KEY, run_dbt
 
 # Builds warehouses with dbt: `make test` runs it, `make test-fast` does not.
 pytestmark = pytest.mark.slow
@@ -40,6 +41,7 @@ def _dbt(
 def _no_credentials_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REDSHIFT_")}
     env.pop("BANKING_DW_TARGET", None)
+    env.setdefault(MASKING_KEY_ENV, TEST_MASKING_KEY)
     return env
 
 

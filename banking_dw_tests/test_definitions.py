@@ -112,7 +112,9 @@ PERSONAL = {
     ("restricted", "dim_customer_pii"): {"address": {"personal": "direct identifier"}},
     ("gold", "dim_customer"): {
         "first_name": {"personal": "direct identifier", "masked": "given-name pseudonym"},
-        "city": {"personal": "quasi-identifier"},
+        "email": {"personal": "direct identifier", "masked": "keyed hash"},
+        "city": {"personal": "quasi-identifier", "masked": "removed"},
+        "country": {"personal": "quasi-identifier"},
     },
     ("gold", "fact_transaction"): {"description": {"personal": "direct identifier", "masked": "first two words"}},
 }

@@ -8,10 +8,11 @@ No test prints or reports a personal value: assertions name the column or the pl
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
+import shutil
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -20,10 +21,20 @@ import duckdb
 import pytest
 
 from banking_dw.contracts import CONTRACTS, Column, Personal, contract
+from banking_dw.duckdb_warehouse import DuckDBWarehouse
 from banking_dw.erase import main as erase_main
-from banking_dw.erasure.job import ERASURE_JOB, ERASURE_OP, customer_id_from, erase_from_files
+from banking_dw.erasure.job import ERASURE_JOB, ERASURE_OP, customer_id_from, erase_from_files, error_summary
 from banking_dw.erasure.placeholders import ERASED_TABLE, erased_columns, erased_value, is_erased, rule_broken
-from banking_dw.erasure.redaction import RedactionError, redact_file, redact_stream, redact_table
+from banking_dw.erasure.redaction import (
+    RedactionError,
+    free_text_columns,
+    identifying_texts,
+    redact_file,
+    redact_stream,
+    redact_table,
+    redact_text_stream,
+    texts_in,
+)
 from banking_dw.generator import Scale, csv_bytes, generate_day, write_csv
 from banking_dw.landing.audit import audit_file
 from banking_dw.landing.checks import verify_landed
@@ -32,6 +43,7 @@ from banking_dw.landing.resources import Delivery, ErasedMeanwhile
 from banking_dw.layout import csv_path, erasure_list_key, object_key, rejected_key, table_prefix
 from banking_dw.partitions import FIRST_DAY
 from banking_dw.raw_files import RawFiles
+from banking_dw.settings import MASKING_KEY_ENV
 from banking_dw.value_rules import ColumnType, is_valid_value
 
 from .support import (
@@ -43,8 +55,9 @@ from .support import (
     query,
     warehouse_environment,
 )
-from .test_aws import aws_env, enable_versioning, lake_and_catalog, quiet, version_counts  # noqa: F401
+from .test_aws import aws_env, client, enable_versioning, lake_and_catalog, quiet, version_counts  # noqa: F401
 
+REPOSITORY = Path(__file__).resolve().parent.parent
 CUSTOMERS = contract(ERASED_TABLE)
 SCALE = Scale(transactions_per_day=TEST_TRANSACTIONS_PER_DAY, seed=TEST_SEED)
 DAY = date(2024, 1, 2)
@@ -80,12 +93,22 @@ def leaked(text: str, values: dict[str, str]) -> list[str]:
 # --------------------------------------------------------------------------- placeholders
 
 
-def test_the_direct_identifiers_and_the_birth_date_are_erased_and_the_home_town_kept():
+def test_the_direct_identifiers_and_every_masked_quasi_identifier_are_erased_and_the_country_kept():
     erased = {c.name for c in erased_columns()}
-    assert erased == {"first_name", "last_name", "email", "phone", "date_of_birth", "address"}
+    assert erased == {
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "date_of_birth",
+        "address",
+        "city",
+        "state",
+        "join_date",
+    }
     assert {c.name for c in CUSTOMERS.columns if c.personal is Personal.DIRECT} <= erased
-    # The analyses need the home town: the contract leaves it unmasked in analysts' gold.
-    assert {c.name for c in CUSTOMERS.columns if c.personal and not is_erased(c)} == {"city", "state", "country"}
+    # Every customer's in a one-country bank: analysts' gold shows it, and it leads to no one.
+    assert {c.name for c in CUSTOMERS.columns if c.personal and not is_erased(c)} == {"country"}
 
 
 @pytest.mark.parametrize("column", erased_columns(), ids=lambda c: c.name)
@@ -106,13 +129,15 @@ def test_each_placeholder_passes_its_columns_rules(column):
 def test_a_placeholder_reads_as_what_its_column_holds():
     email, phone = erased_value(CUSTOMERS.column("email")), erased_value(CUSTOMERS.column("phone"))
     assert email.count("@") == 1 and email.endswith(".invalid")  # a reserved domain: nobody receives it
-    assert phone[-4:].isdigit()  # analysts' gold shows the last four digits
-    assert erased_value(CUSTOMERS.column("date_of_birth")) == "1900-01-01"
+    assert phone.startswith("(000)")
+    assert (
+        erased_value(CUSTOMERS.column("date_of_birth")) == erased_value(CUSTOMERS.column("join_date")) == "1900-01-01"
+    )
 
 
 def test_a_column_not_erased_or_whose_placeholder_breaks_its_rule_is_refused():
-    with pytest.raises(ValueError, match="city is not erased"):
-        erased_value(CUSTOMERS.column("city"))
+    with pytest.raises(ValueError, match="country is not erased"):
+        erased_value(CUSTOMERS.column("country"))
     with pytest.raises(ValueError, match="no placeholder for the timestamp column seen_at"):
         erased_value(Column("seen_at", ColumnType.TIMESTAMP, "When.", personal=Personal.DIRECT))
     with pytest.raises(ValueError, match="longer than 4 characters"):
@@ -172,7 +197,8 @@ def test_a_banks_file_keeps_its_bom_line_endings_and_quoting_outside_the_erased_
     assert result.changed == 1
     assert sink.getvalue().startswith(b"\xef\xbb\xbf") and lines[1] == other.encode()
     assert leaked(lines[2].decode(), {"last": "Neil", "email": "bo@x.y", "dob": "1970-05-06", "address": "Elm"}) == []
-    assert lines[2].startswith(b'" 7 ",') and lines[2].endswith(b",Town,ST,Land,Retail,2020-01-01,2020-01-01 00:00:00")
+    assert lines[2].startswith(b'" 7 ",')
+    assert lines[2].endswith(b',"[erased]","[erased]",Land,Retail,1900-01-01,2020-01-01 00:00:00')
 
 
 def test_a_row_of_an_erased_customer_that_cannot_be_split_fails_naming_its_line_not_its_values():
@@ -189,6 +215,68 @@ def test_a_file_with_nothing_to_redact_is_left_untouched(tmp_path, customers_tab
     before = path.stat()
     assert redact_file(path, frozenset({10**12})).changed == 0
     assert (path.stat().st_ino, path.stat().st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+# --------------------------------------------------------------------------- free text
+
+
+def test_a_customers_name_and_email_are_redacted_from_free_text_wherever_they_appear():
+    """In any case, inside other words' company, in anyone's row; only the free-text column
+    changes, only the lines that name the customer, and a second pass changes nothing."""
+    texts = identifying_texts({"first_name": "Ann", "last_name": "O'Lee", "email": "ann.o.lee7@mail.example"})
+    assert texts == {"Ann O'Lee", "ann.o.lee7@mail.example"}
+    assert (
+        identifying_texts({"first_name": "[erased]", "last_name": "[erased]", "email": "erased@erased.invalid"})
+        == set()
+    )
+    assert identifying_texts({"first_name": "Al", "last_name": "", "email": ""}) == set(), "too short to tell apart"
+    transactions = contract("fact_transactions")
+    assert free_text_columns(transactions) == ("description",) and free_text_columns(CUSTOMERS) == ()
+    header = ",".join(transactions.column_names).encode()
+    rows = [
+        b'1,10,20240102,2024-01-02 09:00:00,1,1,1,3,10.00,"Completed","Transfer from ANN O\'LEE"',
+        b'2,11,20240102,2024-01-02 09:00:00,1,1,1,3,10.00,"Completed","Card payment"',
+        b'3,12,20240102,2024-01-02 09:00:00,1,1,1,3,10.00,"Completed","Refund to ann.o.lee7@mail.example, ok"',
+    ]
+    data = b"\r\n".join([header, *rows]) + b"\r\n"
+    sink = io.BytesIO()
+    result = redact_text_stream((data[i : i + 50] for i in range(0, len(data), 50)), sink, ["description"], texts)
+    lines = sink.getvalue().split(b"\r\n")
+    assert (result.rows, result.changed) == (2, 2)
+    assert lines[1].endswith(b'"Transfer from [erased]"') and lines[1][:60] == rows[0][:60]
+    assert lines[2] == rows[1] and lines[3].endswith(b'"Refund to [erased], ok"')
+    again = io.BytesIO()
+    assert redact_text_stream([sink.getvalue()], again, ["description"], texts).changed == 0
+    assert again.getvalue() == sink.getvalue()
+
+
+def test_texts_of_the_erased_customers_are_read_from_their_rows_only(customers_table):
+    data = csv_bytes(customers_table)
+    [row] = rows_of(data, 5)
+    assert texts_in([data], frozenset({5})) == {f"{row['first_name']} {row['last_name']}", row["email"]}
+    assert texts_in([data], frozenset({10**12})) == frozenset()
+
+
+def test_what_killed_writes_left_is_deleted_and_only_that(tmp_path, customers_table):
+    """A raw step and a landing killed mid-write leave `.<table>.csv.*.tmp` beside the file, with
+    clear values: the erasure deletes them (nothing reads them), and nothing else."""
+    raw = RawFiles(data_dir=str(tmp_path / "data"))
+    lake = LocalLake(root=str(tmp_path / "data" / "lake"))
+    path = raw.path(ERASED_TABLE, DAY)
+    write_csv(customers_table, path)
+    audit = audit_file(path, CUSTOMERS)
+    lake.publish_day(DAY, [Delivery(ERASED_TABLE, path, audit.rows, audit.size_bytes, audit.md5)], quiet)
+    killed = [
+        path.with_name(f".{path.name}.k1ll3d.tmp"),
+        lake.local_path(object_key(ERASED_TABLE, DAY)).with_name(".dim_customers.csv.k1ll3d.tmp"),
+        lake.local_path(rejected_key(ERASED_TABLE, DAY)).with_name(".dim_customers.csv.k1ll3d.tmp"),
+    ]
+    for leftover in killed:
+        leftover.parent.mkdir(parents=True, exist_ok=True)
+        leftover.write_bytes(path.read_bytes())
+    files = erase_from_files(5, raw, lake, quiet)
+    assert files.unfinished_writes == 3 and not any(leftover.exists() for leftover in killed)
+    assert path.is_file() and lake.local_path(object_key(ERASED_TABLE, DAY)).is_file()
 
 
 @pytest.mark.parametrize("text", ["abc", "0", "-3", "1.5", "", "99999999999999999999"])
@@ -274,9 +362,14 @@ def test_the_lake_is_erased_through_its_interface_on_s3(aws_env, tmp_path, custo
     lake.put(path, rejected_key(ERASED_TABLE, DAY + timedelta(days=1)), audit.md5)
     customer = 5
     values = own_values(path.read_bytes(), customer)
+    # A landing killed mid-upload: S3 keeps the parts, unlisted, until the upload is aborted.
+    s3, bucket = client("s3"), lake.bucket
+    upload = s3.create_multipart_upload(Bucket=bucket, Key=lake.bucket_key(object_key(ERASED_TABLE, DAY)))
+    s3.upload_part(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"], PartNumber=1, Body=path.read_bytes())
 
     files = erase_from_files(customer, raw, lake, quiet)
 
+    assert files.unfinished_writes == 1 and s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
     assert files.added and files.erased == {customer} and lake.erased_customers() == {customer}
     assert (files.lake.files, files.lake.rows, files.lake.manifests, files.lake.old_versions) == (2, 2, 1, 2)
     assert (files.raw.files, files.raw.rows) == (1, 1)
@@ -299,13 +392,20 @@ class Erased:
     data_dir: Path
     home: Path
     customer: int
-    values: dict[str, str]
+    # The customer's values, by column: kept out of the repr, which pytest prints for a failing test.
+    values: dict[str, str] = field(repr=False)
+    # Where a byte search found the values (place -> the columns whose value it holds).
+    found_before: dict[str, list[str]]
+    found_after_erasure: dict[str, list[str]]
+    found_after_reload: dict[str, list[str]]
+    searched: list[str]
+    planted_after_erasure: dict[str, int]
     totals_before: dict[str, tuple]
     totals_erased: dict[str, tuple]
     totals_reloaded: dict[str, tuple]
     metadata: dict[str, object]
-    job_events: str
-    cli_out: str
+    job_events: str = field(repr=False)
+    cli_out: str = field(repr=False)
     reload_failed_checks: dict[str, str]
 
 
@@ -329,34 +429,26 @@ def totals(data_dir: Path) -> dict[str, tuple]:
         connection.close()
 
 
-def relation_texts(path: Path, lake: Path | None = None) -> Iterator[tuple[str, str]]:
-    """Every row of every table and view of a DuckDB file, all schemas, as text."""
-    connection = duckdb.connect(str(path), read_only=True)
-    try:
-        if lake is not None:
-            connection.execute("set file_search_path = ?", [str(lake)])
-        relations = connection.execute(
-            "select table_schema, table_name from information_schema.tables"
-            " where table_schema not in ('information_schema', 'pg_catalog') order by all"
-        ).fetchall()
-        for schema, name in relations:
-            yield f"{path.name}:{schema}.{name}", ""  # read, even when empty
-            for row in connection.execute(f'select * from "{schema}"."{name}"').fetchall():
-                yield f"{path.name}:{schema}.{name}", "\x1f".join("" if v is None else str(v) for v in row)
-    finally:
-        connection.close()
+def files_under(*folders: Path) -> list[Path]:
+    return sorted(path for folder in folders for path in folder.rglob("*") if path.is_file())
 
 
-def file_texts(folder: Path) -> Iterator[tuple[str, str]]:
-    """Every file under `folder` that is not a DuckDB database, as text."""
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and ".duckdb" not in path.name and not path.name.endswith(".msgpack"):
-            yield str(path.relative_to(folder)), path.read_bytes().decode("utf-8", errors="replace")
+def found_in_bytes(folders: list[Path], values: dict[str, str]) -> dict[str, list[str]]:
+    """Every file under `folders`, byte for byte (DuckDB files with their free blocks, SQLite
+    databases and journals, logs, staging and hidden files): the columns whose value it holds."""
+    needles = {name: value.encode() for name, value in values.items()}
+    found = {}
+    for path in files_under(*folders):
+        data = path.read_bytes()
+        if hits := sorted(name for name, needle in needles.items() if needle in data):
+            found[str(path)] = hits
+    return found
 
 
 def choose_customer(data_dir: Path, days: list[date]) -> tuple[int, dict[str, str]]:
-    """A customer with accounts and transactions whose every personal value (each erased column and
-    the full name) appears nowhere outside their own rows, so finding it anywhere later is a leak."""
+    """A customer with transactions on every day, and their personal values that appear nowhere
+    outside their own rows (a name another customer shares is not theirs to find), among which
+    their email, phone and full name: finding one anywhere later is a leak."""
     raw = RawFiles(data_dir=str(data_dir))
     corpus = {
         (table.name, day): raw.path(table.name, day).read_bytes().decode("utf-8-sig")
@@ -370,51 +462,133 @@ def choose_customer(data_dir: Path, days: list[date]) -> tuple[int, dict[str, st
         [len(days)],
     )["customer_id"].tolist()
     for customer in with_transactions:
-        own: dict[str, str] = {}
-        for day in days:
-            for row in rows_of(corpus[(ERASED_TABLE, day)].encode(), customer):
-                for name, value in personal_values(row).items():
-                    own[f"{name} {day}"] = value
+        mine = f"{customer},"
         others = "\n".join(
-            "\n".join(line for line in text.splitlines() if not line.startswith(f"{customer},"))
+            "\n".join(line for line in text.splitlines() if not line.startswith(mine))
             if table == ERASED_TABLE
             else text
             for (table, _), text in corpus.items()
         )
-        if own and not leaked(others, own):
+        own = {
+            f"{name} {day}": value
+            for day in days
+            for row in rows_of(corpus[(ERASED_TABLE, day)].encode(), customer)
+            for name, value in personal_values(row).items()
+            if value not in others
+        }
+        if {"email", "phone", FULL_NAME} <= {name.rsplit(" ", 1)[0] for name in own}:
             return customer, own
-    raise AssertionError("no customer with transactions has personal values of their own")
+    raise AssertionError("no customer with transactions has an email, phone and name of their own")
+
+
+def plant_in_descriptions(path: Path, customer_accounts: set[str], own: str, others: str) -> None:
+    """The raw fact_transactions file with `own` as the description of its first transaction on one
+    of the customer's accounts and `others` as that of its first on anyone else's; the description
+    is the last column, quoted, as the generator writes it."""
+    lines = path.read_bytes().split(b"\n")
+    header = lines[0].decode().split(",")
+    account = header.index("account_id")
+    assert header[-1] == "description"
+    texts = {True: own, False: others}
+    for number, line in enumerate(lines[1:], start=1):
+        fields = line.decode().split(",")
+        theirs = len(fields) == len(header) and fields[account] in customer_accounts
+        if len(fields) == len(header) and theirs in texts:
+            lines[number] = f'{line.decode().rsplit(",", 1)[0]},"{texts.pop(theirs)}"'.encode()
+    assert not texts, "a transaction of the customer's and one of someone else's"
+    path.write_bytes(b"\n".join(lines))
+
+
+def planted_rows(data_dir: Path) -> dict[str, int]:
+    """Transactions whose description holds the placeholder, in silver, gold and the analysts' file."""
+    counted = {}
+    for place, path, relation in (
+        ("silver", data_dir / "warehouse.duckdb", "dev_silver.stg_fact_transaction"),
+        ("gold", data_dir / "warehouse.duckdb", "dev_gold.fact_transaction"),
+        ("analysts", data_dir / "analysts" / "analysts.duckdb", "dev_gold.fact_transaction"),
+    ):
+        with duckdb.connect(str(path), read_only=True) as connection:
+            [(counted[place],)] = connection.execute(
+                f"select count(*) from {relation} where description like '%[erased]%'"
+            ).fetchall()
+    return counted
+
+
+def leave_killed_writes(data_dir: Path, days: list[date]) -> list[Path]:
+    """What a raw step and a landing killed mid-write leave: `.<table>.csv.*.tmp` beside the file,
+    with the bank's clear values; and the day's transactions rejected once by the landing audit."""
+    lake = LocalLake(root=str(data_dir / "lake"))
+    left = []
+    for day in days:
+        raw_customers = csv_path(data_dir, ERASED_TABLE, day)
+        for folder in (raw_customers.parent, lake.local_path(object_key(ERASED_TABLE, day)).parent):
+            staging = folder / f".{ERASED_TABLE}.csv.k1ll3d.tmp"
+            staging.write_bytes(raw_customers.read_bytes())
+            left.append(staging)
+    transactions = csv_path(data_dir, "fact_transactions", days[0])
+    rejected = lake.local_path(rejected_key("fact_transactions", days[0]))
+    rejected.parent.mkdir(parents=True, exist_ok=True)
+    rejected.write_bytes(transactions.read_bytes())
+    return [*left, rejected]
 
 
 @pytest.fixture(scope="module")
 def erased(built, window, tmp_path_factory) -> Erased:
-    """The built window, one customer erased by the job and again by the command, then both days
-    loaded again from generation (which produces the customer's values again) to reports."""
+    """The built window in a DAGSTER_HOME of its own, with the customer's name and email planted in
+    two transactions' descriptions (theirs and someone else's) and loaded through every layer, and
+    files left by killed writes; then the customer erased by the job and again by the command, and
+    both days loaded again from generation (which produces the customer's values again) to
+    reports. Every file under the data folder and DAGSTER_HOME is searched byte for byte before the
+    erasure, right after it and after the reload."""
     first, second = window
     days = [date.fromisoformat(first), date.fromisoformat(second)]
     root = tmp_path_factory.mktemp("erasure")
     data_dir = copy_data_dir(built[0], root / "data")
     home = root / "dagster_home"
     home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    shutil.copyfile(REPOSITORY / "deploy" / "dagster.yaml", home / "dagster.yaml")
     with warehouse_environment(data_dir), pytest.MonkeyPatch.context() as patch:
         patch.setenv("DAGSTER_HOME", str(home))
+        patch.delenv(MASKING_KEY_ENV, raising=False)
         customer, values = choose_customer(data_dir, days)
+        name = next(value for key, value in values.items() if key.startswith(FULL_NAME))
+        email = next(value for key, value in values.items() if key.startswith("email"))
+        accounts = set(
+            query(data_dir, "select distinct account_id from dev_gold.dim_account where customer_id = ?", [customer])[
+                "account_id"
+            ].astype(str)
+        )
+        # Their own transaction's text begins with their name (analysts' gold shows its first two
+        # words); someone else's names them further on.
+        transactions = csv_path(data_dir, "fact_transactions", days[0])
+        plant_in_descriptions(transactions, accounts, f"{name} via {email}", f"Transfer from {name} {email}")
+        key = DuckDBWarehouse(path=str(data_dir / "warehouse.duckdb")).masking_key()
+        # The customer's pseudonym in analysts' gold: nobody should find it once they are erased either.
+        values["keyed email"] = hashlib.sha256(f"{key}:{email.strip().lower()}".encode()).hexdigest()
+        with dg.DagsterInstance.get() as instance:
+            # The planted day through landing, bronze, silver, gold and the analysts' file (not raw,
+            # which would generate the file again).
+            assert materialize("not group:raw", first, instance=instance).success
+        searched = [str(p.relative_to(root)) for p in files_under(data_dir, home)]
+        leave_killed_writes(data_dir, days)
+        found_before = found_in_bytes([data_dir, home], values)
         totals_before = totals(data_dir)
 
         from banking_dw.definitions import defs
 
-        result = (
-            defs()
-            .resolve_job_def(ERASURE_JOB)
-            .execute_in_process(
-                run_config={"ops": {ERASURE_OP: {"config": {"customer_id": customer}}}},
-                instance=dg.DagsterInstance.ephemeral(),
+        with dg.DagsterInstance.get() as instance:
+            result = (
+                defs()
+                .resolve_job_def(ERASURE_JOB)
+                .execute_in_process(
+                    run_config={"ops": {ERASURE_OP: {"config": {"customer_id": customer}}}}, instance=instance
+                )
             )
-        )
         [output] = [e for e in result.all_events if e.is_successful_output and e.step_key == ERASURE_OP]
         metadata = {name: getattr(v, "value", v) for name, v in output.step_output_data.metadata.items()}
         job_events = "\n".join(str(event) for event in result.all_events)
+        found_after_erasure = found_in_bytes([data_dir, home], values)
+        planted = planted_rows(data_dir)
         totals_erased = totals(data_dir)
 
         cli = io.StringIO()
@@ -422,13 +596,19 @@ def erased(built, window, tmp_path_factory) -> Erased:
 
         assert erase(str(customer), out=cli) == 0
 
-        reloaded = materialize("*", first, second)
+        with dg.DagsterInstance.get() as instance:
+            reloaded = materialize("*", first, second, instance=instance)
         assert reloaded.success
     return Erased(
         data_dir,
         home,
         customer,
         values,
+        found_before,
+        found_after_erasure,
+        found_in_bytes([data_dir, home], values),
+        searched,
+        planted,
         totals_before,
         totals_erased,
         totals(data_dir),
@@ -440,32 +620,31 @@ def erased(built, window, tmp_path_factory) -> Erased:
 
 
 @pytest.mark.slow
-def test_no_personal_value_of_the_erased_customer_remains_anywhere(erased):
-    data_dir = erased.data_dir
-    places = [
-        *file_texts(data_dir),  # raw files, lake objects, manifests, the erasure list, rejected files
-        *relation_texts(data_dir / "warehouse.duckdb", lake=data_dir / "lake"),  # every schema, bronze views too
-        *file_texts(erased.home),  # the command's run: Dagster's event log and the log file
-    ]
-    analysts = data_dir / "analysts" / "analysts.duckdb"
-    if analysts.is_file():
-        places += list(relation_texts(analysts))
-    found = {}
-    for where, text in places:
-        if hits := leaked(text, erased.values):
-            found.setdefault(where, set()).update(hits)
-    assert found == {}, f"personal values (by column) still found in: {found}"
-    assert {where.split(":")[1] for where, _ in places if where.startswith("warehouse.duckdb:")} >= {
-        "dev_silver.stg_dim_customer",
-        "dev_silver.quarantine_dim_customer",
-        "dev_restricted.dim_customer_pii",
-        "dev_gold.dim_customer",
-        "dev_bronze.dim_customers",
-    }, "the scan reads every layer"
+def test_the_byte_search_sees_the_values_where_they_are(erased):
+    """The premise: before the erasure the search finds the customer's values in the bank's files,
+    the lake, what killed writes left, the planted transactions and the warehouse file itself (a
+    DuckDB file compresses some columns, but not all of them), and it reads DAGSTER_HOME's event log."""
+    found = {place.replace(str(erased.data_dir), "data") for place in erased.found_before}
+    day_files = [p for p in found if p.startswith("data/raw/dim_customers/") and p.endswith("/dim_customers.csv")]
+    assert len(day_files) == 2, sorted(found)
+    assert sum(p.endswith(".k1ll3d.tmp") for p in found) == 4, sorted(found)
+    assert any(p.startswith("data/raw/fact_transactions/") for p in found), "the planted description"
+    assert any(p.startswith("data/lake/_rejected/fact_transactions/") for p in found)
+    assert "data/warehouse.duckdb" in found, sorted(found)
+    assert any(place.endswith("event_log.db") for place in erased.searched)
 
 
 @pytest.mark.slow
-def test_the_erased_customer_keeps_rows_keys_and_placeholders_that_pass_every_rule(erased):
+def test_no_file_under_the_data_folder_or_dagster_home_holds_any_value_of_the_erased_customer(erased):
+    """Byte for byte, right after the erasure and after both days were loaded again: the raw files,
+    the lake (objects, manifests, rejected files), what killed writes left, the warehouse file and
+    the analysts' file (with their free blocks), Dagster's event log, run and compute logs."""
+    assert erased.found_after_erasure == {}, "the customer's values (by column) found in these files"
+    assert erased.found_after_reload == {}, "the customer's values (by column) came back in these files"
+
+
+@pytest.mark.slow
+def test_the_erased_customer_keeps_rows_keys_and_placeholders_that_pass_every_rule(erased, monkeypatch):
     customer = erased.customer
     placeholders = {c.name: erased_value(c) for c in erased_columns()}
     silver = query(erased.data_dir, "select * from dev_silver.stg_dim_customer where customer_id = ?", [customer])
@@ -480,18 +659,22 @@ def test_the_erased_customer_keeps_rows_keys_and_placeholders_that_pass_every_ru
     )
     assert quarantined["n"][0] == 0, "the placeholders pass silver's rules"
     masked = query(erased.data_dir, "select * from dev_gold.dim_customer where customer_id = ?", [customer])
-    assert set(masked["phone"]) == {"***" + placeholders["phone"][-4:]}
-    assert {str(v.date()) for v in masked["date_of_birth"]} == {"1900-01-01"}
-    assert masked["address"].isna().all()
-    email_hashes = query(
-        erased.data_dir,
-        "select distinct email = md5(lower(trim(?))) as derived_from_placeholder from dev_gold.dim_customer"
-        " where customer_id = ?",
-        [placeholders["email"], customer],
-    )
-    assert email_hashes["derived_from_placeholder"].tolist() == [True]
+    assert masked[["phone", "address", "city", "state", "join_date"]].isna().all().all()
+    assert {str(v.date()) for v in masked["date_of_birth"]} == {"1950-01-01"}, "1900 is bottom-coded"
+    monkeypatch.delenv(MASKING_KEY_ENV, raising=False)
+    key = DuckDBWarehouse(path=str(erased.data_dir / "warehouse.duckdb")).masking_key()
+    expected = hashlib.sha256(f"{key}:{placeholders['email']}".encode()).hexdigest()
+    assert set(masked["email"]) == {expected}, "the keyed hash of the placeholder"
     listed = query(erased.data_dir, "select customer_id from dev_silver.erased_customers")
     assert listed["customer_id"].tolist() == [customer]
+
+
+@pytest.mark.slow
+def test_the_planted_descriptions_keep_their_rows_with_the_name_and_email_replaced(erased):
+    """Silver holds both transactions' text with the name and email replaced; analysts' gold and
+    file show the first two words of the customer's own, where their name was."""
+    assert erased.planted_after_erasure == {"silver": 2, "gold": 1, "analysts": 1}
+    assert (erased.metadata["free_text_silver_rows"], erased.metadata["free_text_gold_rows"]) == (2, 1)
 
 
 @pytest.mark.slow
@@ -506,13 +689,16 @@ def test_every_fact_and_report_total_is_unchanged(erased):
 def test_the_job_records_counts_per_layer_and_never_a_value(erased):
     metadata = erased.metadata
     assert metadata["customer_id"] == erased.customer and metadata["erasure_list"] == "added"
-    # Both days' file and object, each day's manifest, the customer's rows in silver and gold.
-    assert (metadata["raw_files"], metadata["lake_objects"], metadata["lake_manifests"]) == (2, 2, 2)
-    assert metadata["raw_rows"] == metadata["lake_rows"] == 2
+    # Both days' customers file and object, each day's manifest; the planted day's transactions
+    # file, object and manifest, and its rejected copy.
+    assert (metadata["raw_files"], metadata["lake_objects"], metadata["lake_manifests"]) == (3, 4, 3)
+    assert metadata["unfinished_writes_deleted"] == 4
+    assert metadata["names_and_emails_searched"] >= 2
     for name in ("silver_rows", "gold_restricted_rows", "gold_rows"):
         assert metadata[name] >= 1, name
     assert metadata["quarantine_rows"] == 0
-    assert str(metadata["analysts_file"]).startswith("republished")
+    assert str(metadata["warehouse_files"]).startswith("rewritten (")
+    assert "analysts' file published anew" in str(metadata["warehouse_files"])
     assert leaked(json.dumps(metadata, default=str), erased.values) == []
     assert leaked(erased.job_events, erased.values) == []
 
@@ -521,9 +707,10 @@ def test_the_job_records_counts_per_layer_and_never_a_value(erased):
 def test_the_command_erases_again_changing_nothing_and_says_so_per_layer(erased):
     out = erased.cli_out
     assert f"customer {erased.customer} erased" in out
-    for layer in ("raw files", "lake", "silver", "gold", "analysts"):
+    for layer in ("raw files", "lake", "leftovers", "silver", "gold", "files"):
         assert f"  {layer} " in out, layer
     assert "  raw files  0 file(s), 0 row(s)" in out and "  lake       0 object(s), 0 row(s)" in out
+    assert "  leftovers  0 file(s)" in out and "free text: 0 row(s), 0 quarantined" in out
     assert leaked(out, erased.values) == []
 
 
@@ -540,3 +727,16 @@ def test_the_command_answers_an_unknown_customer_in_one_line(erased, capsys):
 @pytest.mark.slow
 def test_loading_the_days_again_passes_every_check(erased):
     assert erased.reload_failed_checks == {}
+
+
+def test_a_dbt_error_is_summed_up_in_one_line_without_the_sql_it_quotes():
+    message = (
+        "Encountered an error while running operation: Runtime Error\n"
+        '  Binder Error: Referenced column "x" not found in FROM clause!\n'
+        "  LINE 3: ... regexp_replace(description, 'Ann Lee', '[erased]') ..."
+    )
+    assert error_summary(message) == (
+        'Encountered an error while running operation: Runtime Error: Binder Error: Referenced column "x" not found'
+        " in FROM clause!"
+    )
+    assert error_summary("Database Error\n  near 'Ann Lee': syntax error") == "Database Error"

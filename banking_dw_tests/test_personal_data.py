@@ -14,6 +14,7 @@ A failing assertion names the place and the number of values found there, never 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import re
@@ -21,6 +22,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -35,9 +37,11 @@ from banking_dw import settings
 from banking_dw.alerts.local_ledger import LocalAlertLedger
 from banking_dw.alerts.sensors import alert_on_failed_checks_after_failure, alert_on_failed_checks_after_success
 from banking_dw.alerts.sinks import WEBHOOK_ENV, AlertSinks
-from banking_dw.contracts import CONTRACTS
+from banking_dw.analysts import main as analysts_main
+from banking_dw.contracts import CONTRACTS, Mask, contract
 from banking_dw.dbt.analysts import analysts_relations
 from banking_dw.dbt.project import dbt_manifest
+from banking_dw.duckdb_analysts import connect_as_analyst
 from banking_dw.duckdb_warehouse import DuckDBWarehouse
 from banking_dw.landing.local_lake import LocalLake
 from banking_dw.layout import RAW, csv_path
@@ -172,8 +176,11 @@ def _step_lines(output: str) -> str:
 @pytest.fixture(scope="module")
 def leak_run(tmp_path_factory, window) -> LeakRun:
     root = tmp_path_factory.mktemp("personal_data")
-    # The data directory does not exist yet: the project creates it (private, see below).
+    # The data directory exists already, open to every user (a mounted volume, a `mkdir -p` under a
+    # 0022 umask): the project tightens it, and creates everything inside it private (see below).
     data_dir, home = root / "data", root / "dagster_home"
+    data_dir.mkdir()
+    os.chmod(data_dir, 0o755)
     home.mkdir()
     shutil.copyfile(REPOSITORY / "deploy" / "dagster.yaml", home / "dagster.yaml")
     first, second = (date.fromisoformat(day) for day in window)
@@ -471,9 +478,160 @@ def test_analysts_file_holds_gold_and_the_reports_and_nothing_restricted(leak_ru
     assert analysts == published
 
 
-def test_the_data_folder_and_analysts_folder_are_private(leak_run):
-    for folder in (leak_run.data_dir, leak_run.analysts.parent):
-        assert folder.stat().st_mode & 0o777 == 0o700, folder
+def test_a_data_folder_made_open_to_others_ends_with_nothing_others_may_read(leak_run):
+    """The run's data folder was created 0755 before the run: it is tightened, and no folder or
+    file in it (raw files, lake, warehouse and its WAL, the analysts' file, locks, alerts) grants
+    group or others anything."""
+    paths = [leak_run.data_dir, *leak_run.data_dir.rglob("*")]
+    assert len(paths) > 50 and leak_run.warehouse in paths and leak_run.analysts in paths
+    open_to_others = sorted(str(p.relative_to(leak_run.data_dir)) for p in paths if p.stat().st_mode & 0o077)
+    assert open_to_others == []
+
+
+# --------------------------------------------------------------------------- keyed pseudonyms, generalised quasi-identifiers
+
+# The masks that give a pseudonym (keyed: it stands for one customer, and nobody without the key can
+# tie it to a person); every other masked or kept personal column is a quasi-identifier.
+PSEUDONYMS = {Mask.GIVEN_NAME_PSEUDONYM, Mask.FAMILY_NAME_PSEUDONYM, Mask.KEYED_HASH}
+QUASI_IDENTIFIERS = tuple(
+    c.name for c in contract("dim_customers").columns if c.personal is not None and c.mask not in PSEUDONYMS
+)
+SMALLEST_GROUP = 5
+
+
+def _masked_and_clear(leak_run: LeakRun, columns: str) -> list[tuple]:
+    with duckdb.connect(str(leak_run.warehouse), read_only=True) as connection:
+        return connection.execute(
+            f"select {columns} from dev_gold.dim_customer as masked"
+            f" join {RESTRICTED} as clear using (customer_sk) order by customer_sk"
+        ).fetchall()
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_masked_emails_are_keyed_neither_md5_nor_sha256_of_the_address(leak_run, monkeypatch):
+    """Someone holding a candidate address cannot confirm it: the masked email is a SHA-256 of the
+    masking key and the address, and the key (generated beside the warehouse, private) is in
+    neither DuckDB file."""
+    monkeypatch.delenv(settings.MASKING_KEY_ENV, raising=False)
+    key_file = leak_run.data_dir / "warehouse.duckdb.masking_key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    key = DuckDBWarehouse(path=str(leak_run.warehouse)).masking_key()
+    assert key_file.read_text().strip() == key and len(key) >= 32
+    rows = _masked_and_clear(leak_run, "masked.email, clear.email, masked.last_name, clear.customer_id")
+    assert len(rows) > 50
+    unkeyed = 0
+    for masked, clear, pseudonym, customer in rows:
+        address = clear.strip().lower()
+        for text in {clear, address}:
+            unkeyed += masked in (hashlib.md5(text.encode()).hexdigest(), _sha256(text))
+        unkeyed += pseudonym == "#" + hashlib.md5(f"customer:{customer}".encode()).hexdigest()[:8]
+        assert masked == _sha256(f"{key}:{address}"), "the masked email is the keyed hash of the address"
+        assert pseudonym == "#" + _sha256(f"{key}:customer:{customer}")[:8]
+    assert unkeyed == 0, f"{unkeyed} pseudonyms are an unkeyed hash of their value"
+    for path in (leak_run.warehouse, leak_run.analysts):
+        assert key.encode() not in path.read_bytes(), f"the masking key is stored in {path.name}"
+
+
+def test_every_combination_of_quasi_identifiers_is_shared_by_at_least_five_customers(leak_run):
+    """What analysts see of a customer besides pseudonyms (birth decade, country, and the removed
+    phone, address, town, state and join date), over every version they can see, is the same for
+    at least five customers: nobody who knows a person's birth year, home and join date can pick
+    them out. Measured on the analysts' file at the tests' scale (fewer customers than the
+    default's, so the groups are smaller than there)."""
+    assert set(QUASI_IDENTIFIERS) == {"phone", "date_of_birth", "address", "city", "state", "country", "join_date"}
+    with connect_as_analyst(leak_run.analysts) as connection:
+        rows = connection.execute(
+            f"select customer_id, {', '.join(QUASI_IDENTIFIERS)} from dev_gold.dim_customer"
+        ).fetchall()
+    histories: dict[int, set[tuple]] = {}
+    for customer, *values in rows:
+        histories.setdefault(customer, set()).add(tuple(values))
+    groups = Counter(frozenset(history) for history in histories.values())
+    assert len(histories) > 50 and len(groups) > 1
+    sizes = sorted(groups.values())
+    # Sizes only: a failure must not print what the customers share.
+    assert sizes[0] >= SMALLEST_GROUP, f"group sizes {sizes}"
+
+
+# --------------------------------------------------------------------------- the analysts' file, handed over
+
+
+def test_the_analysts_opener_cannot_reach_the_warehouse_or_the_lake(leak_run, capsys):
+    """`python -m banking_dw.analysts` (`make analysts`): the six queries' tables are there, the
+    warehouse and the lake are not, whatever a statement tries, though the operating system would
+    let this reader open both (a plain DuckDB connection to the same file can)."""
+    lake_object = next((leak_run.data_dir / "lake").rglob("dim_customers.csv"))
+    attach = f"attach '{leak_run.warehouse}' as warehouse (read_only)"
+    with duckdb.connect(str(leak_run.analysts), read_only=True) as plain:
+        plain.execute(attach)
+        assert plain.execute("select count(*) > 0 from warehouse.dev_restricted.dim_customer_pii").fetchone() == (True,)
+        assert plain.execute(f"select count(*) > 0 from read_csv('{lake_object}')").fetchone() == (True,)
+
+    escapes = [
+        attach,
+        f"select count(*) from read_csv('{lake_object}')",
+        f"select count(*) from '{lake_object}'",
+        f"select count(*) from read_text('{lake_object}')",
+        f"select count(*) from glob('{leak_run.data_dir}/*')",
+        f"copy (select 1) to '{leak_run.data_dir.parent}/out.csv'",
+        "set enable_external_access = true",
+        "reset enable_external_access",
+        "set lock_configuration = false",
+        "load httpfs",
+        "create table dev_gold.mine as select 1 as v",
+    ]
+    for statement in escapes:
+        assert analysts_main(["--path", str(leak_run.analysts), "-c", statement]) == 1, statement
+        out = capsys.readouterr().out
+        assert out.startswith("error: ") and out.count("\n") == 1, (statement, out)
+    assert not (leak_run.data_dir.parent / "out.csv").exists()
+
+    assert (
+        analysts_main(["--path", str(leak_run.analysts), "-c", "select count(*) as n from dev_gold.dim_customer"]) == 0
+    )
+    assert "│" in capsys.readouterr().out
+    with connect_as_analyst(leak_run.analysts) as connection:
+        for number, sql in enumerate(original_queries(), start=1):
+            assert connection.execute(sql).fetchall(), f"query {number} answers nothing"
+
+
+def test_the_analysts_opener_reads_statements_from_a_pipe(leak_run):
+    completed = subprocess.run(
+        [sys.executable, "-m", "banking_dw.analysts", "--path", str(leak_run.analysts)],
+        input="select 1 as one;\nselect count(*)\n  from dev_reports.balance_trend;\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.count("┌") == 2
+
+
+def test_the_analysts_file_is_handed_to_a_group_outside_the_private_folder(tmp_path, monkeypatch):
+    """With BANKING_DW_ANALYSTS_GROUP, the file (0640) and the folders made for it (0750) belong to
+    the group; inside the engineers' private folder, where its members could not reach it, it is
+    refused in one line."""
+    monkeypatch.setenv("BANKING_DW_DATA_DIR", str(tmp_path / "data"))
+    group = os.getgid()
+    monkeypatch.setenv(settings.ANALYSTS_GROUP_ENV, str(group))
+    warehouse = DuckDBWarehouse(analysts_path=str(tmp_path / "shared" / "banking" / "analysts.duckdb"))
+    settings.make_private_dirs(warehouse.database_path().parent)
+    _toy_warehouse(warehouse.database_path(), days=2)
+    window = DayWindow(date(2024, 1, 1), date(2024, 1, 2))
+    warehouse.publish_for_analysts(window, [AnalystRelation("dev_gold", "dim_y")], _log)
+    published = warehouse.analysts_database_path()
+    assert (published.stat().st_mode & 0o777, published.stat().st_gid) == (0o640, group)
+    for folder in (published.parent, published.parent.parent):
+        assert (folder.stat().st_mode & 0o777, folder.stat().st_gid) == (0o750, group), folder
+    assert warehouse.database_path().parent.stat().st_mode & 0o777 == 0o700
+
+    inside = DuckDBWarehouse(analysts_path=str(tmp_path / "data" / "analysts" / "analysts.duckdb"))
+    with pytest.raises(settings.SettingError, match="private to its owner") as refused:
+        inside.publish_for_analysts(window, [AnalystRelation("dev_gold", "dim_y")], _log)
+    assert "\n" not in str(refused.value)
 
 
 def _log(message: str) -> None:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from banking_dw_tests.support import run_dbt
+from banking_dw.settings import MASKING_KEY_ENV
+from banking_dw_tests.support import TEST_MASKING_KEY, run_dbt
 
 # Builds warehouses with dbt: `make test` runs it, `make test-fast` does not.
 pytestmark = pytest.mark.slow
@@ -44,6 +45,7 @@ DUCKDB_ONLY = {
         r"|\w+\s*\[\s*\])"
     ),
     "DuckDB-only type name": r"\b(hugeint|uhugeint|ubigint|uinteger|usmallint|utinyint)\b",
+    "sha256 (Redshift: sha2(..., 256))": r"\bsha256\s*\(",
 }
 
 
@@ -62,6 +64,7 @@ def _offline_env(**overrides: str) -> dict[str, str]:
         if not k.startswith(("REDSHIFT_", "BANKING_DW_REDSHIFT_", "BANKING_DW_GLUE_", "AWS_"))
     }
     env.pop("BANKING_DW_TARGET", None)
+    env[MASKING_KEY_ENV] = TEST_MASKING_KEY
     env.update(overrides)
     return env
 
@@ -176,6 +179,25 @@ def test_redshift_sql_has_no_duckdb_only_constructs(redshift_target):
         path: found for path, sql in _compiled_sql(redshift_target).items() if (found := duckdb_only_constructs(sql))
     }
     assert offending == {}
+
+
+def test_analysts_pseudonyms_are_keyed_with_redshifts_sha2(redshift_target):
+    """The keyed hash on Redshift: sha2(text, 256), the hex SHA-256 DuckDB's sha256 and PostgreSQL's
+    sha256 give (test_second_engine compares the values), of the key read at execution and the value."""
+    [sql] = [sql for path, sql in _compiled_sql(redshift_target).items() if path.endswith("/dim_customer.sql")]
+    assert sql.count("sha2(") == 2 and "md5(" not in sql
+    assert sql.count(f"'{TEST_MASKING_KEY}:'") == 2
+
+
+def test_an_erasure_redacts_free_text_with_redshifts_regexp_replace(tmp_path, redshift_target):
+    """Redshift's regexp_replace takes a position and 'i' (it replaces every match); a text's
+    characters that are regular-expression syntax are bracketed, those that cannot be (\\ ^ [ ])
+    match any character, so no backslash reaches a Redshift string."""
+    inline = """{{ redact_texts('description', ["O'Neil Ann", 'ann.o+x@ma-il.example', 'a^b'], '[erased]') }}"""
+    stdout = _compile(tmp_path, "aws", "--inline", inline, "--output", "json", "--quiet", env=_offline_env())
+    assert json.loads(stdout)["compiled"].strip() == (
+        "regexp_replace(description, 'O['']Neil Ann|ann[.]o[+]x[@]ma[-]il[.]example|a.b', '[erased]', 1, 'i')"
+    )
 
 
 # --------------------------------------------------------------------------- dev_bronze external schema

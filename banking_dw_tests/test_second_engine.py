@@ -11,8 +11,10 @@ also dispatches to run for real, against an engine as strict as Redshift or stri
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
+import re
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
@@ -30,9 +32,10 @@ from banking_dw.contracts import CONTRACTS
 from banking_dw.dbt.completeness import silver_count_sql
 from banking_dw.dbt.silver_checks import check_specs as silver_check_specs
 from banking_dw.dbt.silver_checks import quarantine_rules_sql
+from banking_dw.duckdb_warehouse import DuckDBWarehouse
 from banking_dw.layout import BRONZE
 from banking_dw.partitions import DayWindow, daily_partitions
-from banking_dw.settings import layer_schema
+from banking_dw.settings import MASKING_KEY_ENV, layer_schema
 from banking_dw_tests.support import run_dbt
 
 # Builds warehouses with dbt: `make test` runs it, `make test-fast` does not.
@@ -151,7 +154,9 @@ def on_postgres(tmp_path_factory, window, built, postgres_env) -> dict[str, str]
     data_dir, _ = built
     _load_postgres_bronze(postgres_env, data_dir / "raw")
     _create_roles(postgres_env)
-    as_dbt_user = {**postgres_env, "PGUSER": DBT_USER}
+    # The key DuckDB's gold was masked with (beside its warehouse), so the pseudonyms compare equal.
+    key = DuckDBWarehouse(path=str(data_dir / "warehouse.duckdb")).masking_key()
+    as_dbt_user = {**postgres_env, "PGUSER": DBT_USER, MASKING_KEY_ENV: key}
     return _build(tmp_path_factory.mktemp("dbt_postgres"), "postgres", window, _base_env(**as_dbt_user))
 
 
@@ -377,3 +382,61 @@ def test_safe_cast_text_on_postgres_never_raises(tmp_path, postgres_env):
     # dbt show's JSON: ISO timestamps with a T, numbers as numbers, booleans as booleans.
     got = [_text(row[f"case_{i}"]).replace("T", " ") for i in range(count)]
     assert got == [case[2] for case in SAFE_CAST_CASES], SAFE_CAST_CASES
+
+
+# --------------------------------------------------------------------------- erasure, last: it changes the warehouse
+
+
+def test_an_erasure_updates_every_relation_and_free_text_on_postgres(on_postgres, postgres_env, built, tmp_path):
+    """The erasure job's run-operation on the second engine, as dbt's own user: the customer's
+    personal values replaced in silver, the restricted model and analysts' gold (masked again), their
+    name redacted from a transaction's description in silver and gold; a second run changes
+    nothing. Runs last in this module: it changes the warehouse the tests above compare."""
+    data_dir, _ = built
+    key = DuckDBWarehouse(path=str(data_dir / "warehouse.duckdb")).masking_key()
+    with _postgres(postgres_env) as pg, pg.cursor() as cursor:
+        cursor.execute(
+            "select customer_id, first_name || ' ' || last_name, email from dev_restricted.dim_customer_pii"
+            " where is_current order by customer_id limit 1"
+        )
+        [(customer, name, email)] = cursor.fetchall()
+        # Their name first, so analysts' gold (the first two words) shows it too.
+        cursor.execute(
+            "update dev_silver.stg_fact_transaction set description = %s || ' paid'"
+            " where transaction_id = (select min(transaction_id) from dev_silver.stg_fact_transaction)",
+            [name],
+        )
+        cursor.execute(
+            "update dev_gold.fact_transaction set description = %s"
+            " where transaction_id = (select min(transaction_id) from dev_silver.stg_fact_transaction)",
+            [name],
+        )
+    arguments = json.dumps(
+        {"customer_ids": [customer], "free_text": [["fact_transactions", "description"]], "placeholder": "[erased]"}
+    )
+    texts = json.dumps(sorted({name, email}, key=len, reverse=True))
+    as_dbt_user = {**postgres_env, "PGUSER": DBT_USER, MASKING_KEY_ENV: key, "BANKING_DW_ERASED_TEXTS": texts}
+    env = _base_env(**as_dbt_user)
+
+    def erase() -> dict[str, int | None]:
+        result = run_dbt(
+            tmp_path, "run-operation", "erase_customers", "--args", arguments, "--target", "postgres", env=env
+        )
+        assert result.returncode == 0, result.stdout[-3000:]
+        [counts] = re.findall(r"erasure counts (\{.*\})", result.stdout)
+        return json.loads(counts)
+
+    first = erase()
+    assert first["silver"] >= 1 and first["gold_restricted"] >= 1 and first["gold"] >= 1, first
+    assert (first["text_silver"], first["text_gold"], first["text_quarantine"]) == (1, 1, 0), first
+    assert set(erase().values()) == {0}, "a second run changes nothing"
+    with _postgres(postgres_env) as pg, pg.cursor() as cursor:
+        for relation in ("dev_silver.stg_fact_transaction", "dev_gold.fact_transaction"):
+            cursor.execute(f"select count(*) from {relation} where description ilike %s", [f"%{name}%"])
+            assert cursor.fetchone() == (0,), relation
+        cursor.execute(
+            "select distinct first_name from dev_restricted.dim_customer_pii where customer_id = %s", [customer]
+        )
+        assert cursor.fetchall() == [("[erased]",)]
+        cursor.execute("select distinct email from dev_gold.dim_customer where customer_id = %s", [customer])
+        assert cursor.fetchall() == [(hashlib.sha256(f"{key}:erased@erased.invalid".encode()).hexdigest(),)]

@@ -14,7 +14,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable
-from dataclasses import asdict
 from typing import Protocol
 
 import dagster as dg
@@ -23,8 +22,10 @@ from banking_dw.alerts.ledger import AlertLedger, FailedCheck
 
 WEBHOOK_ENV = "BANKING_DW_ALERT_WEBHOOK_URL"
 WEBHOOK_TIMEOUT_SECONDS = 10
-# Slack refuses a section text over 3000 characters; the margin leaves room for a code fence.
-SECTION_TEXT_LIMIT = 2900
+# What Slack accepts in a header, a section field and a section text.
+HEADER_TEXT_LIMIT = 150
+FIELD_TEXT_LIMIT = 2000
+SECTION_TEXT_LIMIT = 3000
 # Everything urllib raises for a bad URL, an unreachable host or a bad answer.
 WEBHOOK_ERRORS = (OSError, ValueError, http.client.HTTPException)
 
@@ -37,11 +38,18 @@ class AlertLog(Protocol):
     def error(self, message: str) -> None: ...
 
 
+# Slack mrkdwn's formatting characters, each shown as a look-alike that Slack does not parse (mrkdwn has
+# no escape character): *bold*, _italic_, ~strike~, `code`.
+_MRKDWN_LOOK_ALIKES = str.maketrans({"*": "\u2217", "_": "\uff3f", "~": "\u223c", "`": "\u02cb"})
+
+
 def escape_for_slack(text: str, limit: int | None = None) -> str:
-    """Data as Slack mrkdwn shows it literally: `<!channel>` in a value must not ping anyone.
+    """Data as Slack mrkdwn shows it literally: `<!channel>` in a value must not ping anyone, and
+    `*bold*` or `_x_` must not format. `&`, `<` and `>` become entities (the escapes Slack defines);
+    the formatting characters, which Slack cannot escape, become look-alikes.
 
     Cut to `limit` characters without splitting an entity."""
-    escaped = html.escape(text, quote=False)
+    escaped = html.escape(text, quote=False).translate(_MRKDWN_LOOK_ALIKES)
     if limit is None or len(escaped) <= limit:
         return escaped
     cut = escaped[:limit]
@@ -50,32 +58,40 @@ def escape_for_slack(text: str, limit: int | None = None) -> str:
     return cut[:split] if split != -1 and ";" not in cut[split:] else cut
 
 
+def _plain(text: str, limit: int) -> dict[str, object]:
+    """A Slack text object shown exactly as written: no mrkdwn, mention, link or emoji is parsed."""
+    return {"type": "plain_text", "text": text[:limit], "emoji": False}
+
+
 def slack_payload(failure: FailedCheck) -> dict[str, object]:
-    """Block Kit for Slack; `text` stays as the fallback for notifications and other webhooks."""
+    """Block Kit for Slack; `text` stays as the fallback for notifications and other webhooks.
+
+    Every value from the data (asset, partition, description, the evidence query) is plain text,
+    which Slack never parses; mrkdwn carries only the run link, whose URL and label are escaped.
+    The alert record itself stays in the ledger, out of the message."""
     if failure.run_url:
         run = f"<{escape_for_slack(failure.run_url)}|{escape_for_slack(failure.run_id[:8])}>"
     else:
         run = escape_for_slack(failure.run_id)
     fields = [
-        ("Asset", escape_for_slack(failure.asset_key)),
-        ("Check", escape_for_slack(failure.check_name)),
-        ("Partition", escape_for_slack(failure.partition or "-")),
-        ("Severity", escape_for_slack(failure.severity)),
+        ("Asset", failure.asset_key),
+        ("Check", failure.check_name),
+        ("Partition", failure.partition or "-"),
+        ("Severity", failure.severity),
         ("Failing rows", "-" if failure.failed_row_count is None else str(failure.failed_row_count)),
-        ("Run", run),
     ]
     blocks: list[dict[str, object]] = [
-        # plain_text is shown as is: no mention or link in it is ever parsed.
-        {"type": "header", "text": {"type": "plain_text", "text": f"{failure.severity}: {failure.check_name} failed"}},
-        {"type": "section", "fields": [{"type": "mrkdwn", "text": f"*{k}*\n{v}"} for k, v in fields]},
+        {"type": "header", "text": _plain(f"{failure.severity}: {failure.check_name} failed", HEADER_TEXT_LIMIT)},
+        {
+            "type": "section",
+            "fields": [_plain(f"{k}\n{v}", FIELD_TEXT_LIMIT) for k, v in fields]
+            + [{"type": "mrkdwn", "text": f"Run\n{run}"}],
+        },
     ]
-    if failure.description:
-        text = escape_for_slack(failure.description, SECTION_TEXT_LIMIT)
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
-    if failure.evidence:
-        text = f"```{escape_for_slack(failure.evidence, SECTION_TEXT_LIMIT)}```"
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
-    return {"text": escape_for_slack(failure.message()), "blocks": blocks, "check": asdict(failure)}
+    for text in (failure.description, failure.evidence):
+        if text:
+            blocks.append({"type": "section", "text": _plain(text, SECTION_TEXT_LIMIT)})
+    return {"text": escape_for_slack(failure.message()), "mrkdwn": False, "blocks": blocks}
 
 
 def webhook_url_problem(url: str) -> str | None:

@@ -14,7 +14,7 @@ from banking_dw import settings
 from banking_dw.contracts import TABLE_NAMES
 from banking_dw.csv_io import read_chunks
 from banking_dw.landing.resources import READ_CHUNK_BYTES, LakeResource, LandedObject, file_md5
-from banking_dw.layout import manifest_key, object_key, rejected_key
+from banking_dw.layout import manifest_key, object_key, rejected_key, staging_destinations
 from banking_dw.locks import file_lock, staging_file, sweep_staging
 
 
@@ -78,6 +78,12 @@ class LocalLake(LakeResource):
             for path in folder.rglob("*")
             if path.is_file() and not path.name.startswith(".")
         }
+
+    def remove_unfinished_writes(self, prefix: str) -> int:
+        """The staging files killed writes left anywhere under `prefix` (`sweep_staging`, any day,
+        even one whose object was never written)."""
+        folders = staging_destinations(self.root_path() / prefix)
+        return sum(len(sweep_staging(folder, names)) for folder, names in folders.items())
 
     def iter_bytes(self, key: str) -> Iterator[bytes]:
         yield from read_chunks(self.local_path(key), READ_CHUNK_BYTES)

@@ -161,6 +161,12 @@ class LakeResource(dg.ConfigurableResource):
         erasure's rewritten object); how many. A folder keeps none."""
         return 0
 
+    def remove_unfinished_writes(self, prefix: str) -> int:
+        """Delete what writes killed half-way left under `prefix` (a staging file, an upload's
+        parts), any day: no reader ever sees it, and it may hold the personal values an erasure
+        removes. The caller holds `publishing()`. How many."""
+        return 0
+
     def read_bytes(self, key: str) -> bytes:
         return b"".join(self.iter_bytes(key))
 

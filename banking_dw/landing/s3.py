@@ -174,6 +174,17 @@ class S3Lake(LakeResource):
     def delete(self, key: str) -> None:
         self.client().delete_object(Bucket=self.bucket, Key=self.bucket_key(key))
 
+    def remove_unfinished_writes(self, prefix: str) -> int:
+        """Abort the multipart uploads started under `prefix` and never completed: S3 keeps their
+        parts, unlisted, until aborted."""
+        bucket_prefix, aborted = self.bucket_key(prefix), 0
+        pages = self.client().get_paginator("list_multipart_uploads").paginate(Bucket=self.bucket, Prefix=bucket_prefix)
+        for page in pages:
+            for upload in page.get("Uploads", []):
+                self.client().abort_multipart_upload(Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+                aborted += 1
+        return aborted
+
     def forget_previous_versions(self, key: str) -> int:
         """Delete every noncurrent version (and delete marker) of the key: the lake's bucket is
         versioned (deploy/aws), so a replaced object would otherwise stay readable until its

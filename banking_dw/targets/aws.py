@@ -35,6 +35,7 @@ REQUIRED = {
     "REDSHIFT_USER": "the user dbt builds as",
     "REDSHIFT_PASSWORD": "that user's password",
     "REDSHIFT_DATABASE": "the Redshift database",
+    "BANKING_DW_MASKING_KEY": "the secret analysts' pseudonyms are keyed with (at least 32 characters)",
 }
 
 
@@ -95,6 +96,7 @@ def aws_resources() -> TargetResources:
         database=dg.EnvVar("REDSHIFT_DATABASE"),
         spectrum_role_arn=dg.EnvVar("BANKING_DW_REDSHIFT_IAM_ROLE_ARN"),
         spectrum_glue_database=catalog.database,
+        masking_key=dg.EnvVar("BANKING_DW_MASKING_KEY"),
     )
     return TargetResources(
         # The bank's files are written where the Dagster process runs, then landed in the bucket.

@@ -11,6 +11,15 @@
 {%- endmacro %}
 
 
+{#- The prefix reaches SQL unquoted (schema names, grants): only a plain identifier may, as
+    banking_dw/settings.py plain_identifier says; anything else stops dbt before any SQL runs
+    (generate_schema_name is rendered while the project parses). -#}
 {% macro schema_prefix() -%}
-    {{ return(env_var('BANKING_DW_SCHEMA_PREFIX', 'dev')) }}
+    {%- set prefix = env_var('BANKING_DW_SCHEMA_PREFIX', 'dev') -%}
+    {%- if not modules.re.fullmatch('[a-z_][a-z0-9_]{0,39}', prefix) -%}
+        {{ exceptions.raise_compiler_error(
+            "BANKING_DW_SCHEMA_PREFIX is not a plain identifier: use at most 40 lowercase letters, digits and"
+            ~ " underscores, starting with a letter or underscore (for example dev or prod)") }}
+    {%- endif -%}
+    {{ return(prefix) }}
 {%- endmacro %}

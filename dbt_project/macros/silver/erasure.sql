@@ -32,13 +32,15 @@
 {%- endmacro %}
 
 
-{#- `dbt run-operation erase_customers --args '{customer_ids: [7]}'`, run by the erasure job with
-    the lake's whole list: lists the ids, then replaces the listed customers' personal values with
-    the placeholders in silver's runs, the quarantine, the restricted gold model and analysts' gold
-    (masked from the placeholders, as dim_customer masks). Logs the rows it changed per relation
-    ("erasure counts {...}", null for a relation not built yet), never a value. Idempotent: a second
-    run changes nothing. -#}
-{% macro erase_customers(customer_ids) -%}
+{#- `dbt run-operation erase_customers --args '{customer_ids: [7], free_text: [[fact_transactions,
+    description]], placeholder: "[erased]"}'`, run by the erasure job with the lake's whole list:
+    lists the ids, then replaces the listed customers' personal values with the placeholders in
+    the last window's verdict (validated_), silver's runs, the quarantine, the restricted gold model
+    and analysts' gold (masked from the placeholders, as dim_customer masks); and redacts their
+    names and emails (erased_texts(), from the job's environment) from each free-text column in the
+    same relations (macros/erasure/free_text.sql). Logs the rows it changed per relation ("erasure counts {...}",
+    null for a relation not built yet), never a value. Idempotent: a second run changes nothing. -#}
+{% macro erase_customers(customer_ids, free_text=[], placeholder='[erased]') -%}
     {%- set table = 'dim_customers' -%}
     {%- set key = contract_table(table).key[0] -%}
     {%- set model = contract_table(table).model_name -%}
@@ -58,20 +60,39 @@
             ~ " where customer_id = " ~ customer ~ ")") -%}
     {%- endfor -%}
     {%- set listed = "(select customer_id from " ~ erasure_list() ~ ")" -%}
-    {%- set typed, as_text, masked = {}, {}, {} -%}
+    {%- set typed, as_text, masked, validated = {}, {}, {}, {} -%}
     {%- for c in erased_columns(table) -%}
         {%- set value = "cast(" ~ sql_string(c.erased_as) ~ " as " ~ c.type ~ ")" -%}
         {%- do typed.update({c.name: value}) -%}
         {%- do as_text.update({c.name: sql_string(c.erased_as)}) -%}
         {%- do masked.update({c.name: (masked_column(table, c.name, value, key=key) | trim)}) -%}
+        {#- the last window's verdict: each value typed, and as the bank sent it where it was quarantined -#}
+        {%- set as_sent = c.name ~ '__as_sent' -%}
+        {%- do validated.update({
+            c.name: value,
+            as_sent: "case when " ~ as_sent ~ " is not null then " ~ sql_string(c.erased_as) ~ " end",
+        }) -%}
     {%- endfor -%}
+    {%- set key_as_sent = safe_cast_text("nullif(trim(" ~ key ~ "__as_sent), '')", 'bigint') -%}
     {%- set counts = {
+        'validated': _erase_rows(
+            ref('validated_' ~ model), "(" ~ key ~ " in " ~ listed ~ " or " ~ key_as_sent ~ " in " ~ listed ~ ")", validated),
         'silver': _erase_rows(ref('stg_' ~ model), key ~ " in " ~ listed, typed),
         'quarantine': _erase_rows(
             ref('quarantine_' ~ model), safe_cast_text("nullif(trim(" ~ key ~ "), '')", 'bigint') ~ " in " ~ listed, as_text),
         'gold_restricted': _erase_rows(ref(model ~ '_pii'), key ~ " in " ~ listed, typed),
         'gold': _erase_rows(ref(model), key ~ " in " ~ listed, masked),
     } -%}
+    {%- set texts = erased_texts() -%}
+    {%- for layer in ('gold', 'validated', 'silver', 'quarantine') -%}
+        {%- do counts.update({'text_' ~ layer: 0}) -%}
+    {%- endfor -%}
+    {%- for free_table, free_column in (free_text if texts else []) -%}
+        {%- for layer, rows in erase_free_text(free_table, free_column, texts, placeholder).items() -%}
+            {%- set so_far = counts['text_' ~ layer] -%}
+            {%- do counts.update({'text_' ~ layer: none if rows is none or so_far is none else so_far + rows}) -%}
+        {%- endfor -%}
+    {%- endfor -%}
     {%- do run_query('commit') -%}
     {%- if adapter.type() == 'duckdb' -%}
         {#- the replaced values' blocks leave the file's write-ahead log -#}

@@ -2,8 +2,8 @@
 
 -- Grain: one row per customer version (customer_sk), SCD Type 2, for analysts: the versions of
 -- dim_customer_pii with each personal column masked by the contract's rule (macros/gold/masking.sql),
--- written here so every engine gives the same values; city, state, country, segment and join date
--- stay, the analyses need them.
+-- written here so every engine gives the same values: keyed pseudonyms for the name and email, the
+-- birth decade, no phone, address, town, state or join date; country and segment stay.
 
 with
 

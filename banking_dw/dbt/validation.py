@@ -12,7 +12,7 @@ first rule a row breaks is its rule, in this order:
    2. not a valid value of the contract type      transaction_amount: not a decimal 'abc'
    3. longer than the contract's length limit     first_name: longer than 255 characters (1048576)
    4. a date outside its plausible range          date_of_birth: before 1900-01-01,
-                                                  join_date: after the extract day 2024-01-02 '2024-05-01'
+                                                  open_date: after the extract day 2024-01-02 '2024-05-01'
    5. outside the allowed values                  loan_status: not an allowed value 'Maybe'
    6. a negative amount, or zero where it must be positive
                                                   transaction_amount: negative -5.00
@@ -21,7 +21,7 @@ first rule a row breaks is its rule, in this order:
                    transaction_timestamp: 2024-01-03 00:10:00 is not on the partition day 2024-01-02
    9. a foreign key the same day's extract of the referenced table does not know: its row that
       day was quarantined, or there is none
-                   customer_id: customer 7 on 2024-01-02 is quarantined (join_date: not a date '2024-02-30')
+                   account_id: account 7 on 2024-01-02 is quarantined (open_date: not a date '2024-02-30')
                    account_id: unknown account 99 on 2024-01-02
       A key is known when that day's extract has a good row of it, or conflicting copies of it
       (rule 11): the key exists, only its attributes are in doubt.

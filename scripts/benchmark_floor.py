@@ -46,8 +46,8 @@ from banking_dw.contracts import Column, Mask, TableContract, contract
 from banking_dw.dbt.validation import (
     CONFLICTING_COPIES,
     EXACT_DUPLICATE,
-    Lookup,
     duplicate_reasons,
+    in_extract,
     lookups,
     row_rules,
     sql_string,
@@ -103,20 +103,6 @@ def source_sql(table: TableContract, lake: Path, day: date) -> str:
     )
 
 
-def in_extract(lookup: Lookup) -> str:
-    """What a foreign key's rules read of the parent's same day (banking_dw/dbt/validation.py, rule
-    9): each key, whether the day has it (a good row, or conflicting copies), and the first reason
-    a row of it was quarantined for."""
-    known = f"quarantine_rule is null or quarantine_rule = {sql_string(CONFLICTING_COPIES)}"
-    not_duplicate = f"quarantine_rule not in ({sql_string(CONFLICTING_COPIES)}, {sql_string(EXACT_DUPLICATE)})"
-    return (
-        f"{lookup.relation} as (select {lookup.parent_column} as parent_key, dt as extract_day,"
-        f" max(case when {known} then 1 else 0 end) as is_known,"
-        f" min(case when {not_duplicate} then quarantine_reason end) as parent_reason"
-        f" from validated_{lookup.parent.model_name} group by all)"
-    )
-
-
 def judge(connection: duckdb.DuckDBPyConnection, table: TableContract, lake: Path, day: date) -> None:
     """Each row of the day's file typed and judged once by silver's rules (banking_dw/dbt/validation.py):
     the view `validated_<model>`, from which `stg_<model>` keeps the good rows, typed, and
@@ -130,7 +116,7 @@ def judge(connection: duckdb.DuckDBPyConnection, table: TableContract, lake: Pat
         f"arrived as ({source_sql(table, lake, day)})",
         f"typed as (select arrived.*, {typed_columns} from arrived)",
     ]
-    ctes += [in_extract(lookup) for lookup in references]
+    ctes += [in_extract(lookup, f"validated_{lookup.parent.model_name}") for lookup in references]
     joins = "".join(
         f" left join {lookup.relation} on {lookup.relation}.parent_key = typed.{lookup.column}__typed"
         f" and {lookup.relation}.extract_day = typed.dt"

@@ -265,7 +265,10 @@ def _arrived(table: TableContract, erased: dict[str, str], erasure_key: str | No
     )
 
 
-def _in_extract(lookup: Lookup) -> str:
+def in_extract(lookup: Lookup, parent: str) -> str:
+    """Rule 9's view of the parent: the CTE of each key of the day's extract (`parent`, the
+    parent's verdict), whether the day has it (a good row, or conflicting copies) and the first
+    reason a row of it was quarantined for."""
     known = f"quarantine_rule is null or quarantine_rule = {sql_string(CONFLICTING_COPIES)}"
     not_duplicate = f"quarantine_rule not in ({sql_string(CONFLICTING_COPIES)}, {sql_string(EXACT_DUPLICATE)})"
     return (
@@ -276,7 +279,7 @@ def _in_extract(lookup: Lookup) -> str:
         "        dt as extract_day,\n"
         f"        max(case when {known} then 1 else 0 end) as is_known,\n"
         f"        min(case when {not_duplicate} then quarantine_reason end) as parent_reason\n"
-        f"    from {{{{ ref('{validated_model(lookup.parent)}') }}}}\n"
+        f"    from {parent}\n"
         f"    group by {lookup.parent_column}, dt\n\n"
         ")"
     )
@@ -314,7 +317,7 @@ def validated_sql(table: TableContract, header: str, erased: dict[str, str], era
     ctes = [
         f"arrived as (\n\n{_arrived(table, erased, erasure_key)}\n\n)",
         f"typed as (\n\n    select\n        arrived.*,\n{_lines(typed, 8)}\n    from arrived\n\n)",
-        *(_in_extract(lookup) for lookup in references),
+        *(in_extract(lookup, f"{{{{ ref('{validated_model(lookup.parent)}') }}}}") for lookup in references),
         "ruled as (\n\n"
         "    -- rules 1-9: the first the row breaks, null when it breaks none\n"
         "    select\n"

@@ -29,6 +29,14 @@ def _difference(connection: duckdb.DuckDBPyConnection, first: str, second: str) 
     return connection.execute(f"select count(*) from ({first} except all {second})").fetchone()[0]
 
 
+def _compared(connection: duckdb.DuckDBPyConnection, name: str, query: str) -> int:
+    """Rows of `query` (with {} for the database) that one side has and the other lacks; printed."""
+    only_a = _difference(connection, query.format("a"), query.format("b"))
+    only_b = _difference(connection, query.format("b"), query.format("a"))
+    print(f"{name}: {'equal' if only_a == only_b == 0 else f'{only_a} rows only in a, {only_b} only in b'}")
+    return only_a + only_b
+
+
 def compare(a: str, b: str) -> int:
     connection = duckdb.connect()
     for alias, path in (("a", a), ("b", b)):
@@ -40,21 +48,10 @@ def compare(a: str, b: str) -> int:
             print(f"{schema}.{table}: only in {'a' if table in in_a else 'b'}")
             differences += 1
         for table in sorted(in_a & in_b):
-            query = "select * from {}." + f'"{schema}"."{table}"'
-            only_a = _difference(connection, query.format("a"), query.format("b"))
-            only_b = _difference(connection, query.format("b"), query.format("a"))
-            differences += only_a + only_b
-            print(
-                f"{schema}.{table}: {'equal' if only_a == only_b == 0 else f'{only_a} rows only in a, {only_b} only in b'}"
-            )
+            differences += _compared(connection, f"{schema}.{table}", "select * from {}." + f'"{schema}"."{table}"')
     for table in sorted(t for t in _tables(connection, "a", "dev_silver") if t.startswith("quarantine_")):
         query = "select dt, quarantine_rule, quarantine_reason from {}.dev_silver." + f'"{table}"'
-        only_a = _difference(connection, query.format("a"), query.format("b"))
-        only_b = _difference(connection, query.format("b"), query.format("a"))
-        differences += only_a + only_b
-        print(
-            f"dev_silver.{table}: {'equal' if only_a == only_b == 0 else f'{only_a} rows only in a, {only_b} only in b'}"
-        )
+        differences += _compared(connection, f"dev_silver.{table}", query)
     print("equal" if differences == 0 else f"{differences} difference(s)")
     return 1 if differences else 0
 

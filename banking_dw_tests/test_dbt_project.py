@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from banking_dw.contracts import CONTRACTS
-from banking_dw.dbt.args import window_environment
+from banking_dw.dbt.args import build_args, window_environment
 from banking_dw.dbt.contract_files import JINJA_HEADER, stale_files, written_files
 from banking_dw.dbt.project import dbt_project
 from banking_dw.partitions import DayWindow
@@ -132,10 +132,11 @@ def test_singular_tests_state_their_invariant_on_the_first_line():
 
 
 def test_manifest_shape():
-    """Schemas = layers after the prefix, one validated model and one quarantine per stg, dimensions
-    stored as runs, facts and quarantines per window, validated models and reports as tables, and
-    the reports' per-day aggregates per window. Read from the manifest Dagster builds its graph
-    from, which `make install` parses."""
+    """Schemas = layers after the prefix, one validated model and one quarantine per stg, every
+    model built as a candidate and published by a passing build: dimensions stored as runs, facts,
+    quarantines and the reports' per-day aggregates per window, the rest whole; validated models
+    among the candidates, never published. Read from the manifest Dagster builds its graph from,
+    which `make install` parses."""
     manifest = json.loads(dbt_project().manifest_path.read_text())
     models = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"}
     for c in CONTRACTS:
@@ -147,26 +148,24 @@ def test_manifest_shape():
     for name, node in models.items():
         layer, folder = node["fqn"][1], node["fqn"][2]
         assert layer in ("silver", "gold", "reports"), name
-        schema = {"restricted": "restricted", "daily": "reports_daily"}.get(folder, layer)
+        schema = {"restricted": "restricted", "daily": "reports_daily", "validated": "silver_candidate"}.get(
+            folder, layer
+        )
         assert node["schema"] == f"dev_{schema}", name
         assert node["tags"] == [layer], name
         config = node["config"]
-        hooks = [hook["sql"] for hook in config["pre-hook"]]
+        assert config["pre-hook"] == [], name
         if layer == "silver" and folder == "dimensions":
-            assert config["materialized"] == "incremental", name
-            assert hooks == ["{{ split_runs_around_window() }}"], name
-            assert config["post-hook"][0]["sql"] == "{{ merge_runs() }}", name
-        elif config["materialized"] == "incremental":
-            assert config["incremental_strategy"] == "append", name
+            expected = "candidate_runs"
+        elif (layer == "silver" and folder != "validated") or folder in ("facts", "daily"):
+            expected = "windowed"
             window_column = "dt" if name.startswith("quarantine_") else "partition_date"
             assert config["meta"]["window_column"] == window_column, name
-            assert hooks == ["{{ delete_window() }}"], name
         else:
-            assert not hooks, name
-        per_window = (layer == "silver" and folder != "validated") or folder in ("facts", "daily")
-        expected = "incremental" if per_window else "table"
+            expected = "candidate_table"
         assert config["materialized"] == expected, name
         assert config["post-hook"][-1]["sql"] == "{{ log_table_metadata() }}", name
+    assert manifest["macros"]["macro.banking_dw.ref"]
 
 
 def test_each_bronze_row_is_typed_and_judged_by_one_model():
@@ -225,13 +224,21 @@ def _create_bronze(warehouse: Path, lake: Path) -> None:
 
 
 def _build(tmp_path: Path, warehouse: Path, min_date: str, max_date: str):
-    """As the Dagster asset runs dbt: the warehouse and the window come from the environment."""
+    """As the Dagster asset runs dbt (the warehouse and the window from the environment, no unit
+    tests); then dbt's unit tests, which read the published models' columns for their fixtures."""
     env = {
         **_no_credentials_env(),
         "BANKING_DW_WAREHOUSE_PATH": str(warehouse),
         **window_environment(DayWindow(dt.date.fromisoformat(min_date), dt.date.fromisoformat(max_date))),
     }
-    return _dbt(tmp_path, "build", "--target", "local", env=env, target_path=tmp_path / f"target-{warehouse.stem}")
+    target_path = tmp_path / f"target-{warehouse.stem}"
+    result = _dbt(tmp_path, *build_args(), "--target", "local", env=env, target_path=target_path)
+    if result.returncode == 0:
+        unit = _dbt(
+            tmp_path, "test", "--select", "test_type:unit", "--target", "local", env=env, target_path=target_path
+        )
+        assert unit.returncode == 0 and "PASS=" in unit.stdout, unit.stdout[-5000:]
+    return result
 
 
 def _fetch(warehouse: Path, sql: str) -> list[tuple]:

@@ -384,6 +384,60 @@ def test_safe_cast_text_on_postgres_never_raises(tmp_path, postgres_env):
     assert got == [case[2] for case in SAFE_CAST_CASES], SAFE_CAST_CASES
 
 
+# --------------------------------------------------------------------------- a check is a gate
+
+# Every schema readers see on a server target.
+PUBLISHED_SCHEMAS = ("dev_silver", "dev_gold", "dev_restricted", "dev_reports", "dev_reports_daily")
+
+
+def _published_digest(cursor) -> dict[str, tuple[int, str]]:
+    """schema.table -> (rows, sha256 of its rows, sorted) for every published relation."""
+    digests = {}
+    for table, columns in sorted(_tables(cursor, PUBLISHED_SCHEMAS).items()):
+        rows = _rows(cursor, table, columns)
+        digests[table] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
+    return digests
+
+
+def test_a_truncated_redelivery_fails_the_build_and_changes_nothing_published_on_postgres(
+    on_postgres, postgres_env, built, window, tmp_path
+):
+    """Half of the second day's transactions re-sent: `dbt build` of that day fails its balance
+    test on the candidates, and no published relation changes (one transaction, never run)."""
+    data_dir, _ = built
+    _, second = window
+    transactions = f'{layer_schema(BRONZE)}."fact_transactions"'
+    with _postgres(postgres_env) as pg, pg.cursor() as cursor:
+        before = _published_digest(cursor)
+        assert before["dev_gold.fact_transaction"][0] > 0
+        cursor.execute(f"create temporary table kept as select * from {transactions} where dt = %s", [second])
+        cursor.execute(
+            f"delete from {transactions} where dt = %s and transaction_id in"
+            f" (select transaction_id from {transactions} where dt = %s order by transaction_id"
+            f" limit (select count(*) / 2 from {transactions} where dt = %s))",
+            [second, second, second],
+        )
+        pg.commit()
+        try:
+            key = DuckDBWarehouse(path=str(data_dir / "warehouse.duckdb")).masking_key()
+            max_date = (dt.date.fromisoformat(second) + dt.timedelta(days=1)).isoformat()
+            arguments = json.dumps({"min_date": second, "max_date": max_date})
+            env = _base_env(**{**postgres_env, "PGUSER": DBT_USER, MASKING_KEY_ENV: key})
+            result = run_dbt(tmp_path, "build", "--target", "postgres", "--vars", arguments, env=env)
+            statuses = {
+                r["unique_id"].split(".")[2]: r["status"]
+                for r in json.loads((tmp_path / "run_results.json").read_text())["results"]
+            }
+            assert result.returncode != 0
+            assert statuses["balance_credits_and_debits_match_transactions"] == "fail"
+            assert "nothing published" in result.stdout
+            assert _published_digest(cursor) == before
+        finally:
+            cursor.execute(f"delete from {transactions} where dt = %s", [second])
+            cursor.execute(f"insert into {transactions} select * from kept")
+            pg.commit()
+
+
 # --------------------------------------------------------------------------- erasure, last: it changes the warehouse
 
 

@@ -70,6 +70,7 @@ def build_window(
         landed_rows = {day: manifest.rows for day, manifest in manifests.items()}
         chunks = window.chunks(settings.days_per_chunk(), settings.rows_per_chunk(), landed_rows)
         seed_partial_parse(state, invocation_target)
+        chunk = window
         try:
             for number, chunk in enumerate(chunks, start=1):
                 if str(chunk) in finished:
@@ -80,16 +81,32 @@ def build_window(
                 with subprocess_environment(window_environment(chunk)):
                     invocation = dbt.cli(build_args(), context=context, target_path=invocation_target)
                     lock.adopt(invocation.process.pid)
-                    chunk_events = asset_events(invocation)
-                    last = number == len(chunks)
-                    yield from events.stream_last(chunk_events, chunk) if last else events.keep(chunk_events, chunk)
+                    yield from events.keep(asset_events(invocation), chunk)
                 context.log.info(chunk_finished_message(chunk))
-        except Exception:
+        except Exception as error:
+            failure = held_back(error, events, chunk)
             yield from day_verdicts(context, events)
-            raise
+            raise failure from error
         keep_partial_parse(invocation_target, state)
+        yield from events.published()
         publish_for_analysts(context, warehouse, window)
     yield from day_verdicts(context, events)
+
+
+def held_back(error: Exception, events: ChunkEvents, chunk: DayWindow) -> Exception:
+    """A chunk whose error-severity tests failed published nothing: say which tests, and where their
+    failing rows are (each check's description names the query), instead of dbt's exit code."""
+    failed = events.failed_errors()
+    if not failed:
+        return error
+    named = "; ".join(described(result, chunk).description or result.check_name for result in failed)
+    return dg.Failure(
+        description=(
+            f"{chunk}: nothing was published, every published table is as it was before this run;"
+            f" {len(failed)} error-severity dbt test(s) failed on the candidates: {named}"
+        ),
+        metadata={"failed_tests": len(failed), "window": str(chunk)},
+    )
 
 
 def day_verdicts(context: dg.AssetExecutionContext, events: ChunkEvents) -> Iterator[dg.AssetCheckEvaluation]:

@@ -1,11 +1,12 @@
 """A long window's dbt work, one chunk of days after another, reported as one step.
 
 Dagster accepts each output once per step, and an output of a range run materialises every day
-of the range. So chunks before the last keep their outputs; the last chunk's events are yielded as
-they stream, then the outputs only earlier chunks produced. A dbt test judges its chunk's days:
-its results are kept with their chunk and recorded per day once the days are materialised
-(banking_dw.check_days). A chunk that fails leaves the check results so far, never an output: the
-days of the later chunks were not built.
+of the range. dbt builds candidates and publishes them only at the end of a chunk whose tests all
+passed (macros/publish/candidates.sql), so every chunk's outputs are kept and yielded once the last
+chunk is published: the UI never shows a day materialised that readers do not see. A dbt test
+judges its chunk's days: its results are kept with their chunk and recorded per day once the days
+are materialised (banking_dw.check_days). A chunk that fails leaves the check results so far,
+never an output.
 
 A re-execution of a failed run skips the chunks its parent runs finished: each finished chunk
 leaves a line in the run's log (`CHUNK_FINISHED`), read back through the instance.
@@ -59,7 +60,7 @@ class ChunkEvents:
         self.checks: list[tuple[dg.AssetCheckResult, DayWindow]] = []
 
     def keep(self, events: Iterable[Any], chunk: DayWindow) -> Iterator[Any]:
-        """Keep the outputs and checks of a chunk that is not the last; other events pass on."""
+        """Keep the outputs and checks of a chunk; other events (logs, observations) pass on."""
         for event in events:
             if isinstance(event, dg.Output):
                 self.outputs[event.output_name] = event
@@ -68,18 +69,16 @@ class ChunkEvents:
             else:
                 yield event
 
-    def stream_last(self, events: Iterable[Any], chunk: DayWindow) -> Iterator[Any]:
-        """The last chunk's events as they come, its checks kept; then the outputs only earlier
-        chunks produced."""
-        for event in events:
-            if isinstance(event, dg.AssetCheckResult):
-                self.checks.append((event, chunk))
-                continue
-            if isinstance(event, dg.Output):
-                self.outputs.pop(event.output_name, None)
-            yield event
+    def published(self) -> Iterator[dg.Output]:
+        """The outputs kept, once every chunk is published (each once: the table after the last)."""
         yield from self.outputs.values()
         self.outputs.clear()
+
+    def failed_errors(self) -> list[dg.AssetCheckResult]:
+        """The error-severity checks that failed so far: what held a publish back."""
+        return [
+            result for result, _ in self.checks if not result.passed and result.severity == dg.AssetCheckSeverity.ERROR
+        ]
 
     def judged(self) -> list[tuple[dg.AssetCheckResult, DayWindow]]:
         """The check results so far, each with its chunk (after a failed chunk: without any output)."""

@@ -12,13 +12,15 @@
       is null and the UI says so instead of repeating the table's total under every day. -#}
 {% macro log_table_metadata() %}
     {%- if execute and model.config.materialized != 'view' -%}
-        {%- set row_count = run_query('select count(*) from ' ~ this).columns[0].values()[0] -%}
+        {#- the candidate this build wrote: published only if the build passes -#}
+        {%- set built = candidate_of(this) -%}
+        {%- set row_count = run_query('select count(*) from ' ~ built).columns[0].values()[0] -%}
         {%- set columns = [] -%}
-        {%- for column in adapter.get_columns_in_relation(this) -%}
+        {%- for column in adapter.get_columns_in_relation(built) -%}
             {#- dtype: the type as the engine names it (data_type adds dbt's own sizes) -#}
             {%- do columns.append([column.name, column.dtype]) -%}
         {%- endfor -%}
-        {%- set counted = rows_by_day(columns | map(attribute=0) | map('lower') | list) -%}
+        {%- set counted = rows_by_day(built, columns | map(attribute=0) | map('lower') | list) -%}
         {%- do log('banking_dw table metadata: ' ~ tojson({
             'row_count': row_count | int,
             'columns': columns,
@@ -30,11 +32,11 @@
 
 
 {#- (what a day's rows are, {day: rows} for every day of the window), or (none, none). -#}
-{% macro rows_by_day(column_names) %}
+{% macro rows_by_day(built, column_names) %}
     {%- set window_column = (model.config.get('meta') or {}).get('window_column') -%}
     {%- if window_column -%}
         {%- set sql -%}
-            select {{ window_column }} as day, count(*) as row_count from {{ this }}
+            select {{ window_column }} as day, count(*) as row_count from {{ built }}
             where {{ window_filter(window_column) }}
             group by {{ window_column }}
         {%- endset -%}
@@ -44,7 +46,7 @@
             with days as ({{ window_days() }})
             select days.day, count(runs.first_extract_date) as row_count
             from days
-            left join {{ this }} as runs
+            left join {{ built }} as runs
                 on runs.first_extract_date <= days.day and days.day <= runs.last_extract_date
             group by days.day
         {%- endset -%}
@@ -54,7 +56,7 @@
             with days as ({{ window_days() }})
             select days.day, count(versions.valid_from) as row_count
             from days
-            left join {{ this }} as versions
+            left join {{ built }} as versions
                 on {{ version_valid_at('versions', last_second_of_day('days.day')) }}
             group by days.day
         {%- endset -%}

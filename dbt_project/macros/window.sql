@@ -1,5 +1,5 @@
 {#- The partition window Dagster passes on every run: HALF-OPEN, >= min_date and < max_date.
-    Applied on every run (not only inside is_incremental()); never `between`. -#}
+    Applied on every run; never `between`. -#}
 {% macro window_filter(column) -%}
     {%- set bounds = window_bounds() -%}
     {{ column }} >= cast('{{ bounds[0] }}' as date) and {{ column }} < cast('{{ bounds[1] }}' as date)
@@ -31,20 +31,6 @@
         {%- do modules.datetime.date.fromisoformat(bound | string) -%}
     {%- endfor -%}
     {{ return(bounds) }}
-{%- endmacro %}
-
-
-{#- Pre-hook of every incremental model (set once per folder in dbt_project.yml): remove the
-    window's rows before the run inserts them again, so re-materialising a day replaces everything
-    it contributed and never duplicates it. The column is the model's meta.window_column. -#}
-{% macro delete_window() -%}
-    {%- if execute and is_incremental() -%}
-        {%- set column = (model.config.get('meta') or {}).get('window_column') -%}
-        {%- if column is none -%}
-            {{ exceptions.raise_compiler_error("delete_window: " ~ this ~ " has no meta.window_column") }}
-        {%- endif -%}
-        delete from {{ this }} where {{ window_filter(column) }}
-    {%- endif -%}
 {%- endmacro %}
 
 

@@ -38,7 +38,8 @@
     the last window's verdict (validated_), silver's runs, the quarantine, the restricted gold model
     and analysts' gold (masked from the placeholders, as dim_customer masks); and redacts their
     names and emails (erased_texts(), from the job's environment) from each free-text column in the
-    same relations (macros/erasure/free_text.sql). Logs the rows it changed per relation ("erasure counts {...}",
+    same relations (macros/erasure/free_text.sql); then drops the candidates the last build left
+    (macros/publish/candidates.sql). Logs the rows it changed per relation ("erasure counts {...}",
     null for a relation not built yet), never a value. Idempotent: a second run changes nothing. -#}
 {% macro erase_customers(customer_ids, free_text=[], placeholder='[erased]') -%}
     {%- set table = 'dim_customers' -%}
@@ -93,6 +94,7 @@
             {%- do counts.update({'text_' ~ layer: none if rows is none or so_far is none else so_far + rows}) -%}
         {%- endfor -%}
     {%- endfor -%}
+    {%- do counts.update({'candidates_dropped': drop_candidates()}) -%}
     {%- do run_query('commit') -%}
     {%- if adapter.type() == 'duckdb' -%}
         {#- the replaced values' blocks leave the file's write-ahead log -#}

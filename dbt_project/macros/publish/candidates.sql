@@ -1,0 +1,267 @@
+{#- Write, audit, publish. A build never writes what readers read. Each model is built as a
+    candidate in its layer's candidate schema (dev_gold_candidate for dev_gold), dbt's tests judge
+    the candidates, and only a build in which every model built and no error-severity test failed
+    publishes them, in one transaction (publish_candidates, this project's on-run-end hook). A
+    failed or killed build leaves the published relations as they were, and the candidates it
+    wrote stay for reading until the next build replaces them.
+
+    A model's relation in the manifest (its `relation_name`, what Dagster and readers use) is the
+    published one; `ref` gives the candidate, so models and tests read what this build made. Three
+    materialisations, by what a window changes:
+    - `windowed` (facts, quarantines, the reports' daily aggregates): the window's rows in
+      <model>__window, and the candidate itself a view of them with the published rows outside the
+      window; publishing deletes the window's days and inserts them again, so it costs the window;
+    - `candidate_runs` (silver's dimensions, runs of extract days): the published runs copied, then
+      the window loaded into them as before (macros/silver/runs.sql); published whole, their size
+      grows with the changes, not the days;
+    - `candidate_table` (gold's dimensions, the restricted model, the reports): rebuilt whole by
+      every build, published whole; validated_, the window's verdict, lives among the candidates
+      and is never published. -#}
+
+
+{% macro candidate_suffix() -%}
+    {{ return('_candidate') }}
+{%- endmacro %}
+
+
+{#- The candidate of a published relation (the relation itself when it already is one). -#}
+{% macro candidate_of(relation) -%}
+    {%- if relation.schema is none or relation.schema.endswith(candidate_suffix()) -%}
+        {{ return(relation) }}
+    {%- endif -%}
+    {{ return(relation.incorporate(path={'schema': relation.schema ~ candidate_suffix()})) }}
+{%- endmacro %}
+
+
+{#- Where a windowed candidate keeps its window's rows. -#}
+{% macro window_rows_of(relation) -%}
+    {%- set candidate = candidate_of(relation) -%}
+    {{ return(api.Relation.create(
+        database=candidate.database, schema=candidate.schema, identifier=candidate.identifier ~ '__window', type='table')) }}
+{%- endmacro %}
+
+
+{#- Models and tests read the candidates this build writes; an operation (the erasure) and the
+    publish read and write the published relations. -#}
+{% macro ref() -%}
+    {%- set relation = builtins.ref(*varargs, **kwargs) -%}
+    {%- if model is defined and model.resource_type in ('model', 'test') and relation.schema is defined -%}
+        {{ return(candidate_of(relation)) }}
+    {%- endif -%}
+    {{ return(relation) }}
+{%- endmacro %}
+
+
+{% macro _replace_with_table(relation, sql) -%}
+    {%- do drop_relation_if_exists(load_cached_relation(relation)) -%}
+    {%- call statement('main') -%}
+        {{ create_table_as(False, relation, sql) }}
+    {%- endcall -%}
+{%- endmacro %}
+
+
+{#- on-run-start: every candidate schema, before the models build in parallel (DuckDB refuses two
+    threads creating one schema at once). -#}
+{% macro create_candidate_schemas() -%}
+    {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- set schemas = [] -%}
+    {%- for node in graph.nodes.values()
+        if node.resource_type == 'model' and node.config.materialized in ('windowed', 'candidate_runs', 'candidate_table') -%}
+        {%- set candidate = candidate_of(api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias)) -%}
+        {%- if candidate.schema not in schemas -%}{%- do schemas.append(candidate.schema) -%}{%- endif -%}
+    {%- endfor -%}
+    {%- for schema in schemas | sort %}
+    create schema if not exists {{ schema }};
+    {%- endfor %}
+{%- endmacro %}
+
+
+{#- The erasure's last step: every candidate a build left (they hold the window's values, which the
+    erasure does not rewrite; the next build writes them again). validated_, whose relation is
+    itself a candidate, is erased in place instead. Returns how many relations it dropped. -#}
+{% macro drop_candidates() -%}
+    {%- set dropped = [] -%}
+    {%- for node in graph.nodes.values()
+        if node.resource_type == 'model' and node.config.materialized in ('windowed', 'candidate_runs', 'candidate_table')
+        and not node.schema.endswith(candidate_suffix()) -%}
+        {%- set published = api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias) -%}
+        {%- for relation in [candidate_of(published), window_rows_of(published)] -%}
+            {%- set existing = adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier) -%}
+            {%- if existing is not none -%}
+                {%- do adapter.drop_relation(existing) -%}
+                {%- do dropped.append(existing) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(dropped | length) }}
+{%- endmacro %}
+
+
+{% materialization candidate_table, default %}
+    {%- set candidate = candidate_of(this).incorporate(type='table') -%}
+    {{ run_hooks(pre_hooks) }}
+    {%- do _replace_with_table(candidate, sql) -%}
+    {{ run_hooks(post_hooks) }}
+    {%- do adapter.commit() -%}
+    {{ return({'relations': [candidate]}) }}
+{% endmaterialization %}
+
+
+{#- The published relation's columns as the candidate's (a column added since it was published
+    reads as null), outside the window. -#}
+{% macro _published_outside_window(published, columns, window_column) -%}
+    {%- set stored = {} -%}
+    {%- for column in adapter.get_columns_in_relation(published) -%}
+        {%- do stored.update({column.name | lower: column}) -%}
+    {%- endfor -%}
+    select
+    {%- for column in columns %}
+        {% if column.name | lower in stored -%}
+            {{ adapter.quote(column.name) }}
+        {%- else -%}
+            cast(null as {{ column.data_type }}) as {{ adapter.quote(column.name) }}
+        {%- endif -%}{{ ',' if not loop.last }}
+    {%- endfor %}
+    from {{ published }}
+    where not ({{ window_filter(window_column) }})
+{%- endmacro %}
+
+
+{% materialization windowed, default %}
+    {%- set window_column = (config.get('meta') or {}).get('window_column') -%}
+    {%- if window_column is none -%}
+        {{ exceptions.raise_compiler_error("windowed: " ~ this ~ " has no meta.window_column") }}
+    {%- endif -%}
+    {%- set candidate = candidate_of(this).incorporate(type='view') -%}
+    {%- set window_rows = window_rows_of(this) -%}
+    {%- set published = adapter.get_relation(database=this.database, schema=this.schema, identifier=this.identifier) -%}
+    {{ run_hooks(pre_hooks) }}
+    {%- do _replace_with_table(window_rows, sql) -%}
+    {%- set columns = adapter.get_columns_in_relation(window_rows) -%}
+    {%- do drop_relation_if_exists(load_cached_relation(candidate)) -%}
+    {%- call statement('candidate') -%}
+        create view {{ candidate }} as
+        select {% for column in columns %}{{ adapter.quote(column.name) }}{{ ', ' if not loop.last }}{% endfor %}
+        from {{ window_rows }}
+        {%- if published is not none %}
+        union all
+        {{ _published_outside_window(published, columns, window_column) }}
+        {%- endif %}
+    {%- endcall -%}
+    {{ run_hooks(post_hooks) }}
+    {%- do adapter.commit() -%}
+    {{ return({'relations': [candidate, window_rows]}) }}
+{% endmaterialization %}
+
+
+{% materialization candidate_runs, default %}
+    {%- set candidate = candidate_of(this).incorporate(type='table') -%}
+    {%- set published = adapter.get_relation(database=this.database, schema=this.schema, identifier=this.identifier) -%}
+    {%- set columns = model.columns.keys() | list -%}
+    {{ run_hooks(pre_hooks) }}
+    {%- if published is none -%}
+        {%- do _replace_with_table(candidate, sql) -%}
+    {%- else -%}
+        {%- do _replace_with_table(candidate, 'select ' ~ columns | join(', ') ~ ' from ' ~ published) -%}
+        {%- do split_runs_around_window(candidate) -%}
+        {%- call statement('main') -%}
+            insert into {{ candidate }} ({{ columns | join(', ') }})
+            select {{ columns | join(', ') }} from ({{ sql }}) as window_runs
+        {%- endcall -%}
+    {%- endif -%}
+    {%- do merge_runs(candidate) -%}
+    {{ run_hooks(post_hooks) }}
+    {%- do adapter.commit() -%}
+    {{ return({'relations': [candidate]}) }}
+{% endmaterialization %}
+
+
+{#- on-run-end: publish every candidate this build wrote, in one transaction, when every node of
+    the build succeeded (an error-severity test that failed, a model that failed or was skipped:
+    nothing is published, and the log says what held it back). -#}
+{% macro publish_candidates(results) -%}
+    {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- set held_back = [] -%}
+    {%- for result in results if result.status not in ('success', 'pass', 'warn') -%}
+        {%- do held_back.append(result.node.name ~ ' (' ~ result.status ~ ')') -%}
+    {%- endfor -%}
+    {%- set built = [] -%}
+    {%- for result in results
+        if result.node.resource_type == 'model'
+        and result.node.config.materialized in ('windowed', 'candidate_runs', 'candidate_table')
+        and not result.node.schema.endswith(candidate_suffix()) -%}
+        {%- do built.append(result.node) -%}
+    {%- endfor -%}
+    {%- if held_back -%}
+        {{ log('banking_dw publish: nothing published, held back by ' ~ held_back | join(', '), info=true) }}
+        {{ return('') }}
+    {%- endif -%}
+    {%- if not built -%}{{ return('') }}{%- endif -%}
+    {%- set statements = [] -%}
+    {%- for node in built -%}
+        {%- do statements.extend(_publish_statements(node)) -%}
+    {%- endfor -%}
+    {#- dbt opens the transaction with the first statement; the commit ends it -#}
+    {%- for statement in statements -%}
+        {%- do run_query(statement) -%}
+    {%- endfor -%}
+    {%- do adapter.commit() -%}
+    {{ log('banking_dw publish: ' ~ built | length ~ ' relation(s) published', info=true) }}
+{%- endmacro %}
+
+
+{#- The statements that make `node`'s published relation equal its candidate. -#}
+{% macro _publish_statements(node) -%}
+    {%- set published = api.Relation.create(
+        database=node.database, schema=node.schema, identifier=node.alias, type='table') -%}
+    {%- set windowed = node.config.materialized == 'windowed' -%}
+    {%- set source = window_rows_of(published) if windowed else candidate_of(published) -%}
+    {%- set source_columns = adapter.get_columns_in_relation(source) -%}
+    {%- set names = [] -%}
+    {%- for column in source_columns -%}{%- do names.append(adapter.quote(column.name)) -%}{%- endfor -%}
+    {%- set existing = adapter.get_relation(database=published.database, schema=published.schema, identifier=published.identifier) -%}
+    {%- set stored = [] -%}
+    {%- if existing is not none -%}
+        {%- for column in adapter.get_columns_in_relation(existing) -%}{%- do stored.append(column.name | lower) -%}{%- endfor -%}
+    {%- endif -%}
+    {%- set statements = [] -%}
+    {%- set recreate = existing is none or (not windowed and stored != (source_columns | map(attribute='name') | map('lower') | list)) -%}
+    {%- if recreate -%}
+        {%- if existing is not none -%}{%- do statements.append('drop table ' ~ published) -%}{%- endif -%}
+        {%- do statements.append(create_published_like(published, source)) -%}
+        {%- for privilege, grantees in (node.config.grants or {}).items() if grantees and target.type != 'duckdb' -%}
+            {%- do statements.append(get_grant_sql(published, privilege, grantees) | trim) -%}
+        {%- endfor -%}
+    {%- else -%}
+        {#- a column the candidate has and the published table has not: added (history reads it as null) -#}
+        {%- for column in source_columns if column.name | lower not in stored -%}
+            {%- do statements.append('alter table ' ~ published ~ ' add column ' ~ adapter.quote(column.name) ~ ' ' ~ column.data_type) -%}
+        {%- endfor -%}
+        {%- if windowed -%}
+            {%- do statements.append('delete from ' ~ published ~ ' where ' ~ window_filter(node.config.meta.window_column)) -%}
+        {%- else -%}
+            {%- do statements.append('delete from ' ~ published) -%}
+        {%- endif -%}
+    {%- endif -%}
+    {%- do statements.append(
+        'insert into ' ~ published ~ ' (' ~ names | join(', ') ~ ') select ' ~ names | join(', ') ~ ' from ' ~ source) -%}
+    {{ return(statements) }}
+{%- endmacro %}
+
+
+{#- An empty published table shaped like its candidate: on PostgreSQL and Redshift `like` keeps
+    the not-null constraints (and Redshift's distribution and sort keys). -#}
+{% macro create_published_like(published, source) -%}
+    {{ return(adapter.dispatch('create_published_like', 'banking_dw')(published, source)) }}
+{%- endmacro %}
+
+
+{% macro default__create_published_like(published, source) -%}
+    {{ return('create table ' ~ published ~ ' (like ' ~ source ~ ')') }}
+{%- endmacro %}
+
+
+{% macro duckdb__create_published_like(published, source) -%}
+    {{ return('create table ' ~ published ~ ' as select * from ' ~ source ~ ' limit 0') }}
+{%- endmacro %}
+

@@ -11,9 +11,9 @@
     - `windowed` (facts, quarantines, the reports' daily aggregates): the window's rows in
       <model>__window, and the candidate itself a view of them with the published rows outside the
       window; publishing deletes the window's days and inserts them again, so it costs the window;
-    - `candidate_runs` (silver's dimensions, runs of extract days): the published runs copied, then
-      the window loaded into them as before (macros/silver/runs.sql); published whole, their size
-      grows with the changes, not the days;
+    - `candidate_runs` (silver's dimensions, runs of extract days): the published runs without the
+      window's days, with the window's, folded, in one statement (macros/silver/runs.sql);
+      published whole, their size grows with the changes, not the days;
     - `candidate_table` (gold's dimensions, the restricted model, the reports): rebuilt whole by
       every build, published whole; validated_, the window's verdict, lives among the candidates
       and is never published. -#}
@@ -157,19 +157,8 @@
 {% materialization candidate_runs, default %}
     {%- set candidate = candidate_of(this).incorporate(type='table') -%}
     {%- set published = adapter.get_relation(database=this.database, schema=this.schema, identifier=this.identifier) -%}
-    {%- set columns = model.columns.keys() | list -%}
     {{ run_hooks(pre_hooks) }}
-    {%- if published is none -%}
-        {%- do _replace_with_table(candidate, sql) -%}
-    {%- else -%}
-        {%- do _replace_with_table(candidate, 'select ' ~ columns | join(', ') ~ ' from ' ~ published) -%}
-        {%- do split_runs_around_window(candidate) -%}
-        {%- call statement('main') -%}
-            insert into {{ candidate }} ({{ columns | join(', ') }})
-            select {{ columns | join(', ') }} from ({{ sql }}) as window_runs
-        {%- endcall -%}
-    {%- endif -%}
-    {%- do merge_runs(candidate) -%}
+    {%- do _replace_with_table(candidate, runs_with_window(published, sql)) -%}
     {{ run_hooks(post_hooks) }}
     {%- do adapter.commit() -%}
     {{ return({'relations': [candidate]}) }}

@@ -438,9 +438,13 @@ def test_the_check_passes_after_a_build_fails_on_the_changed_day_whatever_the_wi
         assert f"dev_gold.fact_transaction on {first} (the same row count" in judged[first][1]
         assert judged[second][1] == f"{second} passed; failed on {first}"
 
-        published = materialize("key:analysts/analysts_file", second)
-        assert {day: passed for day, (passed, _) in _check_evaluations(published).items()} == {second: True}
-        assert warehouse.compare_analysts_copy(relations) == []
+        # The first publish writes the other version; the next, the changed one, digested anew.
+        for _ in range(2):
+            published = materialize("key:analysts/analysts_file", second)
+            assert {day: passed for day, (passed, _) in _check_evaluations(published).items()} == {second: True}
+            assert warehouse.compare_analysts_copy(relations) == []
+        for version in ("a", "b"):
+            assert _rows_apart(warehouse.database_path(), duckdb_analysts.slot_path(target, version), relations) == {}
         assert _check_evaluations(_check_alone(first, second)) == {
             first: (True, f"the {len(relations)} tables analysts read equal the warehouse's, day by day"),
             second: (True, f"the {len(relations)} tables analysts read equal the warehouse's, day by day"),
@@ -496,3 +500,10 @@ def test_a_run_killed_at_the_publish_then_a_green_run_of_another_day_leaves_the_
             ours = duckdb_analysts.digests(connection, "ours", relations)
             assert ours == duckdb_analysts.digests(connection, "theirs", relations)
         assert any(part == date.fromisoformat(first) for part in ours[stale.relation].parts)
+        # The version the killed run never reached (its day 1 as before, every count the same) is
+        # the next publish's standby: repaired by the digests, not by the counts.
+        stale_version = duckdb_analysts.slot_path(target, before.split(".")[1])
+        assert _rows_apart(warehouse.database_path(), stale_version, relations) == {"dev_gold.fact_transaction": 2}
+        assert materialize("key:analysts/analysts_file", second).success
+        assert duckdb_analysts.current_file(target) == stale_version
+        assert _rows_apart(warehouse.database_path(), stale_version, relations) == {}

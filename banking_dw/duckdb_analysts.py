@@ -38,6 +38,7 @@ banking_dw.analysts`): read-only, no other file reachable, the configuration loc
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import shutil
@@ -146,7 +147,7 @@ def _remove(path: Path) -> None:
 
 def _clear_leftovers(target: Path) -> None:
     """Temporary copies, links and digests a killed publish left (this publisher holds the lock)."""
-    for leftover in target.parent.glob(f".{target.name}.*"):
+    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*"):
         leftover.unlink(missing_ok=True)
 
 
@@ -181,13 +182,22 @@ def fsync(path: Path) -> None:
 # --------------------------------------------------------------------------- digests
 
 
-def _columns(connection: duckdb.DuckDBPyConnection, database: str, relation: AnalystRelation) -> tuple:
+def _columns(
+    connection: duckdb.DuckDBPyConnection, database: str, relations: Iterable[AnalystRelation]
+) -> dict[AnalystRelation, tuple[tuple[str, str], ...]]:
+    """The columns (name, type, in order) of each of `relations` the attached `database` has, in one
+    query (DuckDB lists columns slowly, a few milliseconds a call)."""
+    wanted = {(relation.schema, relation.name): relation for relation in relations}
     rows = connection.execute(
-        "select column_name, data_type from duckdb_columns()"
-        " where database_name = ? and schema_name = ? and table_name = ? order by column_index",
-        [database, relation.schema, relation.name],
+        "select schema_name, table_name, list((column_name, data_type) order by column_index)"
+        " from duckdb_columns() where database_name = ? group by all",
+        [database],
     ).fetchall()
-    return tuple((name, kind) for name, kind in rows)
+    return {
+        wanted[(schema, name)]: tuple(tuple(column) for column in columns)
+        for schema, name, columns in rows
+        if (schema, name) in wanted
+    }
 
 
 def _days_filter(days: Collection[Part]) -> tuple[str, list[date]]:
@@ -223,12 +233,10 @@ def digests(
     connection: duckdb.DuckDBPyConnection, database: str, relations: Iterable[AnalystRelation]
 ) -> dict[AnalystRelation, Digest]:
     """The digest of each of `relations` the attached `database` has."""
-    found = {}
-    for relation in relations:
-        columns = _columns(connection, database, relation)
-        if columns:
-            found[relation] = Digest(columns, _counted(connection, database, relation, columns))
-    return found
+    return {
+        relation: Digest(columns, _counted(connection, database, relation, columns))
+        for relation, columns in _columns(connection, database, relations).items()
+    }
 
 
 def _part_order(part: Part) -> tuple[bool, str]:
@@ -495,7 +503,7 @@ def _repair_table(
     connection.execute(f"create schema if not exists {quoted(COPY)}.{quoted(relation.schema)}")
     connection.execute(f"create or replace table {ours} as select * from {theirs}")
     published.replaced_whole += 1
-    columns = _columns(connection, COPY, relation)
+    [columns] = _columns(connection, COPY, [relation]).values()
     return Digest(columns, _counted(connection, COPY, relation, columns))
 
 

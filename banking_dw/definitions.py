@@ -12,6 +12,7 @@ from banking_dw.alerts.sensors import (
     alert_on_failed_checks_after_failure,
     alert_on_failed_checks_after_success,
 )
+from banking_dw.analysts_file.assets import analysts_file_for
 from banking_dw.bronze.assets import crawled_bronze_tables_for
 from banking_dw.charts.assets import report_charts_for
 from banking_dw.dbt.assets import dbt_models_for
@@ -26,7 +27,7 @@ from banking_dw.schedules import daily_warehouse_job, daily_warehouse_schedule
 
 # Daily data lands overnight; a day and a half without a new materialisation means the feed stopped.
 FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=36), warn_window=timedelta(hours=30))
-CONSUMER_FACING_GROUPS = ("gold", "restricted", "reports")
+CONSUMER_FACING_GROUPS = ("gold", "restricted", "reports", "analysts")
 
 
 def _policy(warehouse_kind: str) -> Callable[[dg.AssetSpec], dg.AssetSpec]:
@@ -54,6 +55,7 @@ def defs() -> dg.Definitions:
         crawled_bronze_tables_for(target.catalog.kind()),
         dbt_models_for,
         report_charts_for,
+        analysts_file_for,
     ]
     layers = with_code_references([build(partitions) for build in steps], settings.repository_root())
     return dg.Definitions(

@@ -14,7 +14,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +22,7 @@ import duckdb
 
 from banking_dw import duckdb_analysts, settings
 from banking_dw.locks import POLL_SECONDS, file_lock, try_flock, wait_until
-from banking_dw.partitions import FIRST_DAY, DayWindow
-from banking_dw.warehouse import AnalystRelation, WarehouseResource, WriterLock
+from banking_dw.warehouse import AnalystRelation, CopyDifference, CopyPublished, WarehouseResource, WriterLock
 
 # The warehouse lock files this process holds as the writer: its own reads take no reader's lock.
 _HELD_FOR_WRITING: set[Path] = set()
@@ -124,30 +122,39 @@ class DuckDBWarehouse(WarehouseResource):
     def analysts_database_path(self) -> Path:
         return Path(self.analysts_path) if self.analysts_path else settings.analysts_path()
 
-    def publish_for_analysts(
-        self, window: DayWindow, relations: Sequence[AnalystRelation], log: Callable[[str], None]
-    ) -> dict[str, int]:
+    def publish_for_analysts(self, relations: Sequence[AnalystRelation], log: Callable[[str], None]) -> CopyPublished:
         """DuckDB cannot grant, so the boundary is a file: `relations` (analysts' gold and the
-        reports, never the restricted schema) are copied into analysts' own DuckDB file, the window's
-        days of each fact table and every other table whole, and the new version is renamed over the
-        old one, so an analyst holding it open keeps reading the old (banking_dw/duckdb_analysts.py).
-        Called by the dbt step while it holds the writer lock; logs one line of counts."""
+        reports, never the restricted schema) are copied into analysts' own DuckDB file, every day
+        and table whose digest differs from the warehouse's, into the version readers do not have
+        open, which they are pointed at once it compares equal (banking_dw/duckdb_analysts.py).
+        Between writers (the warehouse lock, shared); logs one line of counts."""
         target = self.analysts_database_path()
-        published = duckdb_analysts.publish(self.database_path(), target, window, relations, log)
+        with self._between_writers():
+            published = duckdb_analysts.publish(self.database_path(), target, relations, log)
         log(published.line(target))
-        return published.as_dict()
+        return published
+
+    def compare_analysts_copy(self, relations: Sequence[AnalystRelation]) -> list[CopyDifference]:
+        with self._between_writers():
+            return duckdb_analysts.compare(
+                self.database_path(), self.analysts_database_path(), relations, dg.get_dagster_logger().info
+            )
 
     def rewrite_after_erasure(self, relations: Sequence[AnalystRelation] | None, log: Callable[[str], None]) -> str:
         """DuckDB keeps a replaced value's old blocks as free space in its file, where any copy or
         backup of the file carries them: the file is written anew (`rewrite_database`), and the
-        analysts' file is published from nothing rather than from its previous version."""
+        analysts' file is published from nothing, its other version deleted."""
         rewritten = rewrite_database(self.database_path(), self.lake_path(), log)
         if relations is None:
             return f"{rewritten}; analysts' file not republished: gold is not built yet"
-        window = DayWindow(FIRST_DAY, FIRST_DAY + timedelta(days=1))  # every table is copied whole anyway
         target = self.analysts_database_path()
-        published = duckdb_analysts.publish(self.database_path(), target, window, relations, log, fresh=True)
+        published = duckdb_analysts.publish(self.database_path(), target, relations, log, fresh=True)
         log(published.line(target))
+        if published.differences:
+            raise RuntimeError(
+                f"the analysts' file written anew differs from the warehouse ({published.differences[0]}):"
+                " not handed to analysts"
+            )
         return f"{rewritten}; analysts' file published anew ({sum(published.tables_by_schema.values())} table(s))"
 
     def _beside_database(self, suffix: str) -> Path:

@@ -7,7 +7,6 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from banking_dw import settings
-from banking_dw.partitions import DayWindow
 from banking_dw.warehouse import AnalystRelation, WarehouseResource, WriterLock
 
 
@@ -49,13 +48,15 @@ class RedshiftWarehouse(WarehouseResource):
         # Redshift serialises concurrent writers itself; each run deletes and inserts only its window.
         return nullcontext(WriterLock(None))
 
-    def publish_for_analysts(
-        self, window: DayWindow, relations: Sequence[AnalystRelation], log: Callable[[str], None]
-    ) -> None:
+    def publish_for_analysts(self, relations: Sequence[AnalystRelation], log: Callable[[str], None]) -> None:
         """Nothing to copy: on Redshift the roles are the boundary. dbt's grants give `analyst`
         SELECT on gold and the reports and `pii_reader` alone the restricted schema
         (dbt_project.yml, macros/grants.sql), so analysts read the tables dbt just built, in
         place, and never the clear personal values; a copy would only cost storage and time."""
+        return None
+
+    def compare_analysts_copy(self, relations: Sequence[AnalystRelation]) -> None:
+        """No copy to compare: analysts read the warehouse's own tables (`publish_for_analysts`)."""
         return None
 
     def rewrite_after_erasure(self, relations: Sequence[AnalystRelation] | None, log: Callable[[str], None]) -> str:

@@ -1,7 +1,7 @@
 """How a new day arrives: every morning, one run of the whole graph for yesterday's partition.
 
 A schedule rather than Declarative Automation: the schedule asks for one partition of one job,
-which is one run of the five steps whatever the selection, exactly like a UI backfill of a day.
+which is one run of every step whatever the selection, exactly like a UI backfill of a day.
 Automation conditions would be evaluated per asset by the daemon, could request the layers in
 separate runs as each upstream lands, and would also react to backfills by materialising their
 days again downstream.

@@ -11,13 +11,12 @@ import os
 from abc import abstractmethod
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
-
-from banking_dw.partitions import DayWindow
 
 
 class WriterLock:
@@ -44,6 +43,55 @@ class AnalystRelation:
 
     def __str__(self) -> str:
         return f"{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True)
+class CopyDifference:
+    """Where analysts' copy of a relation differs from the warehouse: one day of a table with a
+    `partition_date`, or the table as a whole (`day` None); said in counts, never a value."""
+
+    relation: AnalystRelation
+    day: date | None
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.relation}" + ("" if self.day is None else f" on {self.day}") + f" ({self.reason})"
+
+
+@dataclass
+class CopyPublished:
+    """What one publish for analysts did, in counts (never a value), and how the new version
+    compared with the warehouse, read back from it: `differences` empty, or the publish was not
+    handed to readers."""
+
+    version: str
+    started_from: str
+    tables_by_schema: dict[str, int] = field(default_factory=dict)
+    days_repaired: int = 0
+    replaced_whole: int = 0
+    dropped: int = 0
+    differences_found: int = 0
+    differences: list[CopyDifference] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            **self.tables_by_schema,
+            "differences_found": self.differences_found,
+            "days_repaired": self.days_repaired,
+            "replaced_whole": self.replaced_whole,
+            "dropped": self.dropped,
+            "differences_left": len(self.differences),
+        }
+
+    def line(self, target: Path) -> str:
+        tables = ", ".join(f"{count} in {schema}" for schema, count in sorted(self.tables_by_schema.items()))
+        return (
+            f"published for analysts to {target} ({self.version}, from {self.started_from}):"
+            f" {sum(self.tables_by_schema.values())} tables ({tables}); {self.differences_found} difference(s)"
+            f" from the warehouse found, {self.days_repaired} table-day(s) copied again, {self.replaced_whole}"
+            f" table(s) replaced whole, {self.dropped} no longer published dropped;"
+            + (" equal to the warehouse" if not self.differences else f" {len(self.differences)} still differ")
+        )
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -76,11 +124,17 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @abstractmethod
     def publish_for_analysts(
-        self, window: DayWindow, relations: Sequence[AnalystRelation], log: Callable[[str], None]
-    ) -> dict[str, int] | None:
-        """Give analysts what a successful build of `window` changed in `relations`, where the
-        warehouse needs a copy to keep them from the rest; what was published (table counts,
-        never values), or None when the warehouse's own access control is the boundary."""
+        self, relations: Sequence[AnalystRelation], log: Callable[[str], None]
+    ) -> CopyPublished | None:
+        """Where the warehouse needs a copy to keep analysts from the rest: make analysts' copy of
+        `relations` equal to the warehouse, every day and table that differs whatever was built
+        last, and hand the new version to readers only if it then compares equal; what was done.
+        None when the warehouse's own access control is the boundary (nothing is copied)."""
+
+    @abstractmethod
+    def compare_analysts_copy(self, relations: Sequence[AnalystRelation]) -> list[CopyDifference] | None:
+        """Analysts' copy of `relations` against the warehouse, day by day: every place they differ
+        (none when equal); None when there is no copy (the warehouse's access control is the boundary)."""
 
     @abstractmethod
     def rewrite_after_erasure(self, relations: Sequence[AnalystRelation] | None, log: Callable[[str], None]) -> str:

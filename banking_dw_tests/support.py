@@ -153,7 +153,8 @@ def failed_checks(result: dg.ExecuteInProcessResult) -> dict[str, str]:
 
 def copy_data_dir(source: Path, target: Path, *, warehouse: bool = True) -> Path:
     """A built data directory copied for a test to change; the writer's lock file is not copied,
-    so the copy starts with no holder recorded. Without `warehouse`, only the files are copied
+    so the copy starts with no holder recorded, and the analysts' file's pointer stays a link to
+    the copy's own version. Without `warehouse`, only the files are copied
     (raw and lake) with the masking key beside the warehouse, so the copy's warehouse starts empty
     and gives the same pseudonyms."""
 
@@ -163,7 +164,7 @@ def copy_data_dir(source: Path, target: Path, *, warehouse: bool = True) -> Path
             dropped |= {n for n in names if n.startswith("warehouse.duckdb") and n != MASKING_KEY_FILE}
         return dropped
 
-    shutil.copytree(source, target, ignore=ignored)
+    shutil.copytree(source, target, symlinks=True, ignore=ignored)
     return target
 
 

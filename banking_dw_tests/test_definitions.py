@@ -18,7 +18,7 @@ from banking_dw.landing.checks import FILE_STRUCTURE_VALID
 from banking_dw.partitions import daily_partitions
 from banking_dw_tests.support import set_required_aws_settings
 
-LAYERS = {"raw", "landing", "bronze", "silver", "gold", "restricted", "reports"}
+LAYERS = {"raw", "landing", "bronze", "silver", "gold", "restricted", "reports", "analysts"}
 REPORTS = {
     "top_customers_by_transaction_volume",
     "monthly_transactions_by_channel",
@@ -139,6 +139,7 @@ def test_the_whole_dbt_project_is_one_asset_step_with_no_pool():
         "crawled_bronze_tables",
         "dbt_models",
         "reports__charts_page",
+        "analysts_file",
     }
     dbt_groups = {by_step["dbt_models"].specs_by_key[k].group_name for k in by_step["dbt_models"].keys}
     assert dbt_groups == {"silver", "gold", "restricted", "reports"}
@@ -175,6 +176,15 @@ def test_reports_depend_on_gold(graph):
             else:
                 assert parent.path[0] == "gold", (name, parent)
     assert graph.get(_key("reports", "charts_page")).parent_keys == {_key("reports", name) for name in REPORTS}
+
+
+def test_the_analysts_file_follows_every_gold_and_report_model_analysts_read_and_nothing_restricted(graph):
+    parents = graph.get(_key("analysts", "analysts_file")).parent_keys
+    assert {_key("reports", name) for name in REPORTS} <= parents
+    assert {_key("gold", table.model_name) for table in CONTRACTS} <= parents
+    assert {key.path[0] for key in parents} == {"gold", "reports"}
+    checks = {check.name for check in graph.asset_check_keys if check.asset_key == _key("analysts", "analysts_file")}
+    assert checks == {"equals_the_warehouse"}
 
 
 def test_every_raw_landing_and_bronze_asset_has_checks(graph):

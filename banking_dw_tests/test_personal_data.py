@@ -45,7 +45,6 @@ from banking_dw.duckdb_analysts import connect_as_analyst
 from banking_dw.duckdb_warehouse import DuckDBWarehouse
 from banking_dw.landing.local_lake import LocalLake
 from banking_dw.layout import RAW, csv_path
-from banking_dw.partitions import DayWindow
 from banking_dw.raw_files import RawFiles
 from banking_dw.run import QUIET_LOGGING
 from banking_dw.warehouse import AnalystRelation
@@ -620,17 +619,19 @@ def test_the_analysts_file_is_handed_to_a_group_outside_the_private_folder(tmp_p
     warehouse = DuckDBWarehouse(analysts_path=str(tmp_path / "shared" / "banking" / "analysts.duckdb"))
     settings.make_private_dirs(warehouse.database_path().parent)
     _toy_warehouse(warehouse.database_path(), days=2)
-    window = DayWindow(date(2024, 1, 1), date(2024, 1, 2))
-    warehouse.publish_for_analysts(window, [AnalystRelation("dev_gold", "dim_y")], _log)
+    for _ in range(2):  # both versions behind the pointer
+        warehouse.publish_for_analysts([AnalystRelation("dev_gold", "dim_y")], _log)
     published = warehouse.analysts_database_path()
-    assert (published.stat().st_mode & 0o777, published.stat().st_gid) == (0o640, group)
+    for version in ("analysts.a.duckdb", "analysts.b.duckdb"):
+        status = published.with_name(version).stat()
+        assert (status.st_mode & 0o777, status.st_gid) == (0o640, group), version
     for folder in (published.parent, published.parent.parent):
         assert (folder.stat().st_mode & 0o777, folder.stat().st_gid) == (0o750, group), folder
     assert warehouse.database_path().parent.stat().st_mode & 0o777 == 0o700
 
     inside = DuckDBWarehouse(analysts_path=str(tmp_path / "data" / "analysts" / "analysts.duckdb"))
     with pytest.raises(settings.SettingError, match="private to its owner") as refused:
-        inside.publish_for_analysts(window, [AnalystRelation("dev_gold", "dim_y")], _log)
+        inside.publish_for_analysts([AnalystRelation("dev_gold", "dim_y")], _log)
     assert "\n" not in str(refused.value)
 
 
@@ -678,39 +679,6 @@ def _toy_warehouse(path: Path, days: int) -> None:
         connection.execute("create or replace table dev_gold.dim_y as select 'masked' as name")
         connection.execute("create or replace table dev_reports.report as select 1 as n")
         connection.execute("create or replace table dev_restricted.pii as select 'clear' as name")
-
-
-def test_a_publish_replaces_the_file_under_a_reader_and_copies_the_window(tmp_path, monkeypatch):
-    """A reader holding the analysts' file keeps its version; the next opening sees the new one,
-    with the window's days of the facts (and any day that differs), other tables whole."""
-    monkeypatch.setenv("BANKING_DW_DATA_DIR", str(tmp_path / "data"))
-    warehouse = DuckDBWarehouse()
-    settings.make_private_dirs(warehouse.database_path().parent)
-    _toy_warehouse(warehouse.database_path(), days=3)
-    relations = [AnalystRelation("dev_gold", "fact_x"), AnalystRelation("dev_gold", "dim_y")]
-    relations.append(AnalystRelation("dev_reports", "report"))
-    window = DayWindow(date(2024, 1, 1), date(2024, 1, 2))
-    first = warehouse.publish_for_analysts(window, relations, _log)
-    assert first == {
-        "dev_gold": 2,
-        "dev_reports": 1,
-        "facts_by_day": 0,
-        "fact_days": 0,
-        "replaced_whole": 3,
-        "dropped": 0,
-    }
-
-    reader = duckdb.connect(str(warehouse.analysts_database_path()), read_only=True)
-    _toy_warehouse(warehouse.database_path(), days=5)  # two more days, fewer rows on each day
-    second = warehouse.publish_for_analysts(window, relations[:2], _log)
-    assert second["facts_by_day"] == 1 and second["fact_days"] == 5 and second["dropped"] == 1
-    assert reader.execute("select count(distinct partition_date) from dev_gold.fact_x").fetchone() == (3,)
-    reader.close()
-    assert _tables(warehouse.analysts_database_path()) == {"dev_gold.fact_x": 30, "dev_gold.dim_y": 1}
-    assert sorted(p.name for p in warehouse.analysts_database_path().parent.iterdir()) == [
-        "analysts.duckdb",
-        "analysts.duckdb.lock",
-    ]
 
 
 def test_analysts_read_gold_and_the_reports_never_the_restricted_model():

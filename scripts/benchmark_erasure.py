@@ -47,7 +47,8 @@ with dg.DagsterInstance.get() as instance:
 def gigabytes(path: Path) -> float:
     if path.is_file():
         return path.stat().st_size / 1e9
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e9
+    # The analysts' file's link is not counted again beside the version it names.
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink()) / 1e9
 
 
 def sizes(data_dir: Path) -> dict[str, float]:

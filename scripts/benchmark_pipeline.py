@@ -14,7 +14,8 @@ prepared as `make install` prepares a fresh clone (one `dbt parse` in that envir
                peak memory, check evaluations passed and failed, and the lake, raw and warehouse
                sizes on disk after it; then day 31 on top of those 30; then, in a fresh home,
                day 2 on top of day 1, and the ratio of day 31's wall time to day 2's;
-  ten-million  one day (2024-03-15) at 10,000,000 transactions, with peak memory.
+  ten-million  one day (2024-03-15) at 10,000,000 transactions, with peak memory;
+  small-month  30 days at default scale in one run (2024-03-01...2024-03-30), then day 31 on top.
 The default is week,day,year,million; `--skip-year` and `--skip-million` remove those two.
 
 Prints medians (and each run) as Markdown rows for docs/benchmarks.md: each run's wall time in
@@ -241,6 +242,16 @@ def month(checkout: Checkout) -> dict[str, Timing]:
     }
 
 
+def small_month(checkout: Checkout) -> dict[str, Timing]:
+    with Home(checkout) as home:
+        return {
+            "30 days at default scale in one run (2024-03-01...2024-03-30), whole graph": home.materialize(
+                "2024-03-01", "2024-03-30"
+            ),
+            "day 31 (2024-03-31) on top of the 30, default scale": home.materialize("2024-03-31"),
+        }
+
+
 SCENARIOS: dict[str, Callable[[Checkout], dict[str, Timing]]] = {
     "week": week,
     "day": week_and_day,
@@ -248,6 +259,7 @@ SCENARIOS: dict[str, Callable[[Checkout], dict[str, Timing]]] = {
     "million": one_day_at(1_000_000),
     "month": month,
     "ten-million": one_day_at(10_000_000),
+    "small-month": small_month,
 }
 
 

@@ -1,6 +1,6 @@
-"""What analysts read, from the dbt manifest: after a successful build of gold or the reports, the
-warehouse publishes it where its target needs a copy (WarehouseResource.publish_for_analysts:
-DuckDB's own file for analysts; nothing on Redshift, whose roles are the boundary)."""
+"""What analysts read, from the dbt manifest: the relations the analysts' file copies where the
+target needs a copy (banking_dw/analysts_file/, WarehouseResource.publish_for_analysts: DuckDB's own
+file for analysts; nothing on Redshift, whose roles are the boundary), and their assets."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ from typing import Any
 import dagster as dg
 
 from banking_dw import settings
-from banking_dw.dbt.project import dbt_manifest
-from banking_dw.partitions import DayWindow
-from banking_dw.warehouse import AnalystRelation, WarehouseResource
+from banking_dw.dbt.translator import layer_of
+from banking_dw.warehouse import AnalystRelation
 
 # The layers analysts read (a model's `schema` config): gold and the reports. The restricted
 # model's schema is `restricted` (dbt_project.yml), so it is never one of them.
@@ -50,13 +49,6 @@ def analysts_relations(manifest: Mapping[str, Any]) -> list[AnalystRelation]:
     )
 
 
-def publish_for_analysts(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, window: DayWindow
-) -> dict[str, int] | None:
-    """After a successful build that selected a gold or report model, publish what analysts read;
-    a build of silver alone, or of the restricted model alone, changes nothing they see."""
-    manifest = dbt_manifest()
-    selected = {key.path[-1] for key in context.selected_asset_keys}
-    if not any(node["name"] in selected for node in _analysts_models(manifest)):
-        return None
-    return warehouse.publish_for_analysts(window, analysts_relations(manifest), context.log.info)
+def analysts_asset_keys(manifest: Mapping[str, Any]) -> list[dg.AssetKey]:
+    """The assets of the relations analysts read: [layer, model], as the dbt step names them."""
+    return sorted(dg.AssetKey([layer_of(node["fqn"]), node["name"]]) for node in _analysts_models(manifest))

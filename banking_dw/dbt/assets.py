@@ -10,7 +10,6 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from banking_dw import settings
 from banking_dw.alerts.evidence import failed_row_count, failing_rows_evidence
 from banking_dw.check_days import evaluations
-from banking_dw.dbt.analysts import publish_for_analysts
 from banking_dw.dbt.args import build_args, target_environment, window_environment
 from banking_dw.dbt.chunks import ChunkEvents, chunk_finished_message, finished_in_parent_runs
 from banking_dw.dbt.completeness import describe, lake_gaps, silver_gaps, unjudged, upstream_of
@@ -89,7 +88,6 @@ def build_window(
             raise failure from error
         keep_partial_parse(invocation_target, state)
         yield from events.published()
-        publish_for_analysts(context, warehouse, window)
     yield from day_verdicts(context, events)
 
 

@@ -186,9 +186,16 @@
         {{ return('') }}
     {%- endif -%}
     {%- if not built -%}{{ return('') }}{%- endif -%}
+    {%- set schemas = [] -%}
+    {%- for node in built -%}
+        {%- for schema in [node.schema, node.schema ~ candidate_suffix()] if schema | lower not in schemas -%}
+            {%- do schemas.append(schema | lower) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- set columns = _column_names(schemas) -%}
     {%- set statements = [] -%}
     {%- for node in built -%}
-        {%- do statements.extend(_publish_statements(node)) -%}
+        {%- do statements.extend(_publish_statements(node, columns)) -%}
     {%- endfor -%}
     {#- dbt opens the transaction with the first statement; the commit ends it -#}
     {%- for statement in statements -%}
@@ -200,32 +207,48 @@
 
 
 {#- The statements that make `node`'s published relation equal its candidate. -#}
-{% macro _publish_statements(node) -%}
+{#- Every column name of every relation in `schemas`, in order: {'schema.relation': [names]}, in one
+    query rather than two per model. -#}
+{% macro _column_names(schemas) -%}
+    {%- set listed = [] -%}
+    {%- for schema in schemas -%}{%- do listed.append("'" ~ schema ~ "'") -%}{%- endfor -%}
+    {%- set rows = run_query(
+        "select lower(table_schema) || '.' || lower(table_name), column_name from information_schema.columns"
+        ~ " where lower(table_schema) in (" ~ listed | join(', ') ~ ") order by 1, ordinal_position").rows -%}
+    {%- set columns = {} -%}
+    {%- for row in rows -%}
+        {%- do columns.setdefault(row[0], []).append(row[1]) -%}
+    {%- endfor -%}
+    {{ return(columns) }}
+{%- endmacro %}
+
+
+{#- The statements that make `node`'s published relation equal its candidate. -#}
+{% macro _publish_statements(node, columns) -%}
     {%- set published = api.Relation.create(
         database=node.database, schema=node.schema, identifier=node.alias, type='table') -%}
     {%- set windowed = node.config.materialized == 'windowed' -%}
     {%- set source = window_rows_of(published) if windowed else candidate_of(published) -%}
-    {%- set source_columns = adapter.get_columns_in_relation(source) -%}
+    {%- set source_columns = columns[(source.schema ~ '.' ~ source.identifier) | lower] -%}
+    {%- set stored = columns.get((published.schema ~ '.' ~ published.identifier) | lower) -%}
     {%- set names = [] -%}
-    {%- for column in source_columns -%}{%- do names.append(adapter.quote(column.name)) -%}{%- endfor -%}
-    {%- set existing = adapter.get_relation(database=published.database, schema=published.schema, identifier=published.identifier) -%}
-    {%- set stored = [] -%}
-    {%- if existing is not none -%}
-        {%- for column in adapter.get_columns_in_relation(existing) -%}{%- do stored.append(column.name | lower) -%}{%- endfor -%}
-    {%- endif -%}
+    {%- for name in source_columns -%}{%- do names.append(adapter.quote(name)) -%}{%- endfor -%}
     {%- set statements = [] -%}
-    {%- set recreate = existing is none or (not windowed and stored != (source_columns | map(attribute='name') | map('lower') | list)) -%}
+    {%- set recreate = stored is none or (not windowed and (stored | map('lower') | list) != (source_columns | map('lower') | list)) -%}
     {%- if recreate -%}
-        {%- if existing is not none -%}{%- do statements.append('drop table ' ~ published) -%}{%- endif -%}
+        {%- if stored is not none -%}{%- do statements.append('drop table ' ~ published) -%}{%- endif -%}
         {%- do statements.append(create_published_like(published, source)) -%}
         {%- for privilege, grantees in (node.config.grants or {}).items() if grantees and target.type != 'duckdb' -%}
             {%- do statements.append(get_grant_sql(published, privilege, grantees) | trim) -%}
         {%- endfor -%}
     {%- else -%}
         {#- a column the candidate has and the published table has not: added (history reads it as null) -#}
-        {%- for column in source_columns if column.name | lower not in stored -%}
-            {%- do statements.append('alter table ' ~ published ~ ' add column ' ~ adapter.quote(column.name) ~ ' ' ~ column.data_type) -%}
-        {%- endfor -%}
+        {%- set kept = stored | map('lower') | list -%}
+        {%- if source_columns | map('lower') | reject('in', kept) | list -%}
+            {%- for column in adapter.get_columns_in_relation(source) if column.name | lower not in kept -%}
+                {%- do statements.append('alter table ' ~ published ~ ' add column ' ~ adapter.quote(column.name) ~ ' ' ~ column.data_type) -%}
+            {%- endfor -%}
+        {%- endif -%}
         {%- if windowed -%}
             {%- do statements.append('delete from ' ~ published ~ ' where ' ~ window_filter(node.config.meta.window_column)) -%}
         {%- else -%}

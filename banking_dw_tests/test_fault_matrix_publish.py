@@ -126,6 +126,22 @@ def test_a_wrong_redelivery_fails_the_run_and_changes_nothing_published(
     assert published_digest(data_dir) == before
 
 
+def wait_until_gone(pids: list[int], seconds: float = 30.0) -> None:
+    """Until every killed process has exited (a dying dbt still holds the warehouse's lock)."""
+    deadline = time.monotonic() + seconds
+    while any(alive(pid) for pid in pids):
+        assert time.monotonic() < deadline, f"still running after SIGKILL: {[p for p in pids if alive(p)]}"
+        time.sleep(0.1)
+
+
+def alive(pid: int) -> bool:
+    """Running, not a zombie (whose locks are released)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def building_gold(project_target: Path, run_id: str) -> bool:
     """dbt writes each node's SQL as it runs it: gold under way means silver's candidates are built."""
     return any(project_target.glob(f"dbt_models-{run_id[:7]}-*/run/banking_dw/models/gold/*/*.sql"))
@@ -152,11 +168,12 @@ def test_a_build_killed_between_models_publishes_nothing_and_the_next_run_of_ano
         while not building_gold(project_target(), run.run_id):
             assert crashed.poll() is None and time.monotonic() < deadline, log_tail(log)
             time.sleep(0.05)
-        tree = descendants(crashed.pid)
-        for pid in [crashed.pid, *tree]:
+        killed = [crashed.pid, *descendants(crashed.pid)]
+        for pid in killed:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         crashed.wait(timeout=30)
+        wait_until_gone(killed)
     finally:
         stop_process(crashed)
 

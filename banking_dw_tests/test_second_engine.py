@@ -399,11 +399,26 @@ def _published_digest(cursor) -> dict[str, tuple[int, str]]:
     return digests
 
 
-def test_a_truncated_redelivery_fails_the_build_and_changes_nothing_published_on_postgres(
-    on_postgres, postgres_env, built, window, tmp_path
+# A re-delivery of the second day's transactions that is well formed but wrong, as SQL on bronze.
+WRONG_REDELIVERIES = {
+    "truncated": (
+        "delete from {table} where dt = %(day)s and transaction_id in (select transaction_id from {table}"
+        " where dt = %(day)s order by transaction_id limit (select count(*) / 2 from {table} where dt = %(day)s))"
+    ),
+    "unbalanced": (
+        "update {table} set transaction_amount = '999999.99' where dt = %(day)s and transaction_id = (select"
+        " min(transaction_id) from {table} where dt = %(day)s and lower(transaction_status) = 'completed')"
+    ),
+}
+
+
+@pytest.mark.parametrize("redelivery", sorted(WRONG_REDELIVERIES))
+def test_a_wrong_redelivery_fails_the_build_and_changes_nothing_published_on_postgres(
+    on_postgres, postgres_env, built, window, tmp_path, redelivery
 ):
-    """Half of the second day's transactions re-sent: `dbt build` of that day fails its balance
-    test on the candidates, and no published relation changes (one transaction, never run)."""
+    """Half of the second day's transactions re-sent, or one amount changed: `dbt build` of that day
+    fails its balance test on the candidates, and no published relation changes (the publish, one
+    transaction, never runs)."""
     data_dir, _ = built
     _, second = window
     transactions = f'{layer_schema(BRONZE)}."fact_transactions"'
@@ -411,12 +426,8 @@ def test_a_truncated_redelivery_fails_the_build_and_changes_nothing_published_on
         before = _published_digest(cursor)
         assert before["dev_gold.fact_transaction"][0] > 0
         cursor.execute(f"create temporary table kept as select * from {transactions} where dt = %s", [second])
-        cursor.execute(
-            f"delete from {transactions} where dt = %s and transaction_id in"
-            f" (select transaction_id from {transactions} where dt = %s order by transaction_id"
-            f" limit (select count(*) / 2 from {transactions} where dt = %s))",
-            [second, second, second],
-        )
+        cursor.execute(WRONG_REDELIVERIES[redelivery].format(table=transactions), {"day": second})
+        assert cursor.rowcount > 0
         pg.commit()
         try:
             key = DuckDBWarehouse(path=str(data_dir / "warehouse.duckdb")).masking_key()
@@ -429,7 +440,12 @@ def test_a_truncated_redelivery_fails_the_build_and_changes_nothing_published_on
                 for r in json.loads((tmp_path / "run_results.json").read_text())["results"]
             }
             assert result.returncode != 0
-            assert statuses["balance_credits_and_debits_match_transactions"] == "fail"
+            failed = {
+                r["unique_id"]: r["message"]
+                for r in json.loads((tmp_path / "run_results.json").read_text())["results"]
+                if r["status"] == "error"
+            }
+            assert statuses["balance_credits_and_debits_match_transactions"] == "fail", failed
             assert "nothing published" in result.stdout
             assert _published_digest(cursor) == before
         finally:

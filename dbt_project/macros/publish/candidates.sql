@@ -52,8 +52,19 @@
 {%- endmacro %}
 
 
+{#- What stands at `relation` (a table, a view or none), asked of the database: dbt's relation cache
+    may hold a candidate schema as empty (it caches its nodes' schemas, the published ones). -#}
+{% macro _existing(relation) -%}
+    {%- set found = run_query(
+        "select table_type from information_schema.tables where table_schema = '" ~ relation.schema
+        ~ "' and table_name = '" ~ relation.identifier ~ "'").rows -%}
+    {%- if not found -%}{{ return(none) }}{%- endif -%}
+    {{ return(relation.incorporate(type='view' if found[0][0] | upper == 'VIEW' else 'table')) }}
+{%- endmacro %}
+
+
 {% macro _replace_with_table(relation, sql) -%}
-    {%- do drop_relation_if_exists(load_cached_relation(relation)) -%}
+    {%- do drop_relation_if_exists(_existing(relation)) -%}
     {%- call statement('main') -%}
         {{ create_table_as(False, relation, sql) }}
     {%- endcall -%}
@@ -86,7 +97,7 @@
         and not node.schema.endswith(candidate_suffix()) -%}
         {%- set published = api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias) -%}
         {%- for relation in [candidate_of(published), window_rows_of(published)] -%}
-            {%- set existing = adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier) -%}
+            {%- set existing = _existing(relation) -%}
             {%- if existing is not none -%}
                 {%- do adapter.drop_relation(existing) -%}
                 {%- do dropped.append(existing) -%}
@@ -134,11 +145,11 @@
     {%- endif -%}
     {%- set candidate = candidate_of(this).incorporate(type='view') -%}
     {%- set window_rows = window_rows_of(this) -%}
-    {%- set published = adapter.get_relation(database=this.database, schema=this.schema, identifier=this.identifier) -%}
+    {%- set published = _existing(this) -%}
     {{ run_hooks(pre_hooks) }}
     {%- do _replace_with_table(window_rows, sql) -%}
     {%- set columns = adapter.get_columns_in_relation(window_rows) -%}
-    {%- do drop_relation_if_exists(load_cached_relation(candidate)) -%}
+    {%- do drop_relation_if_exists(_existing(candidate)) -%}
     {%- call statement('candidate') -%}
         create view {{ candidate }} as
         select {% for column in columns %}{{ adapter.quote(column.name) }}{{ ', ' if not loop.last }}{% endfor %}
@@ -156,7 +167,7 @@
 
 {% materialization candidate_runs, default %}
     {%- set candidate = candidate_of(this).incorporate(type='table') -%}
-    {%- set published = adapter.get_relation(database=this.database, schema=this.schema, identifier=this.identifier) -%}
+    {%- set published = _existing(this) -%}
     {{ run_hooks(pre_hooks) }}
     {%- do _replace_with_table(candidate, runs_with_window(published, sql)) -%}
     {{ run_hooks(post_hooks) }}

@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -231,3 +232,32 @@ def running_webhook(path: str = "/hook") -> Iterator[Webhook]:
     finally:
         hook.server.shutdown()
         hook.server.server_close()
+
+
+def toy_analysts_warehouse(path: Path, version: int, days: int, rows: int) -> None:
+    """A warehouse with what analysts read, marked with `version` in every row: a fact of `rows`
+    rows over `days` days, a dimension and a report; and a restricted schema they never read."""
+    with duckdb.connect(str(path)) as connection:
+        for schema in ("dev_gold", "dev_reports", "dev_restricted"):
+            connection.execute(f"create schema if not exists {schema}")
+        connection.execute(
+            "create or replace table dev_gold.fact_x as select i as id, ? as version,"
+            " cast(date '2024-01-01' + cast(i % ? as integer) as date) as partition_date from range(?) as t(i)",
+            [version, days, rows],
+        )
+        connection.execute("create or replace table dev_gold.dim_y as select ? as name", [f"v{version}"])
+        connection.execute("create or replace table dev_reports.report as select ? as n", [version])
+        connection.execute("create or replace table dev_restricted.pii as select 'clear' as name")
+
+
+# A live run writing a file through its staging file (banking_dw.locks.staging_file): it prints the
+# staging file's path, then holds it until its standard input closes.
+LIVE_STAGING_WRITER = """
+import sys
+from pathlib import Path
+from banking_dw.locks import staging_file
+with staging_file(Path(sys.argv[1])) as staging:
+    staging.write_bytes(b"half a file")
+    print(staging, flush=True)
+    sys.stdin.read()
+"""

@@ -33,7 +33,7 @@ from banking_dw.partitions import daily_partitions
 from banking_dw.redshift_warehouse import RedshiftWarehouse
 from banking_dw.warehouse import AnalystRelation, CopyDifference
 
-from .support import TEST_MASKING_KEY, copy_data_dir, materialize, warehouse_environment
+from .support import TEST_MASKING_KEY, copy_data_dir, materialize, toy_analysts_warehouse, warehouse_environment
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 FACT = AnalystRelation("dev_gold", "fact_x")
@@ -49,18 +49,7 @@ def _log(message: str) -> None:
 
 
 def _toy_warehouse(path: Path, version: int) -> None:
-    """Gold and a report marked with `version` in every row, and a restricted table."""
-    with duckdb.connect(str(path)) as connection:
-        for schema in ("dev_gold", "dev_reports", "dev_restricted"):
-            connection.execute(f"create schema if not exists {schema}")
-        connection.execute(
-            "create or replace table dev_gold.fact_x as select i as id, ? as version,"
-            " cast(date '2024-01-01' + cast(i % ? as integer) as date) as partition_date from range(?) as t(i)",
-            [version, DAYS, ROWS],
-        )
-        connection.execute("create or replace table dev_gold.dim_y as select ? as name", [f"v{version}"])
-        connection.execute("create or replace table dev_reports.report as select ? as n", [version])
-        connection.execute("create or replace table dev_restricted.pii as select 'clear' as name")
+    toy_analysts_warehouse(path, version, DAYS, ROWS)
 
 
 @pytest.fixture

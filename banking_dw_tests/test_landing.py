@@ -24,7 +24,7 @@ from banking_dw.landing.local_lake import LocalLake
 from banking_dw.landing.resources import LakeResource
 from banking_dw.layout import csv_path, object_key, rejected_key
 
-from .support import failed_checks, materialize, warehouse_environment
+from .support import LIVE_STAGING_WRITER, failed_checks, materialize, warehouse_environment
 
 LOANS = contract("fact_loans")
 CUSTOMERS = contract("dim_customers")
@@ -290,17 +290,6 @@ else:
 materialize("group:landing", sys.argv[1])
 """
 
-# A live run of the same day, in the middle of writing an object to its staging file.
-LIVE_WHILE_STAGING = """
-import sys
-from pathlib import Path
-from banking_dw.locks import staging_file
-with staging_file(Path(sys.argv[1])) as staging:
-    staging.write_bytes(b"half an object")
-    print(staging, flush=True)
-    sys.stdin.read()
-"""
-
 
 def staging_files(root: Path) -> list[str]:
     return sorted(path.relative_to(root).as_posix() for path in root.rglob(".*.tmp"))
@@ -325,7 +314,7 @@ def test_staging_files_a_killed_landing_left_are_swept_by_the_next_and_a_live_ru
     assert re.fullmatch(rf"banking-data/\w+/dt={window[1]}/\.\w+\.csv\.\w+\.tmp", left["object"]), left
     assert re.fullmatch(rf"banking-data/_manifests/\.dt={window[1]}\.json\.\w+\.tmp", left["manifest"]), left
     live = subprocess.Popen(
-        [sys.executable, "-c", LIVE_WHILE_STAGING, str(lake.local_path(object_key("dim_channels", day)))],
+        [sys.executable, "-c", LIVE_STAGING_WRITER, str(lake.local_path(object_key("dim_channels", day)))],
         env=environment,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

@@ -49,7 +49,7 @@ from banking_dw.raw_files import RawFiles
 from banking_dw.run import QUIET_LOGGING
 from banking_dw.warehouse import AnalystRelation
 
-from .support import running_webhook, warehouse_environment
+from .support import running_webhook, toy_analysts_warehouse, warehouse_environment
 
 # Builds a warehouse with dbt: `make test` runs it, `make test-fast` does not.
 pytestmark = pytest.mark.slow
@@ -618,7 +618,7 @@ def test_the_analysts_file_is_handed_to_a_group_outside_the_private_folder(tmp_p
     monkeypatch.setenv(settings.ANALYSTS_GROUP_ENV, str(group))
     warehouse = DuckDBWarehouse(analysts_path=str(tmp_path / "shared" / "banking" / "analysts.duckdb"))
     settings.make_private_dirs(warehouse.database_path().parent)
-    _toy_warehouse(warehouse.database_path(), days=2)
+    toy_analysts_warehouse(warehouse.database_path(), version=1, days=2, rows=30)
     for _ in range(2):  # both versions behind the pointer
         warehouse.publish_for_analysts([AnalystRelation("dev_gold", "dim_y")], _log)
     published = warehouse.analysts_database_path()
@@ -665,20 +665,6 @@ def test_whatever_creates_the_data_folder_creates_it_private(tmp_path, monkeypat
     assert {str(p.relative_to(tmp_path)): oct(p.stat().st_mode & 0o777) for p in created} == {
         str(p.relative_to(tmp_path)): oct(0o700) for p in created
     }
-
-
-def _toy_warehouse(path: Path, days: int) -> None:
-    with duckdb.connect(str(path)) as connection:
-        for schema in ("dev_gold", "dev_reports", "dev_restricted"):
-            connection.execute(f"create schema if not exists {schema}")
-        connection.execute(
-            "create or replace table dev_gold.fact_x as select i as id,"
-            " cast(date '2024-01-01' + cast(i % ? as integer) as date) as partition_date from range(30) as t(i)",
-            [days],
-        )
-        connection.execute("create or replace table dev_gold.dim_y as select 'masked' as name")
-        connection.execute("create or replace table dev_reports.report as select 1 as n")
-        connection.execute("create or replace table dev_restricted.pii as select 'clear' as name")
 
 
 def test_analysts_read_gold_and_the_reports_never_the_restricted_model():

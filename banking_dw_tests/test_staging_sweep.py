@@ -15,7 +15,7 @@ import pytest
 
 from banking_dw.raw_files import RawFiles
 
-from .support import materialize, warehouse_environment
+from .support import LIVE_STAGING_WRITER, materialize, warehouse_environment
 
 DAY = "2024-01-03"
 
@@ -36,17 +36,6 @@ class DiesHalfWay:
 csv_files._write_atomically(Path(sys.argv[1]), lambda sink: DiesHalfWay(sink).write(b"x" * 1000))
 """
 
-# A live run, in the middle of writing the same file.
-LIVE_WRITING = """
-import sys
-from pathlib import Path
-from banking_dw.locks import staging_file
-with staging_file(Path(sys.argv[1])) as staging:
-    staging.write_bytes(b"half a file")
-    print(staging, flush=True)
-    sys.stdin.read()
-"""
-
 
 def staging_files(folder: Path) -> list[Path]:
     return sorted(folder.glob(".*.tmp"))
@@ -61,7 +50,7 @@ def test_the_raw_step_sweeps_a_killed_runs_staging_file_and_leaves_a_live_ones(t
     [orphan] = staging_files(path.parent)
     assert orphan.name.startswith(".dim_channels.csv.") and orphan.read_bytes() == b"x" * 500
     live = subprocess.Popen(
-        [sys.executable, "-c", LIVE_WRITING, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        [sys.executable, "-c", LIVE_STAGING_WRITER, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
     )
     try:
         live_staging = Path(live.stdout.readline().decode().strip())

@@ -24,6 +24,25 @@
 {%- endmacro %}
 
 
+{#- Whether `node` is a model built as a candidate (by one of the materialisations below). -#}
+{% macro is_candidate_model(node) -%}
+    {{ return(node.resource_type == 'model'
+        and node.config.materialized in ('windowed', 'candidate_runs', 'candidate_table')) }}
+{%- endmacro %}
+
+
+{#- Whether `node` is a candidate model that is published (validated_ lives among the candidates). -#}
+{% macro is_published_model(node) -%}
+    {{ return(is_candidate_model(node) and not node.schema.endswith(candidate_suffix())) }}
+{%- endmacro %}
+
+
+{#- The relation a node's manifest entry names: the published one. -#}
+{% macro published_relation(node) -%}
+    {{ return(api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias, type='table')) }}
+{%- endmacro %}
+
+
 {#- The candidate of a published relation (the relation itself when it already is one). -#}
 {% macro candidate_of(relation) -%}
     {%- if relation.schema is none or relation.schema.endswith(candidate_suffix()) -%}
@@ -76,9 +95,8 @@
 {% macro create_candidate_schemas() -%}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
     {%- set schemas = [] -%}
-    {%- for node in graph.nodes.values()
-        if node.resource_type == 'model' and node.config.materialized in ('windowed', 'candidate_runs', 'candidate_table') -%}
-        {%- set candidate = candidate_of(api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias)) -%}
+    {%- for node in graph.nodes.values() if is_candidate_model(node) -%}
+        {%- set candidate = candidate_of(published_relation(node)) -%}
         {%- if candidate.schema not in schemas -%}{%- do schemas.append(candidate.schema) -%}{%- endif -%}
     {%- endfor -%}
     {%- for schema in schemas | sort %}
@@ -92,10 +110,8 @@
     itself a candidate, is erased in place instead. Returns how many relations it dropped. -#}
 {% macro drop_candidates() -%}
     {%- set dropped = [] -%}
-    {%- for node in graph.nodes.values()
-        if node.resource_type == 'model' and node.config.materialized in ('windowed', 'candidate_runs', 'candidate_table')
-        and not node.schema.endswith(candidate_suffix()) -%}
-        {%- set published = api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias) -%}
+    {%- for node in graph.nodes.values() if is_published_model(node) -%}
+        {%- set published = published_relation(node) -%}
         {%- for relation in [candidate_of(published), window_rows_of(published)] -%}
             {%- set existing = _existing(relation) -%}
             {%- if existing is not none -%}
@@ -186,10 +202,7 @@
         {%- do held_back.append(result.node.name ~ ' (' ~ result.status ~ ')') -%}
     {%- endfor -%}
     {%- set built = [] -%}
-    {%- for result in results
-        if result.node.resource_type == 'model'
-        and result.node.config.materialized in ('windowed', 'candidate_runs', 'candidate_table')
-        and not result.node.schema.endswith(candidate_suffix()) -%}
+    {%- for result in results if is_published_model(result.node) -%}
         {%- do built.append(result.node) -%}
     {%- endfor -%}
     {%- if held_back -%}
@@ -217,7 +230,6 @@
 {%- endmacro %}
 
 
-{#- The statements that make `node`'s published relation equal its candidate. -#}
 {#- Every column name of every relation in `schemas`, in order: {'schema.relation': [names]}, in one
     query rather than two per model. -#}
 {% macro _column_names(schemas) -%}
@@ -236,8 +248,7 @@
 
 {#- The statements that make `node`'s published relation equal its candidate. -#}
 {% macro _publish_statements(node, columns) -%}
-    {%- set published = api.Relation.create(
-        database=node.database, schema=node.schema, identifier=node.alias, type='table') -%}
+    {%- set published = published_relation(node) -%}
     {%- set windowed = node.config.materialized == 'windowed' -%}
     {%- set source = window_rows_of(published) if windowed else candidate_of(published) -%}
     {%- set source_columns = columns[(source.schema ~ '.' ~ source.identifier) | lower] -%}

@@ -58,7 +58,7 @@
     {%- set day_before = (modules.datetime.date.fromisoformat(bounds[0] | string) - one_day).isoformat() -%}
     {%- set last_day = (modules.datetime.date.fromisoformat(bounds[1] | string) - one_day).isoformat() -%}
     {%- set runs = (graph.nodes.values() | selectattr('name', 'equalto', runs_model) | first) -%}
-    {%- set relation = candidate_of(api.Relation.create(database=runs.database, schema=runs.schema, identifier=runs.alias)) -%}
+    {%- set relation = candidate_of(published_relation(runs)) -%}
     {{ key }} in (
         select {{ key }} from {{ relation }}
         where (first_extract_date >= cast('{{ bounds[0] }}' as date) and first_extract_date <= cast('{{ bounds[1] }}' as date))

@@ -69,6 +69,7 @@ SLOW_MODULES_FIRST = [
     "test_alerts_live",
     "test_dbt_project",
     "test_fault_matrix",
+    "test_fault_matrix_publish",
     "test_ui_backfill",
     "test_second_engine",
     "test_crash_recovery",

@@ -16,7 +16,10 @@
       published whole, their size grows with the changes, not the days;
     - `candidate_table` (gold's dimensions, the restricted model, the reports): rebuilt whole by
       every build, published whole; validated_, the window's verdict, lives among the candidates
-      and is never published. -#}
+      and is never published.
+    Where a model published whole keeps its rows depends on the engine (whole_candidate below):
+    on DuckDB beside the published table, renamed into place by the publish; on PostgreSQL and
+    Redshift in the candidate itself, copied by the publish. -#}
 
 
 {% macro candidate_suffix() -%}
@@ -57,6 +60,14 @@
     {%- set candidate = candidate_of(relation) -%}
     {{ return(api.Relation.create(
         database=candidate.database, schema=candidate.schema, identifier=candidate.identifier ~ '__window', type='table')) }}
+{%- endmacro %}
+
+
+{#- Where a candidate published whole writes its rows on DuckDB, beside the published table: the
+    next version, which the publish renames into place (DuckDB cannot move a table to another
+    schema; a rename in the published schema costs nothing, whatever the history). -#}
+{% macro next_version_of(relation) -%}
+    {{ return(relation.incorporate(path={'identifier': relation.identifier ~ '__next'}, type='table')) }}
 {%- endmacro %}
 
 
@@ -112,7 +123,7 @@
     {%- set dropped = [] -%}
     {%- for node in graph.nodes.values() if is_published_model(node) -%}
         {%- set published = published_relation(node) -%}
-        {%- for relation in [candidate_of(published), window_rows_of(published)] -%}
+        {%- for relation in [candidate_of(published), window_rows_of(published), next_version_of(published)] -%}
             {%- set existing = _existing(relation) -%}
             {%- if existing is not none -%}
                 {%- do adapter.drop_relation(existing) -%}
@@ -124,13 +135,41 @@
 {%- endmacro %}
 
 
-{% materialization candidate_table, default %}
+{#- A candidate published whole, built from `sql`; the relations written. -#}
+{% macro whole_candidate(sql) -%}
+    {{ return(adapter.dispatch('whole_candidate', 'banking_dw')(sql)) }}
+{%- endmacro %}
+
+
+{% macro default__whole_candidate(sql) -%}
     {%- set candidate = candidate_of(this).incorporate(type='table') -%}
-    {{ run_hooks(pre_hooks) }}
     {%- do _replace_with_table(candidate, sql) -%}
+    {{ return([candidate]) }}
+{%- endmacro %}
+
+
+{#- The rows in the next version beside the published table, and the candidate a view of them (a
+    relation of the candidate schema, as on every engine, for the tests and the failing rows). -#}
+{% macro duckdb__whole_candidate(sql) -%}
+    {%- set candidate = candidate_of(this) -%}
+    {%- if candidate == this -%}{{ return(default__whole_candidate(sql)) }}{%- endif -%}
+    {%- set next_version = next_version_of(this) -%}
+    {%- do _replace_with_table(next_version, sql) -%}
+    {%- set candidate = candidate.incorporate(type='view') -%}
+    {%- do drop_relation_if_exists(_existing(candidate)) -%}
+    {%- call statement('candidate') -%}
+        create view {{ candidate }} as select * from {{ next_version }}
+    {%- endcall -%}
+    {{ return([candidate, next_version]) }}
+{%- endmacro %}
+
+
+{% materialization candidate_table, default %}
+    {{ run_hooks(pre_hooks) }}
+    {%- set relations = whole_candidate(sql) -%}
     {{ run_hooks(post_hooks) }}
     {%- do adapter.commit() -%}
-    {{ return({'relations': [candidate]}) }}
+    {{ return({'relations': relations}) }}
 {% endmaterialization %}
 
 
@@ -182,13 +221,12 @@
 
 
 {% materialization candidate_runs, default %}
-    {%- set candidate = candidate_of(this).incorporate(type='table') -%}
     {%- set published = _existing(this) -%}
     {{ run_hooks(pre_hooks) }}
-    {%- do _replace_with_table(candidate, runs_with_window(published, sql)) -%}
+    {%- set relations = whole_candidate(runs_with_window(published, sql)) -%}
     {{ run_hooks(post_hooks) }}
     {%- do adapter.commit() -%}
-    {{ return({'relations': [candidate]}) }}
+    {{ return({'relations': relations}) }}
 {% endmaterialization %}
 
 
@@ -249,8 +287,34 @@
 {#- The statements that make `node`'s published relation equal its candidate. -#}
 {% macro _publish_statements(node, columns) -%}
     {%- set published = published_relation(node) -%}
+    {%- if node.config.materialized == 'windowed' -%}
+        {{ return(_copy_statements(node, published, window_rows_of(published), columns)) }}
+    {%- endif -%}
+    {{ return(adapter.dispatch('publish_whole_statements', 'banking_dw')(node, published, columns)) }}
+{%- endmacro %}
+
+
+{% macro default__publish_whole_statements(node, published, columns) -%}
+    {{ return(_copy_statements(node, published, candidate_of(published), columns)) }}
+{%- endmacro %}
+
+
+{#- The next version renamed into place, and the candidate a view of what is published now (so a
+    passing test's stored rows, which name the candidate, can still be read). -#}
+{% macro duckdb__publish_whole_statements(node, published, columns) -%}
+    {%- set statements = [] -%}
+    {%- if columns.get((published.schema ~ '.' ~ published.identifier) | lower) is not none -%}
+        {%- do statements.append('drop table ' ~ published) -%}
+    {%- endif -%}
+    {%- do statements.append('alter table ' ~ next_version_of(published) ~ ' rename to ' ~ adapter.quote(published.identifier)) -%}
+    {%- do statements.append('create or replace view ' ~ candidate_of(published) ~ ' as select * from ' ~ published) -%}
+    {{ return(statements) }}
+{%- endmacro %}
+
+
+{#- Copied from `source`: a windowed model's window (its days deleted first), or the whole table. -#}
+{% macro _copy_statements(node, published, source, columns) -%}
     {%- set windowed = node.config.materialized == 'windowed' -%}
-    {%- set source = window_rows_of(published) if windowed else candidate_of(published) -%}
     {%- set source_columns = columns[(source.schema ~ '.' ~ source.identifier) | lower] -%}
     {%- set stored = columns.get((published.schema ~ '.' ~ published.identifier) | lower) -%}
     {%- set names = [] -%}

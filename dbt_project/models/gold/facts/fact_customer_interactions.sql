@@ -2,7 +2,7 @@
 
 -- Grain: one row per customer-service interaction (interaction_id). Carries the natural ids and the
 -- surrogate key of the customer version valid at interaction_timestamp.
--- Incremental by window (the folder's pre-hook deletes the window's days, then they are inserted again).
+-- Windowed: a build writes the window's days, and its publish replaces them (macros/publish/candidates.sql).
 
 select
     interactions.interaction_id,

@@ -3,7 +3,7 @@
 -- Grain: one row per account and day (account_id, date_id): the balance as of the end of the day.
 -- Carries the natural ids (customer_id from the account version) and the surrogate keys of the
 -- account and customer versions valid at the end of the day.
--- Incremental by window (the folder's pre-hook deletes the window's days, then they are inserted again).
+-- Windowed: a build writes the window's days, and its publish replaces them (macros/publish/candidates.sql).
 
 {%- set end_of_day = last_second_of_day('balances.partition_date') %}
 

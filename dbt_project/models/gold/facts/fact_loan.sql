@@ -2,7 +2,7 @@
 
 -- Grain: one row per loan application (loan_fact_id). Carries the natural ids and the surrogate key
 -- of the customer version valid at the end of the day (the fact has only a date).
--- Incremental by window (the folder's pre-hook deletes the window's days, then they are inserted again).
+-- Windowed: a build writes the window's days, and its publish replaces them (macros/publish/candidates.sql).
 
 {%- set end_of_day = last_second_of_day('loans.partition_date') %}
 

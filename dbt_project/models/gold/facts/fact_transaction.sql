@@ -2,8 +2,8 @@
 
 -- Grain: one row per transaction (transaction_id). Carries the natural ids and the surrogate keys
 -- of the account and customer versions valid at transaction_timestamp (valid_from <= ts < valid_to);
--- customer_id comes from that account version. Incremental by window (the folder's pre-hook deletes
--- the window's days, then they are inserted again).
+-- customer_id comes from that account version. Windowed: a build writes the window's days, and
+-- its publish replaces them (macros/publish/candidates.sql).
 
 select
     transactions.transaction_id,

@@ -149,13 +149,13 @@
 
 
 {#- The rows in the next version beside the published table, and the candidate a view of them (a
-    relation of the candidate schema, as on every engine, for the tests and the failing rows). -#}
+    relation of the candidate schema, as on every engine, for the tests and the failing rows); a
+    model never published (validated_) is a table among the candidates, as on every engine. -#}
 {% macro duckdb__whole_candidate(sql) -%}
-    {%- set candidate = candidate_of(this) -%}
-    {%- if candidate == this -%}{{ return(default__whole_candidate(sql)) }}{%- endif -%}
+    {%- if not is_published_model(model) -%}{{ return(default__whole_candidate(sql)) }}{%- endif -%}
     {%- set next_version = next_version_of(this) -%}
     {%- do _replace_with_table(next_version, sql) -%}
-    {%- set candidate = candidate.incorporate(type='view') -%}
+    {%- set candidate = candidate_of(this).incorporate(type='view') -%}
     {%- do drop_relation_if_exists(_existing(candidate)) -%}
     {%- call statement('candidate') -%}
         create view {{ candidate }} as select * from {{ next_version }}

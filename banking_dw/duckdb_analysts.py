@@ -20,9 +20,11 @@ until it reopens the path. A standby that a reader still holds (opened two publi
 cannot be opened, or that does not exist yet is first replaced by a copy of the current version:
 the whole file, which every publish cost before.
 
-Cost. The warehouse's digests are computed on every publish: DuckDB records no change per day, so
-finding every day that differs reads analysts' relations in the warehouse once. The standby's are
-kept beside the files (`<name>.digests.json`, with the file's inode, size and modification time and
+Cost. DuckDB records no change per day, so the warehouse's publish records the digests of what it
+replaces, in the same transaction as the rows (dbt_project/macros/publish/digests.sql, the same
+expression as here): a publish reads those instead of hashing every day of the warehouse, and
+digests the warehouse itself only for a relation not recorded yet (before the first build that
+records it, or after an erasure, which changes rows in place). The standby's are kept beside the files (`<name>.digests.json`, with the file's inode, size and modification time and
 DuckDB's version, which `hash` depends on): while the stamp still matches, the file was not written
 since, and only the days a publish copies are read back. The check (`compare`) digests both anew.
 
@@ -75,6 +77,11 @@ ANALYST_CONFIG = {
 SLOTS = ("a", "b")
 # The part of a table without a partition_date: the table as a whole.
 WHOLE = "whole table"
+# A part's digest: its rows counted, and their hashes (DuckDB's, of every column) summed. The
+# warehouse's publish records the same (dbt_project/macros/publish/digests.sql).
+PART_DIGEST = "count(*), sum(hash(*columns(*)))"
+# The warehouse's schema where its publish records digests, as dbt names it (dev_publish).
+DIGESTS_LAYER = "publish"
 
 Part = date | str | None
 # (rows, sum of the rows' hashes)
@@ -217,15 +224,14 @@ def _counted(
     days: Collection[Part] | None = None,
 ) -> dict[Part, Counted]:
     """The table's parts counted and hashed; of a table by day, only `days` when given."""
-    hashed = f"sum(hash({', '.join(quoted(name) for name, _ in columns)}))"
     table = _table(database, relation)
     if any(name == FACT_DAY_COLUMN for name, _ in columns):
         where, parameters = _days_filter(days) if days is not None else ("", [])
         rows = connection.execute(
-            f"select {quoted(FACT_DAY_COLUMN)}, count(*), {hashed} from {table}{where} group by all", parameters
+            f"select {quoted(FACT_DAY_COLUMN)}, {PART_DIGEST} from {table}{where} group by all", parameters
         ).fetchall()
         return {day: (count, int(total)) for day, count, total in rows}
-    [(count, total)] = connection.execute(f"select count(*), {hashed} from {table}").fetchall()
+    [(count, total)] = connection.execute(f"select {PART_DIGEST} from {table}").fetchall()
     return {WHOLE: (count, int(total))} if count else {}
 
 
@@ -236,6 +242,42 @@ def digests(
     return {
         relation: Digest(columns, _counted(connection, database, relation, columns))
         for relation, columns in _columns(connection, database, relations).items()
+    }
+
+
+def recorded_parts(
+    connection: duckdb.DuckDBPyConnection, relations: Iterable[AnalystRelation]
+) -> dict[AnalystRelation, dict[Part, Counted]]:
+    """The parts the warehouse's publish recorded, of each of `relations` it lists as recorded
+    whole (none before the first build that records them, or after an erasure)."""
+    schema = f"{quoted(SOURCE)}.{quoted(settings.layer_schema(DIGESTS_LAYER))}"
+    try:
+        listed = connection.execute(f"select schema_name, table_name from {schema}.digested_relations").fetchall()
+        rows = connection.execute(
+            f"select schema_name, table_name, part_date, whole, row_count, row_hash from {schema}.digests"
+        ).fetchall()
+    except duckdb.CatalogException:
+        return {}
+    wanted = {(relation.schema, relation.name): relation for relation in relations}
+    parts: dict[AnalystRelation, dict[Part, Counted]] = {wanted[key]: {} for key in listed if key in wanted}
+    for schema_name, table_name, day, whole, count, total in rows:
+        relation = wanted.get((schema_name, table_name))
+        if relation in parts:
+            parts[relation][WHOLE if whole else day] = (count, int(total))
+    return parts
+
+
+def warehouse_digests(
+    connection: duckdb.DuckDBPyConnection, relations: Iterable[AnalystRelation]
+) -> dict[AnalystRelation, Digest]:
+    """The digest of each of `relations` the warehouse (attached as SOURCE) has: its parts as its
+    publish recorded them, or hashed here when it recorded none."""
+    recorded = recorded_parts(connection, relations)
+    return {
+        relation: Digest(columns, recorded[relation])
+        if relation in recorded
+        else Digest(columns, _counted(connection, SOURCE, relation, columns))
+        for relation, columns in _columns(connection, SOURCE, relations).items()
     }
 
 
@@ -461,7 +503,7 @@ def _repair(
     warehouse's, drop what is not published, and compare again from the standby's own rows; the
     standby's digests afterwards."""
     connection.execute(f"attach {literal(str(source))} as {SOURCE} (read_only)")
-    theirs = digests(connection, SOURCE, relations)
+    theirs = warehouse_digests(connection, relations)
     if missing := [str(relation) for relation in relations if relation not in theirs]:
         raise RuntimeError(f"cannot publish {', '.join(missing)} for analysts: the warehouse has no such table")
     if ours is None:

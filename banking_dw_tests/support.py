@@ -19,8 +19,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from banking_dw import duckdb_analysts
 from banking_dw.duckdb_warehouse import DuckDBWarehouse
 from banking_dw.generator import Scale, generate_day
+from banking_dw.warehouse import AnalystRelation
 
 # Small enough for a quick suite, big enough that every status, type and change path occurs.
 TEST_TRANSACTIONS_PER_DAY = 400
@@ -248,6 +250,18 @@ def toy_analysts_warehouse(path: Path, version: int, days: int, rows: int) -> No
         connection.execute("create or replace table dev_gold.dim_y as select ? as name", [f"v{version}"])
         connection.execute("create or replace table dev_reports.report as select ? as n", [version])
         connection.execute("create or replace table dev_restricted.pii as select 'clear' as name")
+
+
+def assert_recorded_digests_equal_the_rows(warehouse_file: Path, relations: list[AnalystRelation]) -> None:
+    """Every relation analysts read has its digests recorded by the warehouse's publish, equal to its
+    rows hashed anew: the whole of a table, and per day a fact's, those of days the last build did
+    not write included."""
+    with duckdb.connect() as connection:
+        connection.execute(f"attach '{warehouse_file}' as {duckdb_analysts.SOURCE} (read_only)")
+        assert set(duckdb_analysts.recorded_parts(connection, relations)) == set(relations)
+        hashed = duckdb_analysts.digests(connection, duckdb_analysts.SOURCE, relations)
+        assert duckdb_analysts.warehouse_digests(connection, relations) == hashed
+    assert sum(len(digest.parts) for digest in hashed.values()) > len(relations)
 
 
 # A live run writing a file through its staging file (banking_dw.locks.staging_file): it prints the

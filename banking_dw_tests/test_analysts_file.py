@@ -33,7 +33,14 @@ from banking_dw.partitions import daily_partitions
 from banking_dw.redshift_warehouse import RedshiftWarehouse
 from banking_dw.warehouse import AnalystRelation, CopyDifference
 
-from .support import TEST_MASKING_KEY, copy_data_dir, materialize, toy_analysts_warehouse, warehouse_environment
+from .support import (
+    TEST_MASKING_KEY,
+    assert_recorded_digests_equal_the_rows,
+    copy_data_dir,
+    materialize,
+    toy_analysts_warehouse,
+    warehouse_environment,
+)
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 FACT = AnalystRelation("dev_gold", "fact_x")
@@ -112,6 +119,52 @@ def test_a_change_that_keeps_the_count_is_found_and_copied_again_in_either_versi
         assert published.differences == [] and warehouse.compare_analysts_copy(RELATIONS) == []
     for version in _versions(warehouse):
         assert _rows_apart(warehouse.database_path(), version, RELATIONS) == {}
+
+
+def _record_digests(path: Path, relations: list[AnalystRelation]) -> None:
+    """What the warehouse's publish records (dbt_project/macros/publish/digests.sql), written here."""
+    schema = settings.layer_schema(duckdb_analysts.DIGESTS_LAYER)
+    with duckdb.connect() as connection:
+        connection.execute(f"attach '{path}' as {duckdb_analysts.SOURCE}")
+        hashed = duckdb_analysts.digests(connection, duckdb_analysts.SOURCE, relations)
+        connection.execute(f"use {duckdb_analysts.SOURCE}")
+        connection.execute(f"create schema if not exists {schema}")
+        connection.execute(
+            f"create or replace table {schema}.digests (schema_name varchar, table_name varchar, part_date date,"
+            " whole boolean, row_count bigint, row_hash hugeint)"
+        )
+        connection.execute(
+            f"create or replace table {schema}.digested_relations (schema_name varchar, table_name varchar)"
+        )
+        for relation, digest in hashed.items():
+            connection.execute(
+                f"insert into {schema}.digested_relations values (?, ?)", [relation.schema, relation.name]
+            )
+            for part, (count, total) in digest.parts.items():
+                whole = part == duckdb_analysts.WHOLE
+                connection.execute(
+                    f"insert into {schema}.digests values (?, ?, ?, ?, ?, ?)",
+                    [relation.schema, relation.name, None if whole else part, whole, count, total],
+                )
+
+
+def test_a_publish_reads_the_digests_the_warehouse_recorded_and_the_check_finds_a_change_behind_them(warehouse):
+    """A publish trusts the digests the warehouse's publish recorded with its rows, rather than
+    hashing every day of the warehouse; a change written into the warehouse by hand, outside dbt,
+    is not recorded, so no publish copies it, and the check, which hashes both sides anew, finds it."""
+    _record_digests(warehouse.database_path(), RELATIONS)
+    warehouse.publish_for_analysts(RELATIONS, _log)
+    _change_one_value(warehouse.database_path())
+    published = warehouse.publish_for_analysts(RELATIONS, _log)
+    assert (published.differences_found, published.days_repaired, published.differences) == (0, 0, [])
+    assert warehouse.compare_analysts_copy(RELATIONS) == [
+        CopyDifference(FACT, date(2024, 1, 2), "the same row count (10), different rows")
+    ]
+    # Recorded again, as the next build's publish records what it writes: the next publish copies it.
+    _record_digests(warehouse.database_path(), RELATIONS)
+    published = warehouse.publish_for_analysts(RELATIONS, _log)
+    assert (published.days_repaired, published.differences) == (1, [])
+    assert warehouse.compare_analysts_copy(RELATIONS) == []
 
 
 def test_a_publish_copies_only_what_differs_and_drops_what_is_no_longer_published(warehouse):
@@ -489,6 +542,7 @@ def test_a_run_killed_at_the_publish_then_a_green_run_of_another_day_leaves_the_
             ours = duckdb_analysts.digests(connection, "ours", relations)
             assert ours == duckdb_analysts.digests(connection, "theirs", relations)
         assert any(part == date.fromisoformat(first) for part in ours[stale.relation].parts)
+        assert_recorded_digests_equal_the_rows(warehouse.database_path(), relations)
         # The version the killed run never reached (its day 1 as before, every count the same) is
         # the next publish's standby: repaired by the digests, not by the counts.
         stale_version = duckdb_analysts.slot_path(target, before.split(".")[1])

@@ -20,7 +20,10 @@ import dagster as dg
 import duckdb
 import pytest
 
+from banking_dw import duckdb_analysts
 from banking_dw.contracts import CONTRACTS, Column, Personal, contract
+from banking_dw.dbt.analysts import analysts_relations
+from banking_dw.dbt.project import dbt_manifest
 from banking_dw.duckdb_warehouse import DuckDBWarehouse
 from banking_dw.erase import main as erase_main
 from banking_dw.erasure.job import ERASURE_JOB, ERASURE_OP, customer_id_from, erase_from_files, error_summary
@@ -49,6 +52,7 @@ from banking_dw.value_rules import ColumnType, is_valid_value
 from .support import (
     TEST_SEED,
     TEST_TRANSACTIONS_PER_DAY,
+    assert_recorded_digests_equal_the_rows,
     copy_data_dir,
     failed_checks,
     materialize,
@@ -407,6 +411,8 @@ class Erased:
     job_events: str = field(repr=False)
     cli_out: str = field(repr=False)
     reload_failed_checks: dict[str, str]
+    # Relations whose digests the warehouse still recorded right after the erasure changed rows in place.
+    recorded_after_erasure: int
 
 
 def totals(data_dir: Path) -> dict[str, tuple]:
@@ -595,10 +601,15 @@ def erased(built, window, tmp_path_factory) -> Erased:
         from banking_dw.erase import erase
 
         assert erase(str(customer), out=cli) == 0
+        relations = analysts_relations(dbt_manifest())
+        with duckdb.connect() as connection:
+            connection.execute(f"attach '{data_dir / 'warehouse.duckdb'}' as {duckdb_analysts.SOURCE} (read_only)")
+            recorded_after_erasure = len(duckdb_analysts.recorded_parts(connection, relations))
 
         with dg.DagsterInstance.get() as instance:
             reloaded = materialize("*", first, second, instance=instance)
         assert reloaded.success
+        assert_recorded_digests_equal_the_rows(data_dir / "warehouse.duckdb", relations)
     return Erased(
         data_dir,
         home,
@@ -616,6 +627,7 @@ def erased(built, window, tmp_path_factory) -> Erased:
         job_events,
         cli.getvalue(),
         failed_checks(reloaded),
+        recorded_after_erasure,
     )
 
 
@@ -727,6 +739,13 @@ def test_the_command_answers_an_unknown_customer_in_one_line(erased, capsys):
 @pytest.mark.slow
 def test_loading_the_days_again_passes_every_check(erased):
     assert erased.reload_failed_checks == {}
+
+
+@pytest.mark.slow
+def test_the_erasure_forgets_the_digests_the_publish_recorded_and_the_next_build_records_them_again(erased):
+    """It changed rows in place: the analysts' step hashes the warehouse itself until the next
+    publish records each relation anew (the reload checks the records against the rows)."""
+    assert erased.recorded_after_erasure == 0
 
 
 def test_a_dbt_error_is_summed_up_in_one_line_without_the_sql_it_quotes():

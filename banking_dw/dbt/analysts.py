@@ -14,9 +14,9 @@ from banking_dw import settings
 from banking_dw.dbt.translator import layer_of
 from banking_dw.warehouse import AnalystRelation
 
-# The layers analysts read (a model's `schema` config): gold and the reports. The restricted
-# model's schema is `restricted` (dbt_project.yml), so it is never one of them.
-ANALYSTS_LAYERS = ("gold", "reports")
+# Set in dbt_project.yml on what analysts read (gold and the reports, not the restricted model nor
+# the reports' daily aggregates); the publish reads the same flag (macros/publish/digests.sql).
+ANALYSTS_READ = "analysts_read"
 _QUOTED_PART = re.compile(r'"((?:[^"]|"")*)"|([^".]+)')
 
 
@@ -30,7 +30,7 @@ def _analysts_models(manifest: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
     for node in manifest["nodes"].values():
         if (
             node["resource_type"] == "model"
-            and node["config"].get("schema") in ANALYSTS_LAYERS
+            and (node["config"].get("meta") or {}).get(ANALYSTS_READ)
             and node["config"].get("materialized") != "ephemeral"
             and node.get("relation_name")
         ):

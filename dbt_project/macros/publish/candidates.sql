@@ -259,6 +259,7 @@
     {%- for node in built -%}
         {%- do statements.extend(_publish_statements(node, columns)) -%}
     {%- endfor -%}
+    {%- do statements.extend(digest_statements(built, columns)) -%}
     {#- dbt opens the transaction with the first statement; the commit ends it -#}
     {%- for statement in statements -%}
         {%- do run_query(statement) -%}

@@ -39,7 +39,8 @@
     and analysts' gold (masked from the placeholders, as dim_customer masks); and redacts their
     names and emails (erased_texts(), from the job's environment) from each free-text column in the
     same relations (macros/erasure/free_text.sql); then drops the candidates the last build left
-    (macros/publish/candidates.sql). Logs the rows it changed per relation ("erasure counts {...}",
+    (macros/publish/candidates.sql), and forgets the digests the publish recorded
+    (macros/publish/digests.sql). Logs the rows it changed per relation ("erasure counts {...}",
     null for a relation not built yet), never a value. Idempotent: a second run changes nothing. -#}
 {% macro erase_customers(customer_ids, free_text=[], placeholder='[erased]') -%}
     {%- set table = 'dim_customers' -%}
@@ -95,6 +96,7 @@
         {%- endfor -%}
     {%- endfor -%}
     {%- do counts.update({'candidates_dropped': drop_candidates()}) -%}
+    {%- do forget_digests(commit=false) -%}
     {%- do run_query('commit') -%}
     {%- if adapter.type() == 'duckdb' -%}
         {#- the replaced values' blocks leave the file's write-ahead log -#}

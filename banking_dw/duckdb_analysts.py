@@ -16,9 +16,11 @@ half-written one. The path analysts open is a symbolic link to one of two files 
 (`analysts.a.duckdb`, `analysts.b.duckdb`). A publish repairs the other one, the standby, which is
 one publish behind (so it costs the days that changed since), compares it with the warehouse, and
 only then renames a new link over the old one: a reader that opened the previous version keeps it
-until it reopens the path. A standby that a reader still holds (opened two publishes ago), that
-cannot be opened, or that does not exist yet is first replaced by a copy of the current version:
-the whole file, which every publish cost before.
+until it reopens the path. A publish that leaves no other version beside the new one (the first,
+and a fresh one, which deletes it) writes it as a copy of the new one, so the publish after starts
+from a standby one publish behind: the backfill that wrote the history pays the whole-file copy,
+not the day after it. A standby that a reader still holds (opened two publishes ago), that cannot
+be opened, or that is missing is first replaced by a copy of the current version, the same copy.
 
 Cost. DuckDB records no change per day, so the warehouse's publish records the digests of what it
 replaces, in the same transaction as the rows (dbt_project/macros/publish/digests.sql, the same
@@ -446,8 +448,29 @@ def publish(
             if fresh and current is not None and current != standby:
                 _remove(current)
                 kept.pop(current.name, None)
+            _write_the_next_standby(target, standby, group, kept)
         _save_kept(target, kept)
     return published
+
+
+def _write_the_next_standby(target: Path, version: Path, group: int | None, kept: dict[str, Any]) -> None:
+    """The other version, when there is none, written as a copy of `version` (just published, so
+    nobody holds the other slot), with its digests."""
+    other = slot_path(target, SLOTS[1] if version == slot_path(target, SLOTS[0]) else SLOTS[0])
+    if other.is_file():
+        return
+    _copy_version(target, version, other)
+    _hand_over(other, group)
+    fsync(other)
+    kept[other.name] = {**kept[version.name], "stamp": _stamp(other)}
+
+
+def _copy_version(target: Path, version: Path, destination: Path) -> None:
+    """`version` copied whole to `destination`, through a temporary file beside the pointer (a kill
+    leaves no half copy under a version's name)."""
+    copied = _temporary(target, "tmp")
+    shutil.copyfile(version, copied)
+    os.replace(copied, destination)
 
 
 def _attach_standby(
@@ -483,9 +506,7 @@ def _attach_standby(
         connection.execute(attach)
         published.started_from = "nothing (the first version)"
         return {}
-    copied = _temporary(target, "tmp")
-    shutil.copyfile(current, copied)
-    os.replace(copied, standby)
+    _copy_version(target, current, standby)
     connection.execute(attach)
     published.started_from = f"a copy of {current.name}"
     # A byte-for-byte copy has the current version's digests.

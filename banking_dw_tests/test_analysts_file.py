@@ -104,7 +104,7 @@ def _change_one_value(path: Path) -> None:
 def test_a_change_that_keeps_the_count_is_found_and_copied_again_in_either_version(warehouse):
     warehouse.publish_for_analysts(RELATIONS, _log)
     second = warehouse.publish_for_analysts(RELATIONS, _log)
-    assert second.started_from == "a copy of analysts.a.duckdb" and second.days_repaired == 0
+    assert second.started_from == "the standby version, one publish behind" and second.days_repaired == 0
     assert warehouse.compare_analysts_copy(RELATIONS) == []
     for version in _versions(warehouse):
         _change_one_value(version)
@@ -396,14 +396,20 @@ def test_what_a_killed_publish_left_is_deleted_by_the_next(warehouse):
 
 
 def test_a_fresh_publish_deletes_the_other_version(warehouse):
-    """After an erasure, no version may keep a value the warehouse no longer has."""
+    """After an erasure, no version may keep a value the warehouse no longer has: the other one is
+    deleted, then written again as a copy of the new one, for the next publish to start from."""
     target = warehouse.analysts_database_path()
     warehouse.publish_for_analysts(RELATIONS, _log)
     warehouse.publish_for_analysts(RELATIONS, _log)
+    _change_one_value(warehouse.database_path())
     published = duckdb_analysts.publish(warehouse.database_path(), target, RELATIONS, _log, fresh=True)
     assert published.started_from == "nothing (written anew)" and published.differences == []
-    assert os.readlink(target) == "analysts.a.duckdb" and not duckdb_analysts.slot_path(target, "b").exists()
+    assert os.readlink(target) == "analysts.a.duckdb"
     assert warehouse.compare_analysts_copy(RELATIONS) == []
+    for version in _versions(warehouse):
+        assert _rows_apart(warehouse.database_path(), version, RELATIONS) == {}
+    # The copy's digests are kept: the next publish reads nothing back.
+    assert warehouse.publish_for_analysts(RELATIONS, _log).started_from == "the standby version, one publish behind"
 
 
 # --------------------------------------------------------------------------- the asset

@@ -10,6 +10,7 @@ import pandas.testing as pdt
 import pytest
 
 from banking_dw.dbt.chunks import ChunkEvents
+from banking_dw.dbt.metadata import PUBLISHED
 from banking_dw.layout import csv_path
 from banking_dw.partitions import DayWindow
 
@@ -39,6 +40,20 @@ def test_each_output_is_yielded_once_after_every_chunk_and_each_check_is_kept_wi
     assert list(events.published()) == []
     assert events.judged() == [(first, DAY_1), (second, DAY_2)]
     assert events.judged() == []
+
+
+def test_the_last_chunks_outputs_are_yielded_where_its_publish_committed_and_no_earlier_chunks():
+    events = ChunkEvents()
+    log_line = dg.AssetObservation(asset_key="anything")
+    assert list(events.keep([OUTPUT, PUBLISHED, log_line], DAY_1)) == [log_line]
+    assert list(events.keep([OUTPUT, _check(True), PUBLISHED, log_line], DAY_2, last=True)) == [OUTPUT, log_line]
+    assert list(events.published()) == []
+
+
+def test_a_chunk_whose_publish_never_committed_yields_no_output():
+    events = ChunkEvents()
+    assert list(events.keep([OUTPUT, _check(False, "day 1: 2 rows")], DAY_1, last=True)) == []
+    assert events.failed_errors() and events.outputs
 
 
 def test_a_failed_chunk_leaves_the_checks_so_far_and_names_the_errors_that_held_it_back():

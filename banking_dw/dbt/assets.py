@@ -80,7 +80,7 @@ def build_window(
                 with subprocess_environment(window_environment(chunk)):
                     invocation = dbt.cli(build_args(), context=context, target_path=invocation_target)
                     lock.adopt(invocation.process.pid)
-                    yield from events.keep(asset_events(invocation), chunk)
+                    yield from events.keep(asset_events(invocation), chunk, last=number == len(chunks))
                 context.log.info(chunk_finished_message(chunk))
         except Exception as error:
             failure = held_back(error, events, chunk)

@@ -3,7 +3,8 @@
 Dagster accepts each output once per step, and an output of a range run materialises every day
 of the range. dbt builds candidates and publishes them only at the end of a chunk whose tests all
 passed (macros/publish/candidates.sql), so every chunk's outputs are kept and yielded once the last
-chunk is published: the UI never shows a day materialised that readers do not see. A dbt test
+chunk is published (where its publish's commit shows in dbt's log): the UI never shows a day
+materialised that readers do not see. A dbt test
 judges its chunk's days: its results are kept with their chunk and recorded per day once the days
 are materialised (banking_dw.check_days). A chunk that fails leaves the check results so far,
 never an output.
@@ -19,6 +20,7 @@ from typing import Any
 
 import dagster as dg
 
+from banking_dw.dbt.metadata import Published
 from banking_dw.partitions import DayWindow
 
 CHUNK_FINISHED = "dbt chunk finished: "
@@ -59,10 +61,15 @@ class ChunkEvents:
         self.outputs: dict[str, dg.Output] = {}
         self.checks: list[tuple[dg.AssetCheckResult, DayWindow]] = []
 
-    def keep(self, events: Iterable[Any], chunk: DayWindow) -> Iterator[Any]:
-        """Keep the outputs and checks of a chunk; other events (logs, observations) pass on."""
+    def keep(self, events: Iterable[Any], chunk: DayWindow, last: bool = False) -> Iterator[Any]:
+        """Keep the outputs and checks of a chunk; other events (logs, observations) pass on. In
+        the `last` chunk, the outputs are yielded where its publish committed (PUBLISHED), so Dagster
+        records them while dbt finishes rather than after."""
         for event in events:
-            if isinstance(event, dg.Output):
+            if isinstance(event, Published):
+                if last:
+                    yield from self.published()
+            elif isinstance(event, dg.Output):
                 self.outputs[event.output_name] = event
             elif isinstance(event, dg.AssetCheckResult):
                 self.checks.append((event, chunk))

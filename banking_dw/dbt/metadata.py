@@ -23,6 +23,16 @@ from dagster_dbt import DbtCliInvocation
 
 # The macro's log line: this prefix, then the JSON `TableMetadata.from_json` reads.
 TABLE_METADATA_PREFIX = "banking_dw table metadata: "
+# The publish's log line once it has committed (dbt_project/macros/publish/candidates.sql).
+PUBLISH_PREFIX, PUBLISHED_SUFFIX = "banking_dw publish: ", " relation(s) published"
+
+
+class Published:
+    """In the event stream where the chunk's publish committed: from there, what it built is
+    what readers see, while dbt still finishes (its artifacts, its process)."""
+
+
+PUBLISHED = Published()
 NOT_PER_DAY = "not per day: rebuilt whole from every day loaded, so each day's materialisation shows the whole table"
 
 
@@ -73,15 +83,20 @@ class TableMetadata:
 
 
 def asset_events(invocation: DbtCliInvocation) -> Iterator[Any]:
-    """The Dagster events of `invocation`, as `stream()` yields them, with table metadata: each
-    day's rows reach that day's materialisation through the invocation's context."""
+    """The Dagster events of `invocation`, as `stream()` yields them, with table metadata (each
+    day's rows reach that day's materialisation through the invocation's context), and PUBLISHED
+    where its publish committed."""
     logged: dict[str, TableMetadata] = {}
     context = invocation.context
     for message in invocation.stream_raw_events():
         event = message.raw_event
-        if event["info"]["name"] == "JinjaLogInfo" and event["info"]["msg"].startswith(TABLE_METADATA_PREFIX):
+        logged_message = event["info"]["msg"] if event["info"]["name"] == "JinjaLogInfo" else ""
+        if logged_message.startswith(TABLE_METADATA_PREFIX):
             unique_id = event["data"]["node_info"]["unique_id"]
-            logged[unique_id] = TableMetadata.from_json(event["info"]["msg"].removeprefix(TABLE_METADATA_PREFIX))
+            logged[unique_id] = TableMetadata.from_json(logged_message.removeprefix(TABLE_METADATA_PREFIX))
+            continue
+        if logged_message.startswith(PUBLISH_PREFIX) and logged_message.endswith(PUBLISHED_SUFFIX):
+            yield PUBLISHED
             continue
         for asset_event in message.to_default_asset_events(
             manifest=invocation.manifest,

@@ -52,6 +52,7 @@ from banking_dw.dbt.validation import (
     row_rules,
     sql_string,
 )
+from banking_dw.duckdb_warehouse import DuckDBWarehouse
 from banking_dw.erasure.placeholders import ERASED_KEY, ERASED_TABLE, erased_columns, erased_value
 from banking_dw.landing.local_lake import LocalLake
 from banking_dw.layout import object_key
@@ -170,17 +171,23 @@ def mark_duplicates(connection: duckdb.DuckDBPyConnection, table: TableContract)
 # --------------------------------------------------------------------------- gold
 
 
-def masked(column: Column, expression: str, key: str | None = None) -> str:
-    """Analysts' view of a personal column, as gold writes it (dbt_project/macros/gold/masking.sql)."""
-    pseudonym = f"'#' || left(md5('customer:' || cast({key} as varchar)), 8)"
+def masked(column: Column, expression: str, masking_key: str, key: str | None = None) -> str:
+    """Analysts' view of a personal column, as gold writes it (dbt_project/macros/gold/masking.sql):
+    keyed pseudonyms (a SHA-256 of the warehouse's masking key and the value), the birth decade
+    top- and bottom-coded, typed nulls."""
+
+    def keyed(text: str) -> str:
+        return f"sha256({sql_string(masking_key + ':')} || {text})"
+
+    decade = f"least(greatest(cast(floor(extract(year from {expression}) / 10) * 10 as integer), 1950), 1990)"
+    pseudonym = "'#' || left(" + keyed(f"'customer:' || cast({key} as varchar)") + ", 8)"
     return {
         None: expression,
         Mask.GIVEN_NAME_PSEUDONYM: f"case when {expression} is not null then 'Customer' end",
         Mask.FAMILY_NAME_PSEUDONYM: f"case when {expression} is not null then {pseudonym} end",
-        Mask.HASH: f"md5(lower(trim({expression})))",
-        Mask.LAST_DIGITS: f"'***' || right({expression}, 4)",
-        Mask.BIRTH_YEAR: f"cast(date_trunc('year', {expression}) as date)",
-        Mask.REMOVED: "cast(null as varchar)",
+        Mask.KEYED_HASH: keyed(f"lower(trim({expression}))"),
+        Mask.BIRTH_DECADE: f"case when {expression} is not null then cast(cast({decade} as varchar) || '-01-01' as date) end",
+        Mask.REMOVED: f"cast(null as {column.type.value})",
         Mask.FIRST_TWO_WORDS: f"trim(split_part({expression}, ' ', 1) || ' ' || split_part({expression}, ' ', 2))",
     }[column.mask]
 
@@ -213,7 +220,7 @@ def scd1(connection: duckdb.DuckDBPyConnection, table: TableContract) -> None:
     )
 
 
-def gold(connection: duckdb.DuckDBPyConnection) -> None:
+def gold(connection: duckdb.DuckDBPyConnection, masking_key: str) -> None:
     for name in TABLES:
         table = contract(name)
         if name in SCD2_TABLES:
@@ -221,12 +228,12 @@ def gold(connection: duckdb.DuckDBPyConnection) -> None:
         elif not table.is_fact:
             scd1(connection, table)
     customers = contract(ERASED_TABLE)
-    shown = ", ".join(f"{masked(c, c.name, 'customer_id')} as {c.name}" for c in customers.columns)
+    shown = ", ".join(f"{masked(c, c.name, masking_key, 'customer_id')} as {c.name}" for c in customers.columns)
     connection.execute(
         f"create table dim_customer as select customer_sk, {shown}, valid_from, valid_to, is_current, extract_date"
         " from dim_customer_pii"
     )
-    description = masked(contract("fact_transactions").column("description"), "transactions.description")
+    description = masked(contract("fact_transactions").column("description"), "transactions.description", masking_key)
     at = "transactions.transaction_timestamp"
     connection.execute(
         "create table fact_transaction as select transactions.transaction_id, transactions.account_id,"
@@ -253,7 +260,7 @@ def floor_connection(database: Path) -> duckdb.DuckDBPyConnection:
     return connection
 
 
-def run_floor(database: Path, lake: Path, day: date) -> float:
+def run_floor(database: Path, lake: Path, day: date, masking_key: str) -> float:
     """Seconds the floor takes for `day` of `lake`, its outputs left in `database`."""
     erased = sorted(LocalLake(root=str(lake)).erased_customers())
     started = time.perf_counter()
@@ -262,7 +269,7 @@ def run_floor(database: Path, lake: Path, day: date) -> float:
         connection.execute("create table erased_customers as select unnest(?::bigint[]) as customer_id", [erased])
         for name in TABLES:
             judge(connection, contract(name), lake, day)
-        gold(connection)
+        gold(connection, masking_key)
         connection.execute("checkpoint")
     finally:
         connection.close()
@@ -359,7 +366,8 @@ def main() -> None:
         for _ in range(args.repeats):
             with tempfile.TemporaryDirectory(prefix=".floor_", dir=home.data) as folder:
                 database = Path(folder) / "floor.duckdb"
-                floor_seconds.append(run_floor(database, home.data / "lake", args.day))
+                key = DuckDBWarehouse(path=str(home.data / "warehouse.duckdb")).masking_key()
+                floor_seconds.append(run_floor(database, home.data / "lake", args.day, key))
                 differences = compare(database, home.data / "warehouse.duckdb", args.day)
             if differences:
                 sys.exit("the floor's outputs differ from the dbt step's:\n" + "\n".join(differences))

@@ -26,9 +26,10 @@ Cost. DuckDB records no change per day, so the warehouse's publish records the d
 replaces, in the same transaction as the rows (dbt_project/macros/publish/digests.sql, the same
 expression as here): a publish reads those instead of hashing every day of the warehouse, and
 digests the warehouse itself only for a relation not recorded yet (before the first build that
-records it, or after an erasure, which changes rows in place). The standby's are kept beside the files (`<name>.digests.json`, with the file's inode, size and modification time and
-DuckDB's version, which `hash` depends on): while the stamp still matches, the file was not written
-since, and only the days a publish copies are read back. The check (`compare`) digests both anew.
+records it, or after an erasure, which changes rows in place). The standby's are kept beside the
+files (`<name>.digests.json`, with the file's inode, size and modification time and DuckDB's
+version, which `hash` depends on): while the stamp still matches, the file was not written since,
+and only the days a publish copies are read back. The check (`compare`) digests both anew.
 
 A killed publish leaves at most a temporary copy or link, deleted by the next under the lock, and a
 standby half repaired, which the pointer never named: the next publish opens it (DuckDB replays its

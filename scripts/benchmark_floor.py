@@ -363,10 +363,10 @@ def main() -> None:
     with Home(HERE, args.transactions, data=args.data_dir.resolve() if args.data_dir else None) as home:
         dbt_seconds = home.materialize(day, select="*" if args.transactions else DBT_MODELS).steps[DBT_STEP]
         floor_seconds = []
+        key = DuckDBWarehouse(path=str(home.data / "warehouse.duckdb")).masking_key()
         for _ in range(args.repeats):
             with tempfile.TemporaryDirectory(prefix=".floor_", dir=home.data) as folder:
                 database = Path(folder) / "floor.duckdb"
-                key = DuckDBWarehouse(path=str(home.data / "warehouse.duckdb")).masking_key()
                 floor_seconds.append(run_floor(database, home.data / "lake", args.day, key))
                 differences = compare(database, home.data / "warehouse.duckdb", args.day)
             if differences:

@@ -77,21 +77,11 @@
             and stored and not (source_columns | reject('in', stored) | list) -%}
         {%- set relation = sql_string(published.schema) ~ ", " ~ sql_string(published.identifier) -%}
         {%- set same = "(schema_name = " ~ sql_string(published.schema) ~ " and table_name = " ~ sql_string(published.identifier) -%}
-        {%- if by_window -%}
-            {%- do forgotten.append(same ~ " and " ~ window_filter('part_date') ~ ")") -%}
-            {%- do counted.append("select " ~ relation ~ ", partition_date, false, count(*), sum(hash(*columns(*))) from "
-                ~ published ~ " where " ~ window_filter('partition_date') ~ " group by partition_date") -%}
-        {%- else -%}
-            {%- do forgotten.append(same ~ ")") -%}
-            {%- if by_day -%}
-                {%- do counted.append("select " ~ relation ~ ", partition_date, false, count(*), sum(hash(*columns(*))) from "
-                    ~ published ~ " group by partition_date") -%}
-            {%- else -%}
-                {%- do counted.append("select " ~ relation ~ ", null, true, count(*), sum(hash(*columns(*))) from "
-                    ~ published ~ " having count(*) > 0") -%}
-            {%- endif -%}
-            {%- if name not in listed -%}{%- do new.append("(" ~ relation ~ ")") -%}{%- endif -%}
-        {%- endif -%}
+        {%- set rows_of = published ~ (" where " ~ window_filter('partition_date') if by_window else "") -%}
+        {%- do forgotten.append(same ~ (" and " ~ window_filter('part_date') if by_window else "") ~ ")") -%}
+        {%- set part, grouped = ("partition_date, false", " group by partition_date") if by_day else ("null, true", " having count(*) > 0") -%}
+        {%- do counted.append("select " ~ relation ~ ", " ~ part ~ ", count(*), sum(hash(*columns(*))) from " ~ rows_of ~ grouped) -%}
+        {%- if not by_window and name not in listed -%}{%- do new.append("(" ~ relation ~ ")") -%}{%- endif -%}
     {%- endfor -%}
     {%- if not counted -%}{{ return([]) }}{%- endif -%}
     {%- set statements = [

@@ -137,8 +137,9 @@ def stop_process(process: subprocess.Popen, grace_seconds: float = 10.0) -> None
 
 def gold_digest(data_dir: Path, schema: str = "dev_gold") -> dict[str, tuple[int, str]]:
     """table -> (row count, sha256 of its rows in a stable order), for every published table in the
-    schema: not a failed build's next versions (`<model>__next`), which wait beside them for a build
-    that passes to rename them into place (dbt_project/macros/publish/candidates.sql).
+    schema: not a failed build's next versions (`<model>__next`) and window rows (`<model>__window`),
+    which wait beside them for a build that passes to publish them
+    (dbt_project/macros/publish/candidates.sql).
 
     Read-only, so it can be read while a live Dagster idles between runs.
     """
@@ -146,7 +147,7 @@ def gold_digest(data_dir: Path, schema: str = "dev_gold") -> dict[str, tuple[int
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as connection:
         tables = connection.execute(
             "select table_name from information_schema.tables where table_schema = ?"
-            " and not suffix(table_name, '__next') order by 1",
+            " and not suffix(table_name, '__next') and not suffix(table_name, '__window') order by 1",
             [schema],
         ).fetchall()
         for (table,) in tables:

@@ -10,7 +10,8 @@
     materialisations, by what a window changes:
     - `windowed` (facts, quarantines, the reports' daily aggregates): the window's rows in
       <model>__window, and the candidate itself a view of them with the published rows outside the
-      window; publishing deletes the window's days and inserts them again, so it costs the window;
+      window; publishing deletes the window's days and inserts them again, so it costs the window
+      (on DuckDB, a window that holds every published day is renamed into place instead);
     - `candidate_runs` (silver's dimensions, runs of extract days): the published runs without the
       window's days, with the window's, folded, in one statement (macros/silver/runs.sql);
       published whole, their size grows with the changes, not the days;
@@ -55,11 +56,22 @@
 {%- endmacro %}
 
 
-{#- Where a windowed candidate keeps its window's rows. -#}
+{#- Where a windowed candidate keeps its window's rows: among the candidates; on DuckDB beside the
+    published table, as a next version is, so a publish can rename them into place. -#}
 {% macro window_rows_of(relation) -%}
+    {{ return(adapter.dispatch('window_rows_of', 'banking_dw')(relation)) }}
+{%- endmacro %}
+
+
+{% macro default__window_rows_of(relation) -%}
     {%- set candidate = candidate_of(relation) -%}
     {{ return(api.Relation.create(
         database=candidate.database, schema=candidate.schema, identifier=candidate.identifier ~ '__window', type='table')) }}
+{%- endmacro %}
+
+
+{% macro duckdb__window_rows_of(relation) -%}
+    {{ return(relation.incorporate(path={'identifier': relation.identifier ~ '__window'}, type='table')) }}
 {%- endmacro %}
 
 
@@ -255,9 +267,10 @@
         {%- endfor -%}
     {%- endfor -%}
     {%- set columns = _column_names(schemas) -%}
+    {%- set beyond = adapter.dispatch('published_beyond_window', 'banking_dw')(built, columns) -%}
     {%- set statements = [] -%}
     {%- for node in built -%}
-        {%- do statements.extend(_publish_statements(node, columns)) -%}
+        {%- do statements.extend(_publish_statements(node, columns, beyond)) -%}
     {%- endfor -%}
     {%- do statements.extend(digest_statements(built, columns)) -%}
     {#- dbt opens the transaction with the first statement; the commit ends it -#}
@@ -286,12 +299,64 @@
 
 
 {#- The statements that make `node`'s published relation equal its candidate. -#}
-{% macro _publish_statements(node, columns) -%}
+{% macro _publish_statements(node, columns, beyond) -%}
     {%- set published = published_relation(node) -%}
     {%- if node.config.materialized == 'windowed' -%}
-        {{ return(_copy_statements(node, published, window_rows_of(published), columns)) }}
+        {{ return(adapter.dispatch('publish_window_statements', 'banking_dw')(node, published, columns, beyond)) }}
     {%- endif -%}
     {{ return(adapter.dispatch('publish_whole_statements', 'banking_dw')(node, published, columns)) }}
+{%- endmacro %}
+
+
+{% macro default__publish_window_statements(node, published, columns, beyond) -%}
+    {{ return(_copy_statements(node, published, window_rows_of(published), columns)) }}
+{%- endmacro %}
+
+
+{#- Which of the published tables of the windowed models in `built` hold a day outside the window
+    ('schema.table', lower case): on DuckDB only, in one query, for the publish to rename the
+    others' window into place. -#}
+{% macro default__published_beyond_window(built, columns) -%}
+    {{ return([]) }}
+{%- endmacro %}
+
+
+{% macro duckdb__published_beyond_window(built, columns) -%}
+    {%- set probes = [] -%}
+    {%- for node in built if node.config.materialized == 'windowed' -%}
+        {%- set published = published_relation(node) -%}
+        {%- set name = (published.schema ~ '.' ~ published.identifier) | lower -%}
+        {%- if name in columns -%}
+            {%- do probes.append("select " ~ sql_string(name) ~ " where exists (select 1 from " ~ published
+                ~ " where not coalesce(" ~ window_filter(node.config.meta.window_column) ~ ", false))") -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if not probes -%}{{ return([]) }}{%- endif -%}
+    {{ return(run_query(probes | join(' union all ')).columns[0].values() | list) }}
+{%- endmacro %}
+
+
+{#- The window's rows renamed into place when the published table has no day outside the window
+    (the first build, a rebuild of every day): copying them would cost every row once more, 10M a
+    day at production volume. Otherwise copied, and then dropped. Either way the candidate is left
+    a view of what is published, as for a model published whole. -#}
+{% macro duckdb__publish_window_statements(node, published, columns, beyond) -%}
+    {%- set window_rows = window_rows_of(published) -%}
+    {%- set name = (published.schema ~ '.' ~ published.identifier) | lower -%}
+    {%- if name not in beyond -%}
+        {%- set statements = _rename_into_place(published, window_rows, name in columns) -%}
+    {%- else -%}
+        {%- set statements = _copy_statements(node, published, window_rows, columns) + ['drop table ' ~ window_rows] -%}
+    {%- endif -%}
+    {%- do statements.append('create or replace view ' ~ candidate_of(published) ~ ' as select * from ' ~ published) -%}
+    {{ return(statements) }}
+{%- endmacro %}
+
+
+{% macro _rename_into_place(published, source, exists) -%}
+    {%- set statements = ['drop table ' ~ published] if exists else [] -%}
+    {%- do statements.append('alter table ' ~ source ~ ' rename to ' ~ adapter.quote(published.identifier)) -%}
+    {{ return(statements) }}
 {%- endmacro %}
 
 
@@ -303,11 +368,8 @@
 {#- The next version renamed into place, and the candidate a view of what is published now (so a
     passing test's stored rows, which name the candidate, can still be read). -#}
 {% macro duckdb__publish_whole_statements(node, published, columns) -%}
-    {%- set statements = [] -%}
-    {%- if columns.get((published.schema ~ '.' ~ published.identifier) | lower) is not none -%}
-        {%- do statements.append('drop table ' ~ published) -%}
-    {%- endif -%}
-    {%- do statements.append('alter table ' ~ next_version_of(published) ~ ' rename to ' ~ adapter.quote(published.identifier)) -%}
+    {%- set exists = columns.get((published.schema ~ '.' ~ published.identifier) | lower) is not none -%}
+    {%- set statements = _rename_into_place(published, next_version_of(published), exists) -%}
     {%- do statements.append('create or replace view ' ~ candidate_of(published) ~ ' as select * from ' ~ published) -%}
     {{ return(statements) }}
 {%- endmacro %}

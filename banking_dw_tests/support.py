@@ -264,6 +264,18 @@ def assert_recorded_digests_equal_the_rows(warehouse_file: Path, relations: list
     assert sum(len(digest.parts) for digest in hashed.values()) > len(relations)
 
 
+def assert_nothing_waits_beside_the_published_tables(warehouse_file: Path) -> None:
+    """After a green build, what it wrote beside the published tables on DuckDB is gone: each next
+    version (`<model>__next`) and window (`<model>__window`) was renamed into place or copied and
+    dropped (dbt_project/macros/publish/candidates.sql)."""
+    with duckdb.connect(str(warehouse_file), read_only=True) as connection:
+        left = connection.execute(
+            "select schema_name || '.' || table_name from duckdb_tables()"
+            " where suffix(table_name, '__next') or suffix(table_name, '__window')"
+        ).fetchall()
+    assert left == []
+
+
 # A live run writing a file through its staging file (banking_dw.locks.staging_file): it prints the
 # staging file's path, then holds it until its standard input closes.
 LIVE_STAGING_WRITER = """

@@ -35,6 +35,7 @@ from banking_dw.warehouse import AnalystRelation, CopyDifference
 
 from .support import (
     TEST_MASKING_KEY,
+    assert_nothing_waits_beside_the_published_tables,
     assert_recorded_digests_equal_the_rows,
     copy_data_dir,
     materialize,
@@ -549,6 +550,7 @@ def test_a_run_killed_at_the_publish_then_a_green_run_of_another_day_leaves_the_
             assert ours == duckdb_analysts.digests(connection, "theirs", relations)
         assert any(part == date.fromisoformat(first) for part in ours[stale.relation].parts)
         assert_recorded_digests_equal_the_rows(warehouse.database_path(), relations)
+        assert_nothing_waits_beside_the_published_tables(warehouse.database_path())
         # The version the killed run never reached (its day 1 as before, every count the same) is
         # the next publish's standby: repaired by the digests, not by the counts.
         stale_version = duckdb_analysts.slot_path(target, before.split(".")[1])

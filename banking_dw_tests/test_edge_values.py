@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from banking_dw.contracts import Column
-from banking_dw.dbt.validation import type_rule
+from banking_dw.dbt.validation import text_expression, type_rule, typed_expression
 from banking_dw.raw.values import invalid_value_predicate
 from banking_dw.value_rules import ColumnType, is_valid_value
 from banking_dw_tests.test_dbt_project import _dbt
@@ -89,12 +89,14 @@ def _silver_verdicts(tmp_path, target: str, env: dict[str, str]) -> dict[str, tu
     a bronze column (PostgreSQL folds a cast of a bare literal at plan time, before CASE guards it)."""
     selects = []
     for i, case in enumerate(CASES):
-        rule = type_rule(Column("v", case.type, "A value."))
+        column = Column("v", case.type, "A value.")
+        rule = type_rule(column)
         selects.append(
             f"select {i} as i, reason is null as passes, typed is not null as casts from ("
             f" select case when {rule.condition} then 'mistyped' end as reason, v__typed as typed from ("
-            f"  select v, {{{{ safe_cast_text(\"nullif(trim(v), '')\", '{case.type.value}') }}}} as v__typed"
-            f"  from (values (1, '{case.text}'), (2, null)) as cases(n, v) where n = 1) as typed) as judged"
+            f"  select v__text, {typed_expression(column)} as v__typed from ("
+            f"   select {text_expression(column)} as v__text"
+            f"   from (values (1, '{case.text}'), (2, null)) as cases(n, v) where n = 1) as texts) as typed) as judged"
         )
     result = _dbt(
         tmp_path,

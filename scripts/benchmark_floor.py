@@ -48,15 +48,18 @@ from banking_dw.dbt.validation import (
     EXACT_DUPLICATE,
     duplicate_reasons,
     in_extract,
+    is_read_as_text,
     lookups,
     row_rules,
     sql_string,
+    text_expression,
 )
 from banking_dw.duckdb_warehouse import DuckDBWarehouse
 from banking_dw.erasure.placeholders import ERASED_KEY, ERASED_TABLE, erased_columns, erased_value
 from banking_dw.landing.local_lake import LocalLake
 from banking_dw.layout import object_key
 from banking_dw.raw.values import typed
+from banking_dw.value_rules import Dialect, typed_sql
 
 # The transaction fact and what it references, parents before children.
 TABLES = (
@@ -109,13 +112,20 @@ def judge(connection: duckdb.DuckDBPyConnection, table: TableContract, lake: Pat
     the view `validated_<model>`, from which `stg_<model>` keeps the good rows, typed, and
     `quarantine_<model>` the others as the bank sent them, with rule and reason."""
     name, model, rules, references = table.name, table.model_name, row_rules(table), lookups(table)
-    # The value rule's one rendering (banking_dw.value_rules.typed_sql), as silver's __typed.
-    typed_columns = ", ".join(f"{typed(c.name, c.type)} as {c.name}__typed" for c in table.columns)
+    # As silver: the text trimmed once, then cast by the value rule's one rendering
+    # (banking_dw.value_rules.typed_sql) into __typed.
+    texts = ", ".join(f"{text_expression(c)} as {c.name}__text" for c in table.columns if is_read_as_text(c))
+    typed_columns = ", ".join(
+        f"{typed_sql(f'{c.name}__text', c.type, Dialect.DUCKDB) if is_read_as_text(c) else typed(c.name, c.type)}"
+        f" as {c.name}__typed"
+        for c in table.columns
+    )
     rule_names = " ".join(f"when {r.condition} then {sql_string(r.name)}" for r in rules)
     reasons = " ".join(f"when {r.condition} then {r.reason}" for r in rules)
     ctes = [
         f"arrived as ({source_sql(table, lake, day)})",
-        f"typed as (select arrived.*, {typed_columns} from arrived)",
+        f"texts as (select arrived.*, {texts} from arrived)",
+        f"typed as (select texts.*, {typed_columns} from texts)",
     ]
     ctes += [in_extract(lookup, f"validated_{lookup.parent.model_name}") for lookup in references]
     joins = "".join(

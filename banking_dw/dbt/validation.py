@@ -3,7 +3,8 @@
 `make contract`, banking_dw/dbt/contract_files.py).
 
 A rule is a condition over a row of the model's `typed` CTE (the text as the bank sent it in
-`<column>`, its typed value in `<column>__typed`, the extract day in `dt`) and the foreign keys'
+`<column>`, trimmed with blank as null in `<column>__text` for a column the cast reads, its typed
+value in `<column>__typed`, the extract day in `dt`) and the foreign keys'
 lookups, the rule's name (what the checks count rows by) and the SQL of the reason stored with a
 quarantined row: the column, the rule and, unless the column is personal data, the value. The
 first rule a row breaks is its rule, in this order:
@@ -124,7 +125,7 @@ def type_rule(column: Column) -> RowRule:
     """Rule 2: text that is there but not a valid value of the column's type (its cast gave null)."""
     return _plain(
         f"{column.name}: not {_type_word(column.type)}",
-        f"nullif(trim({column.name}), '') is not null and {column.name}__typed is null",
+        f"{read_text(column)} is not null and {column.name}__typed is null",
         column,
     )
 
@@ -135,7 +136,7 @@ def row_rules(table: TableContract) -> list[RowRule]:
     rules: list[RowRule] = []
     for c in columns:
         if not c.nullable:
-            rules.append(_plain(f"{c.name}: null or empty", f"nullif(trim({c.name}), '') is null"))
+            rules.append(_plain(f"{c.name}: null or empty", f"{read_text(c)} is null"))
     rules += [type_rule(c) for c in columns if c.type is not ColumnType.VARCHAR]
     for c in columns:
         if c.max_length is not None:
@@ -225,11 +226,27 @@ def duplicate_reasons(table: TableContract) -> dict[str, str]:
     }
 
 
+def is_read_as_text(column: Column) -> bool:
+    """Whether the cast reads the column's trimmed text (`<column>__text`): every type but text."""
+    return column.type is not ColumnType.VARCHAR
+
+
+def text_expression(column: Column) -> str:
+    """The text as rules 1 and 2 and the cast read it: null where missing or blank. Kept as
+    `<column>__text` where the cast reads it, so the cast and the rules trim it once."""
+    return f"nullif(trim({column.name}), '')"
+
+
+def read_text(column: Column) -> str:
+    """The column's text as rules 1 and 2 read it: its `<column>__text`, or the expression itself."""
+    return f"{column.name}__text" if is_read_as_text(column) else text_expression(column)
+
+
 def typed_expression(column: Column) -> str:
     """The column's typed value: null where the text is missing or not a valid value."""
     if column.type is ColumnType.VARCHAR:
         return f"nullif({column.name}, '')"
-    return f"{{{{ safe_cast_text(\"nullif(trim({column.name}), '')\", '{column.type.value}') }}}}"
+    return f"{{{{ safe_cast_text('{column.name}__text', '{column.type.value}') }}}}"
 
 
 # --------------------------------------------------------------------------- the model's SQL
@@ -292,6 +309,7 @@ def validated_sql(table: TableContract, header: str, erased: dict[str, str], era
     rules = row_rules(table)
     references = lookups(table)
     key_partition = [f"{k}__typed" for k in table.key] + ([] if table.is_fact else ["dt"])
+    texts = [f"{text_expression(c)} as {c.name}__text" for c in columns if is_read_as_text(c)]
     typed = [f"{typed_expression(c)} as {c.name}__typed" for c in columns]
     judged_when = [f"when {rule.condition}\n                then {sql_string(rule.name)}" for rule in rules]
     joins = "".join(
@@ -316,7 +334,9 @@ def validated_sql(table: TableContract, header: str, erased: dict[str, str], era
     )
     ctes = [
         f"arrived as (\n\n{_arrived(table, erased, erasure_key)}\n\n)",
-        f"typed as (\n\n    select\n        arrived.*,\n{_lines(typed, 8)}\n    from arrived\n\n)",
+        # trimmed once, for both the cast and the rules
+        f"texts as (\n\n    select\n        arrived.*,\n{_lines(texts, 8)}\n    from arrived\n\n)",
+        f"typed as (\n\n    select\n        texts.*,\n{_lines(typed, 8)}\n    from texts\n\n)",
         *(in_extract(lookup, f"{{{{ ref('{validated_model(lookup.parent)}') }}}}") for lookup in references),
         "ruled as (\n\n"
         "    -- rules 1-9: the first the row breaks, null when it breaks none\n"

@@ -274,11 +274,23 @@
     {%- endfor -%}
     {%- do statements.extend(digest_statements(built, columns)) -%}
     {#- dbt opens the transaction with the first statement; the commit ends it -#}
+    {%- do adapter.dispatch('run_publish_statements', 'banking_dw')(statements) -%}
+    {%- do adapter.commit() -%}
+    {{ log('banking_dw publish: ' ~ built | length ~ ' relation(s) published', info=true) }}
+{%- endmacro %}
+
+
+{% macro default__run_publish_statements(statements) -%}
     {%- for statement in statements -%}
         {%- do run_query(statement) -%}
     {%- endfor -%}
-    {%- do adapter.commit() -%}
-    {{ log('banking_dw publish: ' ~ built | length ~ ' relation(s) published', info=true) }}
+{%- endmacro %}
+
+
+{#- DuckDB runs the publish's statements as one script: one round trip through dbt instead of a few
+    milliseconds of dbt's own per statement, four statements per model. -#}
+{% macro duckdb__run_publish_statements(statements) -%}
+    {%- do run_query(statements | join(';\n')) -%}
 {%- endmacro %}
 
 

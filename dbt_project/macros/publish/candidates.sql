@@ -310,6 +310,19 @@
 {%- endmacro %}
 
 
+{#- The key of `relation` in what _column_names returns. -#}
+{% macro columns_key(relation) -%}
+    {{ return((relation.schema ~ '.' ~ relation.identifier) | lower) }}
+{%- endmacro %}
+
+
+{#- The candidate left a view of what is published (so a passing test's stored rows, which name the
+    candidate, can still be read). -#}
+{% macro _candidate_reads_published(published) -%}
+    {{ return('create or replace view ' ~ candidate_of(published) ~ ' as select * from ' ~ published) }}
+{%- endmacro %}
+
+
 {#- The statements that make `node`'s published relation equal its candidate. -#}
 {% macro _publish_statements(node, columns, beyond) -%}
     {%- set published = published_relation(node) -%}
@@ -337,7 +350,7 @@
     {%- set probes = [] -%}
     {%- for node in built if node.config.materialized == 'windowed' -%}
         {%- set published = published_relation(node) -%}
-        {%- set name = (published.schema ~ '.' ~ published.identifier) | lower -%}
+        {%- set name = columns_key(published) -%}
         {%- if name in columns -%}
             {%- do probes.append("select " ~ sql_string(name) ~ " where exists (select 1 from " ~ published
                 ~ " where not coalesce(" ~ window_filter(node.config.meta.window_column) ~ ", false))") -%}
@@ -354,13 +367,13 @@
     a view of what is published, as for a model published whole. -#}
 {% macro duckdb__publish_window_statements(node, published, columns, beyond) -%}
     {%- set window_rows = window_rows_of(published) -%}
-    {%- set name = (published.schema ~ '.' ~ published.identifier) | lower -%}
+    {%- set name = columns_key(published) -%}
     {%- if name not in beyond -%}
         {%- set statements = _rename_into_place(published, window_rows, name in columns) -%}
     {%- else -%}
         {%- set statements = _copy_statements(node, published, window_rows, columns) + ['drop table ' ~ window_rows] -%}
     {%- endif -%}
-    {%- do statements.append('create or replace view ' ~ candidate_of(published) ~ ' as select * from ' ~ published) -%}
+    {%- do statements.append(_candidate_reads_published(published)) -%}
     {{ return(statements) }}
 {%- endmacro %}
 
@@ -377,12 +390,11 @@
 {%- endmacro %}
 
 
-{#- The next version renamed into place, and the candidate a view of what is published now (so a
-    passing test's stored rows, which name the candidate, can still be read). -#}
+{#- The next version renamed into place, and the candidate a view of what is published now. -#}
 {% macro duckdb__publish_whole_statements(node, published, columns) -%}
-    {%- set exists = columns.get((published.schema ~ '.' ~ published.identifier) | lower) is not none -%}
+    {%- set exists = columns_key(published) in columns -%}
     {%- set statements = _rename_into_place(published, next_version_of(published), exists) -%}
-    {%- do statements.append('create or replace view ' ~ candidate_of(published) ~ ' as select * from ' ~ published) -%}
+    {%- do statements.append(_candidate_reads_published(published)) -%}
     {{ return(statements) }}
 {%- endmacro %}
 
@@ -390,8 +402,8 @@
 {#- Copied from `source`: a windowed model's window (its days deleted first), or the whole table. -#}
 {% macro _copy_statements(node, published, source, columns) -%}
     {%- set windowed = node.config.materialized == 'windowed' -%}
-    {%- set source_columns = columns[(source.schema ~ '.' ~ source.identifier) | lower] -%}
-    {%- set stored = columns.get((published.schema ~ '.' ~ published.identifier) | lower) -%}
+    {%- set source_columns = columns[columns_key(source)] -%}
+    {%- set stored = columns.get(columns_key(published)) -%}
     {%- set names = [] -%}
     {%- for name in source_columns -%}{%- do names.append(adapter.quote(name)) -%}{%- endfor -%}
     {%- set statements = [] -%}

@@ -67,9 +67,9 @@
     {%- set forgotten, counted, new = [], [], [] -%}
     {%- for node in built if (node.config.meta or {}).get('analysts_read') -%}
         {%- set published = published_relation(node) -%}
-        {%- set name = (published.schema ~ '.' ~ published.identifier) | lower -%}
+        {%- set name = columns_key(published) -%}
         {%- set source = window_rows_of(published) if node.config.materialized == 'windowed' else next_version_of(published) -%}
-        {%- set source_columns = columns[(source.schema ~ '.' ~ source.identifier) | lower] | map('lower') | list -%}
+        {%- set source_columns = columns[columns_key(source)] | map('lower') | list -%}
         {%- set stored = (columns.get(name) or []) | map('lower') | list -%}
         {%- set by_day = 'partition_date' in source_columns -%}
         {%- set by_window = by_day and name in listed and node.config.materialized == 'windowed'

@@ -546,7 +546,7 @@ def test_checks_on_s3_pass_and_catch_an_object_replaced_behind_the_manifest(aws_
     audits = {day: audit_file(csv_file(tmp_path, CHANNELS, day), CHANNELS) for day in DAYS}
 
     outcomes = verify_landed(CHANNELS, audits, manifests, lake) + verify_bronze(
-        CHANNELS, DAYS, catalog, manifests, lake
+        CHANNELS, DAYS, catalog.shown([CHANNELS], DAYS)[CHANNELS.name], manifests, lake
     )
 
     assert {o.name: o.passed for o in outcomes} == dict.fromkeys(
@@ -568,7 +568,7 @@ def test_checks_on_s3_pass_and_catch_an_object_replaced_behind_the_manifest(aws_
     manifests = {day: lake.manifest(day) for day in DAYS}
 
     outcomes = verify_landed(CHANNELS, audits, manifests, lake) + verify_bronze(
-        CHANNELS, DAYS, catalog, manifests, lake
+        CHANNELS, DAYS, catalog.shown([CHANNELS], DAYS)[CHANNELS.name], manifests, lake
     )
 
     failed = {o.name: o.description for o in outcomes if not o.passed}
@@ -894,7 +894,11 @@ def test_a_published_object_gone_from_the_bucket_fails_the_bronze_check_instead_
 
     # Spectrum reads nothing from a partition whose folder is empty.
     assert catalog.row_counts(CHANNELS, DAYS[:1]) == {DAYS[0]: 0}
-    failed = {o.name for o in verify_bronze(CHANNELS, DAYS[:1], catalog, manifests, lake) if not o.passed}
+    failed = {
+        o.name
+        for o in verify_bronze(CHANNELS, DAYS[:1], catalog.shown([CHANNELS], DAYS[:1])[CHANNELS.name], manifests, lake)
+        if not o.passed
+    }
     assert ROW_COUNT_MATCHES_LANDED in failed
 
 
@@ -911,7 +915,11 @@ def test_a_stray_object_in_a_partition_folder_fails_the_crawl_check_and_the_gate
     catalog.register([CHANNELS], DAYS)
 
     assert catalog.row_counts(CHANNELS, DAYS) == {DAYS[0]: 2, DAYS[1]: 5}
-    failed = {o.name: o for o in verify_bronze(CHANNELS, DAYS, catalog, manifests, lake) if not o.passed}
+    failed = {
+        o.name: o
+        for o in verify_bronze(CHANNELS, DAYS, catalog.shown([CHANNELS], DAYS)[CHANNELS.name], manifests, lake)
+        if not o.passed
+    }
     assert set(failed) == {ROW_COUNT_MATCHES_LANDED, ONLY_NAMED_OBJECTS}
     assert failed[ONLY_NAMED_OBJECTS].failed_days == {DAYS[1]}
     assert f"2024-01-02: {stray_key}" in failed[ONLY_NAMED_OBJECTS].description

@@ -47,9 +47,12 @@ def crawled_bronze_tables_for(catalog_kind: str) -> StepBuilder:
         selection = layer_selection(context)
         with warehouse.exclusive_writer(context.run.run_id, context.log.info), lake.reading(context.log.info):
             catalog.register(selection.materialize, selection.days)
+            # Read once: the row counts are each day's metadata and what the checks judge.
+            tables = list({table.name: table for table in [*selection.materialize, *selection.check]}.values())
+            shown = catalog.shown(tables, selection.days)
             for table in selection.materialize:
                 # What bronze shows each day, read back through the catalog: the day's own numbers.
-                for day, rows in catalog.row_counts(table, selection.days).items():
+                for day, rows in shown[table.name].row_counts.items():
                     context.add_asset_metadata(
                         {
                             "dagster/row_count": rows,
@@ -61,7 +64,8 @@ def crawled_bronze_tables_for(catalog_kind: str) -> StepBuilder:
                     )
             manifests = {day: lake.manifest(day) for day in selection.days} if selection.check else {}
             checked = (
-                (table, verify_bronze(table, selection.days, catalog, manifests, lake)) for table in selection.check
+                (table, verify_bronze(table, selection.days, shown[table.name], manifests, lake))
+                for table in selection.check
             )
             yield from layer.results(context, selection.materialize, checked)
 

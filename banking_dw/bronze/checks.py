@@ -7,7 +7,7 @@ from datetime import date
 
 import dagster as dg
 
-from banking_dw.bronze.resources import CatalogResource
+from banking_dw.bronze.resources import CatalogTable
 from banking_dw.check_outcomes import CheckOutcome
 from banking_dw.contracts import TableContract
 from banking_dw.csv_io import csv_header
@@ -71,11 +71,11 @@ def expected_columns(table: TableContract) -> tuple[str, ...]:
 def verify_bronze(
     table: TableContract,
     days: list[date],
-    catalog: CatalogResource,
+    shown: CatalogTable,
     manifests: dict[date, DayManifest],
     lake: LakeResource,
 ) -> list[CheckOutcome]:
-    columns = catalog.columns(table)
+    columns = shown.columns
     if not columns:
         problem = f"{table.name}: not in the catalog; materialise {table.name} in bronze (the crawl) first"
         return [
@@ -102,14 +102,13 @@ def verify_bronze(
         if column_problems
         else CheckOutcome(COLUMNS_MATCH, True, f"{table.name}: catalog and object headers match the contract")
     ]
-    visible = catalog.partitions(table, days)
-    invisible = [day.isoformat() for day in days if day not in visible]
+    invisible = [day.isoformat() for day in days if day not in shown.partitions]
     outcomes.append(
         CheckOutcome(PARTITIONS_VISIBLE, False, f"{table.name}: not visible: {', '.join(invisible)}")
         if invisible
         else CheckOutcome(PARTITIONS_VISIBLE, True, f"{table.name}: {len(days)} day(s) visible")
     )
-    counts = catalog.row_counts(table, days)
+    counts = shown.row_counts
     differing = {
         day.isoformat(): {"bronze": counts[day], "landed": None if landed[day] is None else landed[day].rows}
         for day in days

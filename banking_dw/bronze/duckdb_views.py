@@ -7,11 +7,13 @@ folder reads its own lake; and it shows a day only once the day's manifest names
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import duckdb
 
-from banking_dw.bronze.resources import CatalogResource, require_published
+from banking_dw.bronze.resources import CatalogResource, CatalogTable, require_published
 from banking_dw.contracts import TableContract
 from banking_dw.duckdb_warehouse import DuckDBWarehouse
 from banking_dw.landing.resources import LakeResource
@@ -78,38 +80,74 @@ class LocalCatalog(CatalogResource):
                 connection.execute(bronze_view_sql(table))
 
     def columns(self, table: TableContract) -> tuple[str, ...]:
-        if not self.warehouse.database_path().is_file():
-            return ()
-        with self.warehouse.connect(read_only=True) as connection:
-            # DESCRIBE binds this one view; information_schema.columns would bind every view of
-            # the warehouse, each a glob over the lake.
-            try:
-                rows = connection.execute(f'describe {layer_schema(BRONZE)}."{table.name}"').fetchall()
-            except duckdb.Error:
-                return ()
-        return tuple(row[0] for row in rows)
+        with self._reading() as connection:
+            return _columns(connection, table)
 
     def partitions(self, table: TableContract, days: list[date]) -> set[date]:
-        if not days or not self.warehouse.database_path().is_file():
-            return set()
-        with self.warehouse.connect(read_only=True) as connection:
-            try:
-                shown = connection.execute(published_days_sql(table)).fetchall()
-            except duckdb.IOException:  # no manifest at all yet
-                return set()
-        return {day for (day,) in shown} & set(days)
+        with self._reading() as connection:
+            return _partitions(connection, table, days)
 
     def row_counts(self, table: TableContract, days: list[date]) -> dict[date, int]:
-        """The `dt` filter prunes to the window's objects, so the cost does not grow with history."""
-        if not days or not self.warehouse.database_path().is_file():
-            return {day: 0 for day in days}
+        with self._reading() as connection:
+            return _row_counts(connection, table, days)
+
+    def shown(self, tables: list[TableContract], days: list[date]) -> dict[str, CatalogTable]:
+        """Every table through one connection: opening the warehouse reads its whole catalog, tens
+        of milliseconds that three questions per table paid each."""
+        with self._reading() as connection:
+            return {
+                table.name: CatalogTable(
+                    _columns(connection, table),
+                    frozenset(_partitions(connection, table, days)),
+                    _row_counts(connection, table, days),
+                )
+                for table in tables
+            }
+
+    @contextmanager
+    def _reading(self) -> Iterator[duckdb.DuckDBPyConnection | None]:
+        """A read-only connection to the warehouse, or None before it exists (nothing is shown)."""
+        if not self.warehouse.database_path().is_file():
+            yield None
+            return
         with self.warehouse.connect(read_only=True) as connection:
-            try:
-                rows = connection.execute(
-                    f'select dt, count(*) from {layer_schema(BRONZE)}."{table.name}" where dt >= ? and dt < ? group by dt',
-                    [min(days), max(days) + timedelta(days=1)],
-                ).fetchall()
-            except duckdb.Error:
-                return {day: 0 for day in days}
-        counts = dict(rows)
-        return {day: counts.get(day, 0) for day in days}
+            yield connection
+
+
+def _columns(connection: duckdb.DuckDBPyConnection | None, table: TableContract) -> tuple[str, ...]:
+    if connection is None:
+        return ()
+    # DESCRIBE binds this one view; information_schema.columns would bind every view of the
+    # warehouse, each a glob over the lake.
+    try:
+        rows = connection.execute(f'describe {layer_schema(BRONZE)}."{table.name}"').fetchall()
+    except duckdb.Error:
+        return ()
+    return tuple(row[0] for row in rows)
+
+
+def _partitions(connection: duckdb.DuckDBPyConnection | None, table: TableContract, days: list[date]) -> set[date]:
+    if connection is None or not days:
+        return set()
+    try:
+        shown = connection.execute(published_days_sql(table)).fetchall()
+    except duckdb.IOException:  # no manifest at all yet
+        return set()
+    return {day for (day,) in shown} & set(days)
+
+
+def _row_counts(
+    connection: duckdb.DuckDBPyConnection | None, table: TableContract, days: list[date]
+) -> dict[date, int]:
+    """The `dt` filter prunes to the window's objects, so the cost does not grow with history."""
+    if connection is None or not days:
+        return {day: 0 for day in days}
+    try:
+        rows = connection.execute(
+            f'select dt, count(*) from {layer_schema(BRONZE)}."{table.name}" where dt >= ? and dt < ? group by dt',
+            [min(days), max(days) + timedelta(days=1)],
+        ).fetchall()
+    except duckdb.Error:
+        return {day: 0 for day in days}
+    counts = dict(rows)
+    return {day: counts.get(day, 0) for day in days}

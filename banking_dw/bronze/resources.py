@@ -9,12 +9,24 @@ manifest names the table, so a day becomes visible all at once (banking_dw/landi
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 
 import dagster as dg
 
 from banking_dw.contracts import TableContract
 from banking_dw.landing.resources import LakeResource
+
+
+@dataclass(frozen=True)
+class CatalogTable:
+    """What the catalog shows of one table over a window, read once: its columns (`dt` included;
+    empty when it has no such table), the days it shows, and the rows it reads per day."""
+
+    columns: tuple[str, ...]
+    partitions: frozenset[date]
+    row_counts: Mapping[date, int]
 
 
 class CatalogResource(dg.ConfigurableResource):
@@ -45,6 +57,16 @@ class CatalogResource(dg.ConfigurableResource):
     @abstractmethod
     def row_counts(self, table: TableContract, days: list[date]) -> dict[date, int]:
         """Rows readable per day (0 for a day it does not show)."""
+
+    def shown(self, tables: list[TableContract], days: list[date]) -> dict[str, CatalogTable]:
+        """Each table as the catalog shows it over `days`, by name: read once for the step's row
+        counts and its checks, since counting reads every object of the window."""
+        return {
+            table.name: CatalogTable(
+                self.columns(table), frozenset(self.partitions(table, days)), self.row_counts(table, days)
+            )
+            for table in tables
+        }
 
 
 def require_published(lake: LakeResource, tables: list[TableContract], days: list[date]) -> None:

@@ -86,11 +86,11 @@ class DuckDBWarehouse(WarehouseResource):
     def lake_path(self) -> Path:
         return Path(self.lake_root) if self.lake_root else settings.lake_dir()
 
-    def query(self, sql: str) -> list[tuple[Any, ...]]:
+    def queries(self, statements: Sequence[str]) -> list[list[tuple[Any, ...]]]:
         if not self.database_path().is_file():
-            return []
+            return [[] for _ in statements]
         with self._between_writers(), self.connect(read_only=True) as connection:
-            return connection.execute(sql).fetchall()
+            return [connection.execute(sql).fetchall() for sql in statements]
 
     @contextmanager
     def _between_writers(self) -> Iterator[None]:

@@ -64,7 +64,7 @@ class RedshiftWarehouse(WarehouseResource):
         row until its automatic VACUUM DELETE reclaims the block, and no file of it is ours."""
         return "left to Redshift's automatic VACUUM DELETE (no file of the warehouse is kept here)"
 
-    def query(self, sql: str) -> list[tuple[Any, ...]]:
+    def queries(self, statements: Sequence[str]) -> list[list[tuple[Any, ...]]]:
         import redshift_connector  # only the aws target's dbt step loads the driver
 
         connection = redshift_connector.connect(
@@ -78,7 +78,10 @@ class RedshiftWarehouse(WarehouseResource):
         )
         try:
             cursor = connection.cursor()
-            cursor.execute(sql)
-            return [tuple(row) for row in cursor.fetchall()]
+            answers = []
+            for sql in statements:
+                cursor.execute(sql)
+                answers.append([tuple(row) for row in cursor.fetchall()])
+            return answers
         finally:
             connection.close()

@@ -113,9 +113,15 @@ class WarehouseResource(dg.ConfigurableResource):
     def exclusive_writer(self, run_id: str, log: Callable[[str], None]) -> AbstractContextManager[WriterLock]:
         """Held by every step that writes what the warehouse reads."""
 
-    @abstractmethod
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         """The rows of a read-only query in SQL every engine accepts (the completeness gate)."""
+        [rows] = self.queries([sql])
+        return rows
+
+    @abstractmethod
+    def queries(self, statements: Sequence[str]) -> list[list[tuple[Any, ...]]]:
+        """The rows of each read-only query, in order, through one connection: opening one costs
+        more than a small query (DuckDB reads the warehouse's catalog, Redshift shakes hands)."""
 
     def dbt_parse_state_path(self) -> Path | None:
         """Where dbt's partial-parse state is kept between runs on this warehouse, when not in the

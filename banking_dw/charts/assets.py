@@ -2,6 +2,7 @@
 rebuilt after the reports (banking_dw/charts/page.py draws it)."""
 
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 
 import dagster as dg
@@ -20,18 +21,26 @@ def charts_page_path() -> Path:
     return settings.data_dir() / REPORTS / "index.html"
 
 
-def read_report(warehouse: WarehouseResource, chart: Chart) -> list[dict[str, object]]:
-    """The report's rows the chart draws, by column name, in the chart's order."""
-    relation = f"{settings.layer_schema(REPORTS)}.{chart.report}"
-    rows = warehouse.query(f"select {', '.join(chart.columns)} from {relation} order by {chart.order_by}")
-    return [dict(zip(chart.columns, row, strict=True)) for row in rows]
+def read_reports(warehouse: WarehouseResource, charts: Sequence[Chart]) -> dict[str, list[dict[str, object]]]:
+    """Each report's rows its chart draws, by column name, in the chart's order (one connection)."""
+    answers = warehouse.queries(
+        [
+            f"select {', '.join(chart.columns)} from {settings.layer_schema(REPORTS)}.{chart.report}"
+            f" order by {chart.order_by}"
+            for chart in charts
+        ]
+    )
+    return {
+        chart.report: [dict(zip(chart.columns, row, strict=True)) for row in rows]
+        for chart, rows in zip(charts, answers, strict=True)
+    }
 
 
 def report_charts_for(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
     """The page's step, partitioned like every asset so a whole-graph backfill stays one run."""
 
     def charts_page(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        rows = {chart.report: read_report(warehouse, chart) for chart in CHARTS}
+        rows = read_reports(warehouse, CHARTS)
         window = window_for_context(context)
         page = chart_page(rows, f"From {settings.layer_schema(REPORTS)}, as built by the run over {window}.")
         path = charts_page_path()

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator, Mapping
 from datetime import date
+from functools import cache
 from typing import Any
 
 import dagster as dg
@@ -32,6 +33,13 @@ from banking_dw.warehouse import WarehouseResource
 def dbt_models_for(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
     """The whole dbt project as one step, with the same partitioning and backfill policy as every
     other asset, so a whole-graph backfill over a window is one run."""
+    return _dbt_models(partitions, dbt_project().manifest_path.stat().st_mtime)
+
+
+@cache
+def _dbt_models(partitions: dg.PartitionsDefinition, manifest_version: float) -> dg.AssetsDefinition:
+    """Built once per partitioning and manifest in a process: `dagster asset materialize` loads the
+    code location twice (to name it, then to run it), and translating the manifest is most of a load."""
 
     @dbt_assets(
         manifest=dbt_project().manifest_path,

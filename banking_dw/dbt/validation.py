@@ -246,7 +246,7 @@ def typed_expression(column: Column) -> str:
     """The column's typed value: null where the text is missing or not a valid value."""
     if column.type is ColumnType.VARCHAR:
         return f"nullif({column.name}, '')"
-    return f"{{{{ safe_cast_text('{column.name}__text', '{column.type.value}') }}}}"
+    return f"{{{{ safe_cast_text('{read_text(column)}', '{column.type.value}') }}}}"
 
 
 # --------------------------------------------------------------------------- the model's SQL

@@ -69,36 +69,30 @@ def balance_identity(
             where tx.transaction_status = 'Completed'
             group by all
         ),
-        both_days as (
-            select partition, partition_day, row_number, account_id, {opening}, {credits}, {debits}, {closing}, true as judged
-            from t
-            union all
-            select partition, partition_day, row_number, account_id, null, null, null, {closing}, false as judged
+        -- each account's closing on the day before each day judged: that day's opening continues
+        -- from it (a key repeated on a day is the key check's failure; the least of its closings
+        -- stands for them here)
+        closed as (
+            select partition_day + 1 as next_day, account_id, min({closing}) as previous_closing
             from "{previous.name}"
-        ),
-        balances as (
-            select partition, partition_day, row_number, account_id, judged, {opening} as opening, {credits} as credits,
-                {debits} as debits, {closing} as closing,
-                lag({closing}) over (partition by account_id order by partition_day) as previous_closing,
-                lag(partition_day) over (partition by account_id order by partition_day) as previous_day
-            from both_days
+            group by all
         )
         select b.partition, b.row_number as row, b.account_id,
             case
-                when b.opening is null or b.credits is null or b.debits is null or b.closing is null
+                when b.{opening} is null or b.{credits} is null or b.{debits} is null or b.{closing} is null
                     then 'a balance amount is missing or not a decimal'
-                when b.closing is distinct from b.opening + b.credits - b.debits
-                    then 'closing ' || b.closing || ' != opening ' || b.opening || ' + credits ' || b.credits || ' - debits ' || b.debits
-                when b.previous_day = b.partition_day - 1
-                    and b.opening is distinct from b.previous_closing
-                    then 'opening ' || b.opening || ' != previous closing ' || b.previous_closing
-                when b.credits is distinct from coalesce(m.credits, 0) or b.debits is distinct from coalesce(m.debits, 0)
-                    then 'credits/debits ' || b.credits || '/' || b.debits || ' != Completed transactions '
+                when b.{closing} is distinct from b.{opening} + b.{credits} - b.{debits}
+                    then 'closing ' || b.{closing} || ' != opening ' || b.{opening} || ' + credits ' || b.{credits} || ' - debits ' || b.{debits}
+                when c.next_day is not null and b.{opening} is distinct from c.previous_closing
+                    then 'opening ' || b.{opening} || ' != previous closing ' || c.previous_closing
+                when b.{credits} is distinct from coalesce(m.credits, 0) or b.{debits} is distinct from coalesce(m.debits, 0)
+                    then 'credits/debits ' || b.{credits} || '/' || b.{debits} || ' != Completed transactions '
                         || coalesce(m.credits, 0) || '/' || coalesce(m.debits, 0)
             end as problem
-        from balances b
+        from t b
         left join moved m on m.partition_day = b.partition_day and m.account_id = b.account_id
-        where b.judged and problem is not null
+        left join closed c on c.next_day = b.partition_day and c.account_id = b.account_id
+        where problem is not null
         order by b.partition, b.row_number
     """
     total = count(connection, sql)

@@ -9,9 +9,17 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Protocol
 
 UTF8_BOM = b"\xef\xbb\xbf"
+
+
+class Digest(Protocol):
+    """A running hash, as hashlib's."""
+
+    def update(self, data: bytes, /) -> None: ...
 
 
 def read_chunks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
@@ -26,8 +34,25 @@ def without_bom(data: bytes) -> bytes:
 
 def csv_header(data: bytes) -> list[str]:
     """The first record's fields (BOM-tolerant); [] for an empty file."""
-    first_line = without_bom(data).split(b"\n", 1)[0].decode("utf-8", errors="replace")
-    return next(csv.reader(io.StringIO(first_line)), [])
+    first_line = without_bom(data).split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8", errors="replace")
+    try:
+        return next(csv.reader(io.StringIO(first_line)), [])
+    except csv.Error:  # a carriage return inside the line: no header a contract has either
+        return first_line.split(",")
+
+
+def hashing_aside(chunks: Iterable[bytes], digest: Digest) -> Iterator[bytes]:
+    """Each of `chunks`, hashed into `digest` on a second thread while the caller reads it: a
+    hash lets go of the GIL, so reading a file and checksumming it take the time of the longer."""
+    with ThreadPoolExecutor(max_workers=1) as hashing:
+        hashed = None
+        for chunk in chunks:
+            if hashed is not None:
+                hashed.result()
+            hashed = hashing.submit(digest.update, chunk)
+            yield chunk
+        if hashed is not None:
+            hashed.result()
 
 
 def read_csv_header(path: Path) -> list[str]:

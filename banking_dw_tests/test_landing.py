@@ -72,9 +72,10 @@ def test_the_audit_names_the_problem_and_its_line(data, expected):
         (HEADER + ROW + b"\x00\x01\x02\n", "line 3, byte 96: a NUL byte"),
         ((HEADER + ROW).decode().encode("utf-16"), "line 1: the file is UTF-16 little-endian text"),
         (HEADER + ROW + b"\n" + ROW, "line 3: an empty line"),
+        (HEADER.replace(b",loan_id", b"\r,loan_id") + ROW, "line 1: header differs from the contract"),
         (HEADER + b'1,1,1,20240101,5.00,"Appr\noved"\n', "line 2: a quoted value is not closed by the end of the line"),
     ],
-    ids=["latin-1", "gzip", "binary", "utf-16", "empty-line", "value-spanning-lines"],
+    ids=["latin-1", "gzip", "binary", "utf-16", "empty-line", "carriage-return-in-header", "value-spanning-lines"],
 )
 def test_what_is_not_one_utf8_row_per_line_is_rejected_by_line_and_byte(data, expected):
     problems = audit_csv(data, LOANS)
@@ -89,8 +90,9 @@ def test_an_event_table_may_send_an_empty_day_and_a_full_extract_may_not():
     ]
 
 
-def test_the_audit_reads_in_chunks_and_finds_what_it_finds_at_once():
-    data = HEADER + ROW * 50 + "é".encode() + b"\n" + ROW * 5 + b"\n" + ROW
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n"], ids=["lf", "crlf"])
+def test_the_audit_reads_in_chunks_and_finds_what_it_finds_at_once(newline):
+    data = (HEADER + ROW * 50 + "é".encode() + b"\n" + ROW * 5 + b"\n" + ROW).replace(b"\n", newline)
     whole = audit_chunks([data], LOANS)
     for size in (1, 2, 3, 7, 64):
         chunked = audit_chunks([data[i : i + size] for i in range(0, len(data), size)], LOANS)

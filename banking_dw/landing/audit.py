@@ -14,9 +14,7 @@ bad bytes), never a value: a file's content may be personal data.
 from __future__ import annotations
 
 import codecs
-import csv
 import hashlib
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from banking_dw.contracts import TableContract
-from banking_dw.csv_io import UTF8_BOM, read_chunks
+from banking_dw.csv_io import csv_header, hashing_aside, read_chunks
 
 CHUNK_BYTES = 16 << 20
 # A header longer than this is not a header.
@@ -65,7 +63,7 @@ def audit_csv(data: bytes, table: TableContract) -> list[str]:
 
 def audit_chunks(chunks: Iterable[bytes], table: TableContract) -> Audit:
     scanner = _Scanner()
-    for chunk in chunks:
+    for chunk in hashing_aside(chunks, scanner.md5):
         if chunk:
             scanner.feed(chunk)
     return scanner.finish(table)
@@ -99,7 +97,9 @@ class _Scanner:
         self.newlines = 0
         self.head = b""
         self.last_byte = b""
-        self.tail = b""  # the last two bytes fed
+        # The offset in the file of the last newline fed; before the first, far enough back that no
+        # line before the file's first ends empty.
+        self.last_newline = -3
         self.open_quotes = 0  # quotes seen on the current line, modulo 2
         self.utf8_pending = b""  # an incomplete UTF-8 sequence at the end of the last chunk
         self.first: dict[str, str] = {}
@@ -115,13 +115,11 @@ class _Scanner:
     def feed(self, chunk: bytes) -> None:
         if len(self.head) < MAX_HEADER_BYTES:
             self.head += chunk[: MAX_HEADER_BYTES - len(self.head)]
-        self.md5.update(chunk)
         if "encoding" not in self.first:
             self._check_utf8(chunk)
         if "binary" not in self.first and (nul := chunk.find(b"\x00")) >= 0:
             self.note("binary", f"{self.where(nul, chunk)}: a NUL byte: binary data, not CSV text")
-        self._check_lines(chunk)
-        self.newlines += chunk.count(b"\n")
+        self.newlines += self._check_lines(chunk)
         self.size += len(chunk)
         self.last_byte = chunk[-1:]
 
@@ -138,7 +136,8 @@ class _Scanner:
             return
         self.utf8_pending = data[consumed:]
 
-    def _check_lines(self, chunk: bytes) -> None:
+    def _check_lines(self, chunk: bytes) -> int:
+        """The quote and blank-line problems of the lines ending in `chunk`; its newlines."""
         buffer = np.frombuffer(chunk, dtype=np.uint8)
         newlines = np.flatnonzero(buffer == _NEWLINE)
         if "quote" not in self.first and len(newlines):
@@ -158,18 +157,22 @@ class _Scanner:
         elif "quote" not in self.first:
             self.open_quotes = (self.open_quotes + chunk.count(b'"')) % 2
         if "blank" not in self.first and len(newlines):
-            # A newline right after a newline (or after "\r" after one) ends an empty line; the
-            # two bytes before the chunk carry the previous chunk's end.
-            extended = np.frombuffer(self.tail + chunk, dtype=np.uint8)
-            at = newlines + len(self.tail)
-            before = np.where(at >= 1, extended[np.maximum(at - 1, 0)], 0)
-            two_before = np.where(at >= 2, extended[np.maximum(at - 2, 0)], 0)
-            blank = np.flatnonzero(
-                ((at >= 1) & (before == _NEWLINE)) | ((before == _CARRIAGE_RETURN) & (two_before == _NEWLINE))
+            # A newline one byte after the previous one, or two bytes after it with "\r" between,
+            # ends an empty line.
+            at = newlines + self.size
+            gaps = np.diff(at, prepend=self.last_newline)
+            after_one = newlines[gaps == 2]
+            # the byte before each: at the chunk's start, the previous chunk's last byte
+            before = np.where(
+                after_one > 0, buffer[np.maximum(after_one - 1, 0)], self.last_byte[0] if self.last_byte else 0
             )
+            carriage = np.flatnonzero(gaps == 2)[before == _CARRIAGE_RETURN]
+            blank = np.union1d(np.flatnonzero(gaps == 1), carriage)
             if len(blank):
                 self.note("blank", f"line {self.newlines + int(blank[0]) + 1}: an empty line")
-        self.tail = (self.tail + chunk)[-2:]
+        if len(newlines):
+            self.last_newline = self.size + int(newlines[-1])
+        return len(newlines)
 
     def finish(self, table: TableContract) -> Audit:
         audit = Audit(size_bytes=self.size, md5=self.md5.hexdigest())
@@ -188,7 +191,7 @@ class _Scanner:
         lines = self.newlines + (0 if ends_with_newline else 1)
         audit.rows = max(lines - 1, 0)
         problems = [self.first[kind] for kind in ("encoding", "binary") if kind in self.first]
-        header_problem = describe_header(_header(self.head), table)
+        header_problem = describe_header(csv_header(self.head), table)
         if header_problem:
             problems.append(header_problem)
         problems.extend(self.first[kind] for kind in ("quote", "blank") if kind in self.first)
@@ -198,8 +201,3 @@ class _Scanner:
             problems.append(f"line 2: no data rows (header only); {table.name} is a full extract, never empty")
         audit.problems = problems
         return audit
-
-
-def _header(head: bytes) -> list[str]:
-    first_line = head.removeprefix(UTF8_BOM).split(b"\n", 1)[0].rstrip(b"\r")
-    return next(csv.reader(io.StringIO(first_line.decode("utf-8", errors="replace"))), [])

@@ -12,6 +12,7 @@ import dagster as dg
 
 from banking_dw.check_outcomes import CheckOutcome
 from banking_dw.contracts import TableContract
+from banking_dw.csv_io import hashing_aside
 from banking_dw.landing.audit import Audit
 from banking_dw.landing.resources import DayManifest, LakeResource
 
@@ -69,8 +70,7 @@ def structure_outcome(table: TableContract, audits: dict[date, Audit | None]) ->
 def _content(chunks: Iterable[bytes]) -> tuple[int, str, int]:
     """Size, MD5 and data rows of an object, in one pass."""
     digest, size, newlines, last = hashlib.md5(usedforsecurity=False), 0, 0, b""
-    for chunk in chunks:
-        digest.update(chunk)
+    for chunk in hashing_aside(chunks, digest):
         size, newlines, last = size + len(chunk), newlines + chunk.count(b"\n"), chunk[-1:] or last
     lines = newlines + (1 if last not in (b"", b"\n") else 0)
     return size, digest.hexdigest(), max(lines - 1, 0)

@@ -1,6 +1,7 @@
 """Layer `raw`: the simulated bank's daily CSV files, one asset per table, one step per run."""
 
-from collections.abc import Callable, Generator, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -66,47 +67,47 @@ def write_window(
     hand_over: HandOver,
     erased: frozenset[int] = frozenset(),
 ) -> Iterator[WrittenFile]:
-    """Generate and write each table's file for each day, then hand the day's frames over (those
-    that round-trip, banking_dw.generator.round_trips); the `erased` customers' personal values are
-    written as their placeholders (the generator would bring them back)."""
+    """Generate and write each table's file for each day, handing the day's frames over (those
+    that round-trip, banking_dw.generator.round_trips) while its files are written; the `erased`
+    customers' personal values are written as their placeholders (the generator would bring them
+    back)."""
     reference = [t.name for t in tables if t.name in REFERENCE_TABLES]
     evolving = [t.name for t in tables if t.name not in REFERENCE_TABLES]
     # A pure function of the scale: generated and encoded once, the same bytes written for every day.
     static = generator.generate_reference_tables(scale) if reference else {}
     encoded = {name: generator.csv_bytes(static[name]) for name in reference}
     static_frames = _round_tripping({name: static[name] for name in reference})
-    for done, day in enumerate(days, start=1):
-        for name, data in encoded.items():
-            path = raw_files.path(name, day)
-            yield WrittenFile(name, day, path, static[name].num_rows, generator.write_bytes(data, path))
-        frames = dict(static_frames)
-        if evolving:
-            if len(days) > 1:
-                # `make run` shows this as a progress line on a terminal (banking_dw/run.py).
-                log.info(f"progress: generating {day} ({done}/{len(days)} days)")
-            frames |= yield from _write_day(evolving, day, scale, raw_files, log, erased)
-        hand_over(day, frames)
-        # The day's frames are let go (unless the checks keep them) before the next day is generated.
-        del frames
+    # The checks run in DuckDB, which lets go of the GIL: they judge a day's frames on a second
+    # thread while this one writes the day's files from the same frames.
+    with ThreadPoolExecutor(max_workers=1) as checking:
+        for done, day in enumerate(days, start=1):
+            for name, data in encoded.items():
+                path = raw_files.path(name, day)
+                yield WrittenFile(name, day, path, static[name].num_rows, generator.write_bytes(data, path))
+            generated = {}
+            if evolving:
+                if len(days) > 1:
+                    # `make run` shows this as a progress line on a terminal (banking_dw/run.py).
+                    log.info(f"progress: generating {day} ({done}/{len(days)} days)")
+                generated = _generate_day(evolving, day, scale, log, erased)
+            checked = checking.submit(hand_over, day, static_frames | _round_tripping(generated))
+            for name, frame in generated.items():
+                path = raw_files.path(name, day)
+                yield WrittenFile(name, day, path, frame.num_rows, generator.write_csv(frame, path))
+            checked.result()
+            # The day's frames are let go (unless the checks keep them) before the next day is generated.
+            del generated, checked
 
 
-def _write_day(
-    tables: list[str],
-    day: date,
-    scale: generator.Scale,
-    raw_files: RawFiles,
-    log: dg.DagsterLogManager,
-    erased: frozenset[int],
-) -> Generator[WrittenFile, None, dict[str, pa.Table]]:
-    """Generate one day, write its `tables`, and return their frames that round-trip."""
+def _generate_day(
+    tables: list[str], day: date, scale: generator.Scale, log: dg.DagsterLogManager, erased: frozenset[int]
+) -> dict[str, pa.Table]:
+    """One day's `tables`, the erased customers' personal values replaced by their placeholders."""
     generated = generator.generate_day(day, scale)
     generated[ERASED_TABLE], redacted = redact_table(generated[ERASED_TABLE], erased)
     if redacted.rows:
         log.info(f"{day}: {redacted.rows} row(s) of erased customers written with placeholders")
-    for name in tables:
-        path = raw_files.path(name, day)
-        yield WrittenFile(name, day, path, generated[name].num_rows, generator.write_csv(generated[name], path))
-    return _round_tripping({name: generated[name] for name in tables})
+    return {name: generated[name] for name in tables}
 
 
 def _round_tripping(frames: Mapping[str, pa.Table]) -> dict[str, pa.Table]:

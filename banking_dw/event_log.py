@@ -3,9 +3,8 @@
 Dagster's consolidated SQLite event log builds a new SQLAlchemy engine and opens a new SQLite
 connection for every write, and a run writes one event per asset, partition and check: thousands
 for a week. This storage keeps one engine with a connection pool per process instead, remembers
-the tables it has seen instead of asking SQLite for each event, writes each event's rows (the
-event, its asset's index, its check's execution) in one transaction instead of one each, and lets
-WAL mode sync at its checkpoints instead of at every commit (the cost per event: docs/benchmarks.md). Everything else,
+the tables it has seen instead of asking SQLite for each event, and lets WAL mode sync at its
+checkpoints instead of at every commit (the cost per event: docs/benchmarks.md). Everything else,
 the schema, WAL mode and the UI's file watcher, is Dagster's own.
 
 One of the two modules that import Dagster's private API (with banking_dw/check_days.py): Dagster exposes no public base class for
@@ -37,8 +36,6 @@ class PooledSqliteEventLogStorage(ConsolidatedSqliteEventLogStorage):
         self._engine_pid: int | None = None
         self._engine_lock = threading.Lock()
         self._tables_seen: set[str] = set()
-        # The connection whose transaction the event this thread is storing writes in.
-        self._storing = threading.local()
         super().__init__(base_dir, inst_data=inst_data)
 
     def _pooled_engine(self) -> Engine:
@@ -54,22 +51,8 @@ class PooledSqliteEventLogStorage(ConsolidatedSqliteEventLogStorage):
 
     @contextmanager
     def _pooled_connection(self) -> Iterator[Connection]:
-        storing = getattr(self._storing, "connection", None)
-        if storing is not None:
-            yield storing
-            return
         with self._pooled_engine().connect() as conn, conn.begin():
             yield conn
-
-    def store_event(self, event) -> None:
-        # An event's rows (the event, its asset's index and tags, its check's execution) in one
-        # transaction, where Dagster's storage commits each in its own.
-        with self._pooled_connection() as conn:
-            self._storing.connection = conn
-            try:
-                super().store_event(event)
-            finally:
-                self._storing.connection = None
 
     def run_connection(self, run_id: str | None):
         return self._pooled_connection()

@@ -40,7 +40,7 @@ def test_the_private_storage_it_extends_is_still_what_it_overrides():
         "base_dir",
         "inst_data",
     ]
-    for overridden in ("run_connection", "index_connection", "has_table", "dispose", "store_event"):
+    for overridden in ("run_connection", "index_connection", "has_table", "dispose"):
         assert callable(getattr(ConsolidatedSqliteEventLogStorage, overridden, None)), overridden
 
 

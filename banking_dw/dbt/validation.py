@@ -41,7 +41,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from banking_dw.contracts import Column, Sign, TableContract, contract
-from banking_dw.value_rules import ColumnType
+from banking_dw.value_rules import ColumnType, present_text_sql
 
 CONFLICTING_COPIES = "conflicting copies of the key"
 EXACT_DUPLICATE = "exact duplicate"
@@ -234,7 +234,7 @@ def is_read_as_text(column: Column) -> bool:
 def text_expression(column: Column) -> str:
     """The text as rules 1 and 2 and the cast read it: null where missing or blank. Kept as
     `<column>__text` where the cast reads it, so the cast and the rules trim it once."""
-    return f"nullif(trim({column.name}), '')"
+    return present_text_sql(column.name)
 
 
 def read_text(column: Column) -> str:
@@ -277,7 +277,7 @@ def _arrived(table: TableContract, erased: dict[str, str], erasure_key: str | No
     return (
         f"    select\n{_lines(columns, 8)}\n    from {source} as bronze\n"
         "    left join (select distinct customer_id from {{ erasure_list() }}) as erased\n"
-        f"        on erased.customer_id = {{{{ safe_cast_text(\"nullif(trim(bronze.{erasure_key}), '')\", '{key_type}') }}}}\n"
+        f"        on erased.customer_id = {{{{ safe_cast_text(\"{present_text_sql(f'bronze.{erasure_key}')}\", '{key_type}') }}}}\n"
         "    where {{ window_filter('bronze.dt') }}"
     )
 
@@ -318,6 +318,7 @@ def validated_sql(table: TableContract, header: str, erased: dict[str, str], era
         f"        and {lookup.relation}.extract_day = typed.dt"
         for lookup in references
     )
+    passed_on = [f"typed.{c}" for c in [*raw_columns, "dt"]] + [f"typed.{c.name}__typed" for c in columns]
     parent_reasons = [f"{lookup.relation}.parent_reason as {lookup.column}__parent_reason" for lookup in references]
     reasons = {rule.name: rule.reason for rule in rules}
     for lookup in references:
@@ -339,9 +340,11 @@ def validated_sql(table: TableContract, header: str, erased: dict[str, str], era
         f"typed as (\n\n    select\n        texts.*,\n{_lines(typed, 8)}\n    from texts\n\n)",
         *(in_extract(lookup, f"{{{{ ref('{validated_model(lookup.parent)}') }}}}") for lookup in references),
         "ruled as (\n\n"
-        "    -- rules 1-9: the first the row breaks, null when it breaks none\n"
+        "    -- rules 1-9: the first the row breaks, null when it breaks none; with the columns the\n"
+        "    -- later steps read (not the trimmed texts: DuckDB keeps every column of this step in memory\n"
+        "    -- for the two branches of rules 10 and 11)\n"
         "    select\n"
-        f"{_lines(['typed.*', *parent_reasons], 8)},\n"
+        f"{_lines([*passed_on, *parent_reasons], 8)},\n"
         "        case\n"
         f"{_lines(judged_when, 12, '')}\n"
         "        end as row_rule\n"

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from banking_dw.contracts import Column
 from banking_dw.raw.sampling import quote
-from banking_dw.value_rules import TRIMMED, ColumnType, Dialect, typed_sql
+from banking_dw.value_rules import TRIMMED, ColumnType, Dialect, present_text_sql, typed_sql
 
 
 def missing(expression: str) -> str:
@@ -20,7 +20,7 @@ def typed(expression: str, type: ColumnType) -> str:
     rule as value_rules renders it, DuckDB's dialect)."""
     if type is ColumnType.VARCHAR:
         return f"nullif({expression}, '')"
-    return typed_sql(f"nullif(trim({expression}, '{TRIMMED}'), '')", type, Dialect.DUCKDB)
+    return typed_sql(present_text_sql(expression), type, Dialect.DUCKDB)
 
 
 def is_valid(expression: str, type: ColumnType) -> str:

@@ -318,7 +318,11 @@ def validated_sql(table: TableContract, header: str, erased: dict[str, str], era
         f"        and {lookup.relation}.extract_day = typed.dt"
         for lookup in references
     )
-    passed_on = [f"typed.{c}" for c in [*raw_columns, "dt"]] + [f"typed.{c.name}__typed" for c in columns]
+    # What DuckDB keeps of every row for the two branches of rules 10 and 11 (`reasoned`): the text
+    # as sent, and the typed values that a cast made; a text column's typed value, the text with
+    # blank as null, is cheaper to take again in `final` than to keep.
+    kept_typed = [c for c in columns if c.type is not ColumnType.VARCHAR or c.name in table.key]
+    passed_on = [f"typed.{c}" for c in [*raw_columns, "dt"]] + [f"typed.{c.name}__typed" for c in kept_typed]
     parent_reasons = [f"{lookup.relation}.parent_reason as {lookup.column}__parent_reason" for lookup in references]
     reasons = {rule.name: rule.reason for rule in rules}
     for lookup in references:
@@ -327,11 +331,15 @@ def validated_sql(table: TableContract, header: str, erased: dict[str, str], era
         reasons[f"{lookup.column}: {lookup.entity} quarantined"] = reason.replace(
             f"{lookup.relation}.parent_reason", f"{lookup.column}__parent_reason"
         )
-    reasons.update(duplicate_reasons(table))
-    reason_when = [f"when {sql_string(name)} then {reason}" for name, reason in reasons.items()]
-    identical = ", ".join(f"ruled.{c}" for c in [*raw_columns, "dt"])
+    row_reason_when = [f"when {sql_string(name)} then {reason}" for name, reason in reasons.items()]
+    duplicate_reason_when = [f"when {sql_string(name)} then {reason}" for name, reason in duplicate_reasons(table).items()]
+    kept = [*raw_columns, "dt", *(f"{c.name}__typed" for c in kept_typed)]
+    typed_in_final = [
+        f"{c.name}__typed as {c.name}" if c in kept_typed else f"{typed_expression(c)} as {c.name}" for c in columns
+    ]
+    identical = ", ".join(f"reasoned.{c}" for c in [*raw_columns, "dt"])
     repeated_match = "\n        and ".join(
-        f"repeated_keys.repeated_{_plain_name(k)} = ruled.{k}" for k in key_partition
+        f"repeated_keys.repeated_{_plain_name(k)} = reasoned.{k}" for k in key_partition
     )
     ctes = [
         f"arrived as (\n\n{_arrived(table, erased, erasure_key)}\n\n)",
@@ -340,21 +348,30 @@ def validated_sql(table: TableContract, header: str, erased: dict[str, str], era
         f"typed as (\n\n    select\n        texts.*,\n{_lines(typed, 8)}\n    from texts\n\n)",
         *(in_extract(lookup, f"{{{{ ref('{validated_model(lookup.parent)}') }}}}") for lookup in references),
         "ruled as (\n\n"
-        "    -- rules 1-9: the first the row breaks, null when it breaks none; with the columns the\n"
-        "    -- later steps read (not the trimmed texts: DuckDB keeps every column of this step in memory\n"
-        "    -- for the two branches of rules 10 and 11)\n"
+        "    -- rules 1-9: the first the row breaks, null when it breaks none\n"
         "    select\n"
         f"{_lines([*passed_on, *parent_reasons], 8)},\n"
         "        case\n"
         f"{_lines(judged_when, 12, '')}\n"
         "        end as row_rule\n"
         f"    from typed{joins}\n\n)",
+        "reasoned as (\n\n"
+        "    -- the reason of rules 1-9 stored with a quarantined row: its rule, key and, unless personal,\n"
+        "    -- value; with only the columns the later steps read (DuckDB keeps every column of this\n"
+        "    -- step, for the two branches of rules 10 and 11)\n"
+        "    select\n"
+        f"{_lines(kept, 8)},\n"
+        "        row_rule,\n"
+        "        case row_rule\n"
+        f"{_lines(row_reason_when, 12, '')}\n"
+        "        end as row_reason\n"
+        "    from ruled\n\n)",
         "repeated_keys as (\n\n"
         "    -- keys that more than one row breaking no rule carries: rules 10 and 11 look only at these\n"
         "    select\n"
         f"{_lines([f'{k} as repeated_{_plain_name(k)}' for k in key_partition], 8)},\n"
         "        count(*) as key_copies\n"
-        "    from ruled\n"
+        "    from reasoned\n"
         "    where row_rule is null\n"
         f"    group by {', '.join(key_partition)}\n"
         "    having count(*) > 1\n\n)",
@@ -362,30 +379,31 @@ def validated_sql(table: TableContract, header: str, erased: dict[str, str], era
         "    -- every row once: its rule 1-9, or, carrying a repeated key, rule 11 when the copies are not\n"
         "    -- all identical, else rule 10 for every identical copy but one\n"
         "    select\n"
-        "        ruled.*,\n"
-        "        ruled.row_rule as quarantine_rule\n"
-        f"    from ruled\n    left join repeated_keys\n        on {repeated_match}\n"
-        f"    where ruled.row_rule is not null or repeated_keys.repeated_{_plain_name(key_partition[0])} is null\n\n"
+        "        reasoned.*,\n"
+        "        reasoned.row_rule as quarantine_rule\n"
+        f"    from reasoned\n    left join repeated_keys\n        on {repeated_match}\n"
+        f"    where reasoned.row_rule is not null or repeated_keys.repeated_{_plain_name(key_partition[0])} is null\n\n"
         "    union all\n\n"
         "    select\n"
-        "        ruled.*,\n"
+        "        reasoned.*,\n"
         "        case\n"
         f"            when repeated_keys.key_copies > count(*) over (partition by {identical}) then {sql_string(CONFLICTING_COPIES)}\n"
-        f"            when row_number() over (partition by {identical} order by ruled.dt) > 1 then {sql_string(EXACT_DUPLICATE)}\n"
+        f"            when row_number() over (partition by {identical} order by reasoned.dt) > 1 then {sql_string(EXACT_DUPLICATE)}\n"
         "        end as quarantine_rule\n"
-        f"    from ruled\n    inner join repeated_keys\n        on {repeated_match}\n"
-        "    where ruled.row_rule is null\n\n)",
+        f"    from reasoned\n    inner join repeated_keys\n        on {repeated_match}\n"
+        "    where reasoned.row_rule is null\n\n)",
         "explained as (\n\n"
-        "    -- the reason stored with a quarantined row: its rule, key and, unless personal, value\n"
+        "    -- the reason stored with a quarantined row: rule 10's or 11's, naming the key, or its row's\n"
         "    select\n"
         "        judged.*,\n"
         "        case quarantine_rule\n"
-        f"{_lines(reason_when, 12, '')}\n"
+        f"{_lines(duplicate_reason_when, 12, '')}\n"
+        "            else row_reason\n"
         "        end as quarantine_reason\n"
         "    from judged\n\n)",
         "final as (\n\n"
         "    select\n"
-        f"{_lines([f'{c.name}__typed as {c.name}' for c in columns], 8)},\n"
+        f"{_lines(typed_in_final, 8)},\n"
         "        dt,\n"
         "        quarantine_rule,\n"
         "        quarantine_reason,\n"

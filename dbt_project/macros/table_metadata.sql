@@ -14,7 +14,6 @@
     {%- if execute and model.config.materialized != 'view' -%}
         {#- the candidate this build wrote: published only if the build passes -#}
         {%- set built = candidate_of(this) -%}
-        {%- set row_count = run_query('select count(*) from ' ~ built).columns[0].values()[0] -%}
         {%- set columns = [] -%}
         {%- for column in adapter.get_columns_in_relation(built) -%}
             {#- dtype: the type as the engine names it (data_type adds dbt's own sizes) -#}
@@ -22,7 +21,7 @@
         {%- endfor -%}
         {%- set counted = rows_by_day(built, columns | map(attribute=0) | map('lower') | list) -%}
         {%- do log('banking_dw table metadata: ' ~ tojson({
-            'row_count': row_count | int,
+            'row_count': counted[2],
             'columns': columns,
             'rows_by_day': counted[1],
             'day_rows_are': counted[0],
@@ -31,7 +30,8 @@
 {% endmacro %}
 
 
-{#- (what a day's rows are, {day: rows} for every day of the window), or (none, none). -#}
+{#- [what a day's rows are, {day: rows} for every day of the window, the relation's rows], the
+    days none where the model is not per day; one query either way. -#}
 {% macro rows_by_day(built, column_names) %}
     {%- set window_column = (model.config.get('meta') or {}).get('window_column') -%}
     {%- if window_column -%}
@@ -62,16 +62,22 @@
         {%- endset -%}
         {%- set meaning = 'versions valid at the end of the day' -%}
     {%- else -%}
-        {{ return([none, none]) }}
+        {{ return([none, none, run_query('select count(*) from ' ~ built).columns[0].values()[0] | int]) }}
     {%- endif -%}
     {%- set counts = {} -%}
     {%- for day in window_day_list() -%}
         {%- do counts.update({day: 0}) -%}
     {%- endfor -%}
-    {%- for row in run_query(sql).rows -%}
-        {%- do counts.update({(row[0] | string)[:10]: row[1] | int}) -%}
+    {%- set row_count = namespace(value=0) -%}
+    {#- the relation's rows come with the days', as the row whose day is null -#}
+    {%- for row in run_query(sql ~ '\n            union all\n            select null, count(*) from ' ~ built).rows -%}
+        {%- if row[0] is none -%}
+            {%- set row_count.value = row[1] | int -%}
+        {%- else -%}
+            {%- do counts.update({(row[0] | string)[:10]: row[1] | int}) -%}
+        {%- endif -%}
     {%- endfor -%}
-    {{ return([meaning, counts]) }}
+    {{ return([meaning, counts, row_count.value]) }}
 {% endmacro %}
 
 

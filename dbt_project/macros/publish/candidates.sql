@@ -94,19 +94,37 @@
 {%- endmacro %}
 
 
-{#- What stands at `relation` (a table, a view or none), asked of the database: dbt's relation cache
-    may hold a candidate schema as empty (it caches its nodes' schemas, the published ones). -#}
-{% macro _existing(relation) -%}
-    {%- set found = run_query(
-        "select table_type from information_schema.tables where table_schema = '" ~ relation.schema
-        ~ "' and table_name = '" ~ relation.identifier ~ "'").rows -%}
-    {%- if not found -%}{{ return(none) }}{%- endif -%}
-    {{ return(relation.incorporate(type='view' if found[0][0] | upper == 'VIEW' else 'table')) }}
+{#- What stands at each of `relations` (a table, a view or none), asked of the database in one
+    query: dbt's relation cache may hold a candidate schema as empty (it caches its nodes' schemas,
+    the published ones). -#}
+{% macro _existing_each(relations) -%}
+    {%- if not relations -%}{{ return([]) }}{%- endif -%}
+    {%- set wanted = [] -%}
+    {%- for relation in relations -%}
+        {%- do wanted.append("(table_schema = '" ~ relation.schema ~ "' and table_name = '" ~ relation.identifier ~ "')") -%}
+    {%- endfor -%}
+    {%- set types = {} -%}
+    {%- for row in run_query(
+        "select table_schema, table_name, table_type from information_schema.tables where " ~ wanted | join(' or ')).rows -%}
+        {%- do types.update({row[0] ~ '.' ~ row[1]: row[2] | upper}) -%}
+    {%- endfor -%}
+    {%- set found = [] -%}
+    {%- for relation in relations -%}
+        {%- set type = types.get(relation.schema ~ '.' ~ relation.identifier) -%}
+        {%- do found.append(none if type is none else relation.incorporate(type='view' if type == 'VIEW' else 'table')) -%}
+    {%- endfor -%}
+    {{ return(found) }}
 {%- endmacro %}
 
 
-{% macro _replace_with_table(relation, sql) -%}
-    {%- do drop_relation_if_exists(_existing(relation)) -%}
+{% macro _existing(relation) -%}
+    {{ return(_existing_each([relation])[0]) }}
+{%- endmacro %}
+
+
+{#- `relation` made a table of `sql`; `existing`, what stands there now (_existing_each). -#}
+{% macro _replace_with_table(relation, sql, existing) -%}
+    {%- do drop_relation_if_exists(existing) -%}
     {%- call statement('main') -%}
         {{ create_table_as(False, relation, sql) }}
     {%- endcall -%}
@@ -132,16 +150,15 @@
     erasure does not rewrite; the next build writes them again). validated_, whose relation is
     itself a candidate, is erased in place instead. Returns how many relations it dropped. -#}
 {% macro drop_candidates() -%}
-    {%- set dropped = [] -%}
+    {%- set relations = [] -%}
     {%- for node in graph.nodes.values() if is_published_model(node) -%}
         {%- set published = published_relation(node) -%}
-        {%- for relation in [candidate_of(published), window_rows_of(published), next_version_of(published)] -%}
-            {%- set existing = _existing(relation) -%}
-            {%- if existing is not none -%}
-                {%- do adapter.drop_relation(existing) -%}
-                {%- do dropped.append(existing) -%}
-            {%- endif -%}
-        {%- endfor -%}
+        {%- do relations.extend([candidate_of(published), window_rows_of(published), next_version_of(published)]) -%}
+    {%- endfor -%}
+    {%- set dropped = [] -%}
+    {%- for existing in _existing_each(relations) if existing is not none -%}
+        {%- do adapter.drop_relation(existing) -%}
+        {%- do dropped.append(existing) -%}
     {%- endfor -%}
     {{ return(dropped | length) }}
 {%- endmacro %}
@@ -155,7 +172,7 @@
 
 {% macro default__whole_candidate(sql) -%}
     {%- set candidate = candidate_of(this).incorporate(type='table') -%}
-    {%- do _replace_with_table(candidate, sql) -%}
+    {%- do _replace_with_table(candidate, sql, _existing(candidate)) -%}
     {{ return([candidate]) }}
 {%- endmacro %}
 
@@ -166,9 +183,10 @@
 {% macro duckdb__whole_candidate(sql) -%}
     {%- if not is_published_model(model) -%}{{ return(default__whole_candidate(sql)) }}{%- endif -%}
     {%- set next_version = next_version_of(this) -%}
-    {%- do _replace_with_table(next_version, sql) -%}
     {%- set candidate = candidate_of(this).incorporate(type='view') -%}
-    {%- do drop_relation_if_exists(_existing(candidate)) -%}
+    {%- set next_existing, candidate_existing = _existing_each([next_version, candidate]) -%}
+    {%- do _replace_with_table(next_version, sql, next_existing) -%}
+    {%- do drop_relation_if_exists(candidate_existing) -%}
     {%- call statement('candidate') -%}
         create view {{ candidate }} as select * from {{ next_version }}
     {%- endcall -%}
@@ -212,11 +230,11 @@
     {%- endif -%}
     {%- set candidate = candidate_of(this).incorporate(type='view') -%}
     {%- set window_rows = window_rows_of(this) -%}
-    {%- set published = _existing(this) -%}
+    {%- set published, window_existing, candidate_existing = _existing_each([this, window_rows, candidate]) -%}
     {{ run_hooks(pre_hooks) }}
-    {%- do _replace_with_table(window_rows, sql) -%}
+    {%- do _replace_with_table(window_rows, sql, window_existing) -%}
     {%- set columns = adapter.get_columns_in_relation(window_rows) -%}
-    {%- do drop_relation_if_exists(_existing(candidate)) -%}
+    {%- do drop_relation_if_exists(candidate_existing) -%}
     {%- call statement('candidate') -%}
         create view {{ candidate }} as
         select {% for column in columns %}{{ adapter.quote(column.name) }}{{ ', ' if not loop.last }}{% endfor %}

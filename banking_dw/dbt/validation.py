@@ -256,6 +256,11 @@ def _plain_name(column: str) -> str:
     return column.removesuffix("__typed")
 
 
+def _reason_arms(reasons: dict[str, str]) -> list[str]:
+    """A `case <rule>` arm per rule: its reason's SQL."""
+    return [f"when {sql_string(name)} then {reason}" for name, reason in reasons.items()]
+
+
 def _lines(items: list[str], indent: int, separator: str = ",") -> str:
     pad = " " * indent
     return (separator + "\n").join(pad + item for item in items)
@@ -331,8 +336,8 @@ def validated_sql(table: TableContract, header: str, erased: dict[str, str], era
         reasons[f"{lookup.column}: {lookup.entity} quarantined"] = reason.replace(
             f"{lookup.relation}.parent_reason", f"{lookup.column}__parent_reason"
         )
-    row_reason_when = [f"when {sql_string(name)} then {reason}" for name, reason in reasons.items()]
-    duplicate_reason_when = [f"when {sql_string(name)} then {reason}" for name, reason in duplicate_reasons(table).items()]
+    row_reason_when = _reason_arms(reasons)
+    duplicate_reason_when = _reason_arms(duplicate_reasons(table))
     kept = [*raw_columns, "dt", *(f"{c.name}__typed" for c in kept_typed)]
     typed_in_final = [
         f"{c.name}__typed as {c.name}" if c in kept_typed else f"{typed_expression(c)} as {c.name}" for c in columns

@@ -327,7 +327,7 @@ def validated_sql(table: TableContract, header: str, erased: dict[str, str], era
     # as sent, and the typed values that a cast made; a text column's typed value, the text with
     # blank as null, is cheaper to take again in `final` than to keep.
     kept_typed = [c for c in columns if c.type is not ColumnType.VARCHAR or c.name in table.key]
-    passed_on = [f"typed.{c}" for c in [*raw_columns, "dt"]] + [f"typed.{c.name}__typed" for c in kept_typed]
+    kept = [*raw_columns, "dt", *(f"{c.name}__typed" for c in kept_typed)]
     parent_reasons = [f"{lookup.relation}.parent_reason as {lookup.column}__parent_reason" for lookup in references]
     reasons = {rule.name: rule.reason for rule in rules}
     for lookup in references:
@@ -338,7 +338,6 @@ def validated_sql(table: TableContract, header: str, erased: dict[str, str], era
         )
     row_reason_when = _reason_arms(reasons)
     duplicate_reason_when = _reason_arms(duplicate_reasons(table))
-    kept = [*raw_columns, "dt", *(f"{c.name}__typed" for c in kept_typed)]
     typed_in_final = [
         f"{c.name}__typed as {c.name}" if c in kept_typed else f"{typed_expression(c)} as {c.name}" for c in columns
     ]
@@ -355,7 +354,7 @@ def validated_sql(table: TableContract, header: str, erased: dict[str, str], era
         "ruled as (\n\n"
         "    -- rules 1-9: the first the row breaks, null when it breaks none\n"
         "    select\n"
-        f"{_lines([*passed_on, *parent_reasons], 8)},\n"
+        f"{_lines([*(f'typed.{c}' for c in kept), *parent_reasons], 8)},\n"
         "        case\n"
         f"{_lines(judged_when, 12, '')}\n"
         "        end as row_rule\n"

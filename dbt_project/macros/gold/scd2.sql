@@ -21,10 +21,18 @@ runs as (
 
 ),
 
+{#- What the windows below order and compare: the key and the dates. The attributes, most of a
+    run's bytes, join back once in `final` instead of being sorted with every window. -#}
+run_dates as (
+
+    select {{ key }}, updated_at, first_extract_date, last_extract_date from runs
+
+),
+
 {#- the days loaded, as islands of consecutive days: whether the day after a run was loaded -#}
 spans as (
 
-    select distinct first_extract_date, last_extract_date from runs
+    select distinct first_extract_date, last_extract_date from run_dates
 
 ),
 
@@ -72,9 +80,9 @@ quarantined as (
 next_runs as (
 
     select
-        runs.*,
-        lead(runs.first_extract_date) over (partition by runs.{{ key }} order by runs.first_extract_date) as next_first_extract_date
-    from runs
+        run_dates.*,
+        lead(run_dates.first_extract_date) over (partition by run_dates.{{ key }} order by run_dates.first_extract_date) as next_first_extract_date
+    from run_dates
 
 ),
 
@@ -158,21 +166,26 @@ windowed as (
 
 ),
 
+{#- a version's attributes are its run's: a key has one run starting on a day -#}
 final as (
 
     select
         case
-            when spell = 0 then {{ surrogate_key([key, 'updated_at']) }}
-            else {{ surrogate_key([key, 'updated_at', 'version_from']) }}
+            when windowed.spell = 0 then {{ surrogate_key(['windowed.' ~ key, 'windowed.updated_at']) }}
+            else {{ surrogate_key(['windowed.' ~ key, 'windowed.updated_at', 'windowed.version_from']) }}
         end as {{ surrogate_key_name }},
         {%- for column in columns %}
-        {{ column }},
+        runs.{{ column }},
         {%- endfor %}
-        version_from as valid_from,
-        coalesce(next_version_from, cast(spell_vanished_on as timestamp), {{ scd2_end_of_time() }}) as valid_to,
-        coalesce(next_version_from is null and spell_vanished_on is null, false) as is_current,
-        last_extract_date as extract_date
-    from windowed
+        windowed.version_from as valid_from,
+        coalesce(windowed.next_version_from, cast(windowed.spell_vanished_on as timestamp), {{ scd2_end_of_time() }}) as valid_to,
+        coalesce(windowed.next_version_from is null and windowed.spell_vanished_on is null, false) as is_current,
+        windowed.last_extract_date as extract_date
+    from runs
+    inner join windowed
+        on
+            windowed.{{ key }} = runs.{{ key }}
+            and windowed.first_extract_date = runs.first_extract_date
 
 )
 

@@ -2,12 +2,24 @@
 
 import importlib.metadata
 import inspect
+import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import dagster as dg
+import pytest
+from dagster._core.events import (
+    AssetMaterializationPlannedData,
+    DagsterEvent,
+    DagsterEventBatchMetadata,
+    generate_event_batch_id,
+)
 
-from banking_dw.event_log import ConsolidatedSqliteEventLogStorage, PooledSqliteEventLogStorage
+from banking_dw.event_log import (
+    EVENT_BATCH_SIZE_VARIABLE,
+    ConsolidatedSqliteEventLogStorage,
+    PooledSqliteEventLogStorage,
+)
 from banking_dw_tests.live_dagster import open_instance, write_instance_yaml
 
 
@@ -40,7 +52,15 @@ def test_the_private_storage_it_extends_is_still_what_it_overrides():
         "base_dir",
         "inst_data",
     ]
-    for overridden in ("run_connection", "index_connection", "has_table", "dispose"):
+    overridden_methods = (
+        "run_connection",
+        "index_connection",
+        "has_table",
+        "_has_asset_key_col_on_connection",
+        "store_event_batch",
+        "dispose",
+    )
+    for overridden in overridden_methods:
         assert callable(getattr(ConsolidatedSqliteEventLogStorage, overridden, None)), overridden
 
 
@@ -65,3 +85,66 @@ def test_threads_writing_at_once_lose_no_event(tmp_path):
             )
         )
         assert _materialised_partitions(instance, "fact_transaction") == set(days)
+
+
+def _planned_events(run_id: str, assets: int, days: list[str]) -> list[DagsterEvent]:
+    return [
+        DagsterEvent.build_asset_materialization_planned_event(
+            "job", "step", AssetMaterializationPlannedData(dg.AssetKey(f"asset_{n}"), partition=day)
+        )
+        for n in range(assets)
+        for day in days
+    ]
+
+
+def _report_batch(instance: dg.DagsterInstance, run_id: str, events: list[DagsterEvent]) -> None:
+    """As Dagster reports a run's planned events: one batch, its last event closing it."""
+    batch = generate_event_batch_id()
+    for number, event in enumerate(events):
+        instance.report_dagster_event(
+            event, run_id, batch_metadata=DagsterEventBatchMetadata(batch, number == len(events) - 1)
+        )
+
+
+def test_the_instance_batches_and_a_batch_is_written_whole(tmp_path, monkeypatch):
+    """A run's planned events reach the storage as one batch, and every row of each is written:
+    the event, and the asset's index that the UI's asset list reads."""
+    monkeypatch.delenv(EVENT_BATCH_SIZE_VARIABLE, raising=False)
+    write_instance_yaml(tmp_path)
+    with open_instance(tmp_path) as instance:
+        assert os.environ[EVENT_BATCH_SIZE_VARIABLE] == "1000"
+        run = instance.add_run(dg.DagsterRun(job_name="job", run_id="batched"))
+        batches = []
+        storage = instance.event_log_storage
+        monkeypatch.setattr(
+            storage, "store_event_batch", lambda events, write=storage.store_event_batch: [batches.append(len(events)), write(events)]
+        )
+        _report_batch(instance, run.run_id, _planned_events(run.run_id, 30, ["2024-01-01", "2024-01-02"]))
+        planned = instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED)
+        assert batches == [60]
+        assert len(planned.records) == 60
+        assert {key.path[0] for key in instance.get_asset_keys()} == {f"asset_{n}" for n in range(30)}
+
+
+def test_a_batch_that_fails_half_way_leaves_nothing_and_dagster_writes_it_event_by_event(tmp_path, monkeypatch):
+    """Two events of a batch were written when the third failed: they are not in the event log
+    twice, once from the batch and once from Dagster's event-by-event retry."""
+    monkeypatch.setenv(EVENT_BATCH_SIZE_VARIABLE, "1000")
+    write_instance_yaml(tmp_path)
+    with open_instance(tmp_path) as instance:
+        run = instance.add_run(dg.DagsterRun(job_name="job", run_id="broken"))
+        storage = instance.event_log_storage
+        written_in_batch = []
+        store_event = storage.store_event
+
+        def failing_on_the_third_of_a_batch(event):
+            if getattr(storage._batch, "connection", None) is not None:
+                written_in_batch.append(event)
+                if len(written_in_batch) == 3:
+                    raise RuntimeError("the disk is full")
+            store_event(event)
+
+        monkeypatch.setattr(storage, "store_event", failing_on_the_third_of_a_batch)
+        _report_batch(instance, run.run_id, _planned_events(run.run_id, 5, ["2024-01-01"]))
+        assert len(written_in_batch) == 3
+        assert len(instance.get_records_for_run(run.run_id).records) == 5

@@ -2,9 +2,11 @@
 
     .venv/bin/python scripts/benchmark_event_log.py [--events 300] [--repeats 3]
 
-Each repeat writes `--events` partitioned asset materialisations (`report_runless_asset_event`, the
-same storage path a run's events take) into a fresh DAGSTER_HOME, in a fresh subprocess per
-storage. Prints the median milliseconds per event as Markdown rows for docs/benchmarks.md.
+Each repeat writes `--events` events into a fresh DAGSTER_HOME, in a fresh subprocess per storage:
+partitioned asset materialisations one by one (`report_runless_asset_event`, the same storage path
+a run's events take), then a run's planned materialisations as Dagster reports them before the run
+starts, one batch (DAGSTER_EVENT_BATCH_SIZE as the storage leaves it: unset for Dagster's, so
+event by event). Prints the median milliseconds per event as Markdown rows for docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -26,15 +28,20 @@ STORAGES = {
     "banking_dw's pooled SQLite (deploy/dagster.yaml)": ("banking_dw.event_log", "PooledSqliteEventLogStorage"),
 }
 WARM_UP_EVENTS = 5
+MATERIALISED = "partitioned materialisations, one by one"
+PLANNED = "a run's planned materialisations, one batch"
 
 
-def write_events(events: int) -> float:
-    """Milliseconds per event on the instance of $DAGSTER_HOME, after a few to open the storage."""
+def write_events(events: int, kind: str) -> float:
+    """Milliseconds per event of `kind` on the instance of $DAGSTER_HOME, after a few to open the
+    storage."""
     import dagster as dg
 
     instance = dg.DagsterInstance.get()
     for partition in range(WARM_UP_EVENTS):
         instance.report_runless_asset_event(dg.AssetMaterialization("warm_up", partition=str(partition)))
+    if kind == PLANNED:
+        return write_planned_batch(instance, events)
     started = time.perf_counter()
     for partition in range(events):
         asset = f"asset_{partition % 20}"
@@ -42,7 +49,32 @@ def write_events(events: int) -> float:
     return (time.perf_counter() - started) / events * 1000
 
 
-def measure(storage: tuple[str, str] | None, events: int) -> float:
+def write_planned_batch(instance, events: int) -> float:
+    """A run's planned materialisations, `events` of them, reported as Dagster reports them."""
+    import dagster as dg
+    from dagster._core.events import (
+        AssetMaterializationPlannedData,
+        DagsterEvent,
+        DagsterEventBatchMetadata,
+        generate_event_batch_id,
+    )
+
+    run = instance.add_run(dg.DagsterRun(job_name="benchmark", run_id="benchmark"))
+    planned = [
+        DagsterEvent.build_asset_materialization_planned_event(
+            run.job_name, "step", AssetMaterializationPlannedData(dg.AssetKey(f"asset_{n % 150}"), partition=str(n))
+        )
+        for n in range(events)
+    ]
+    batch = generate_event_batch_id()
+    started = time.perf_counter()
+    for number, event in enumerate(planned):
+        metadata = DagsterEventBatchMetadata(batch, number == len(planned) - 1)
+        instance.report_dagster_event(event, run.run_id, batch_metadata=metadata)
+    return (time.perf_counter() - started) / events * 1000
+
+
+def measure(storage: tuple[str, str] | None, events: int, kind: str) -> float:
     with tempfile.TemporaryDirectory(prefix="banking_dw_events_") as home:
         config: dict = {"telemetry": {"enabled": False}}
         if storage:
@@ -50,8 +82,8 @@ def measure(storage: tuple[str, str] | None, events: int) -> float:
             config["event_log_storage"] = {"module": module, "class": class_name, "config": {"base_dir": home}}
         Path(home, "dagster.yaml").write_text(yaml.safe_dump(config))
         completed = subprocess.run(
-            [sys.executable, __file__, "--child", str(events)],
-            env={**os.environ, "DAGSTER_HOME": home},
+            [sys.executable, __file__, "--child", str(events), "--kind", kind],
+            env={**{k: v for k, v in os.environ.items() if k != "DAGSTER_EVENT_BATCH_SIZE"}, "DAGSTER_HOME": home},
             capture_output=True,
             text=True,
             check=True,
@@ -64,16 +96,18 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=300)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--kind", default=MATERIALISED, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(write_events(args.child))
+        print(write_events(args.child, args.kind))
         return
     print(f"machine: {os.cpu_count()} cores; {args.events} events; repeats: {args.repeats}\n")
-    print("| event log storage | median ms per event | runs |\n|---|---|---|")
-    for label, storage in STORAGES.items():
-        runs = [measure(storage, args.events) for _ in range(args.repeats)]
-        shown = ", ".join(f"{run:.1f}" for run in runs)
-        print(f"| {label} | {statistics.median(runs):.1f} | {shown} |")
+    print("| event log storage | events | median ms per event | runs |\n|---|---|---|---|")
+    for kind in (MATERIALISED, PLANNED):
+        for label, storage in STORAGES.items():
+            runs = [measure(storage, args.events, kind) for _ in range(args.repeats)]
+            shown = ", ".join(f"{run:.2f}" for run in runs)
+            print(f"| {label} | {kind} | {statistics.median(runs):.2f} | {shown} |")
 
 
 if __name__ == "__main__":

@@ -21,10 +21,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import sqlalchemy
+from dagster import EventLogEntry
 from dagster._core.storage.event_log.sqlite.consolidated_sqlite_event_log import (
     ConsolidatedSqliteEventLogStorage,
 )
-from dagster import EventLogEntry
 from sqlalchemy.engine import Connection, Engine
 
 # Dagster's own wait for a busy SQLite database (another process writing).
@@ -101,9 +101,10 @@ class PooledSqliteEventLogStorage(ConsolidatedSqliteEventLogStorage):
     def _has_asset_key_col_on_connection(self, conn: Connection, column_name: str) -> bool:
         # Asked on every asset event, by reading the table's schema: as with has_table, a column
         # is only ever added, so one seen is there for the rest of the process.
-        if column_name not in self._asset_key_columns_seen:
-            if super()._has_asset_key_col_on_connection(conn, column_name):
-                self._asset_key_columns_seen.add(column_name)
+        if column_name not in self._asset_key_columns_seen and super()._has_asset_key_col_on_connection(
+            conn, column_name
+        ):
+            self._asset_key_columns_seen.add(column_name)
         return column_name in self._asset_key_columns_seen
 
     def dispose(self) -> None:

@@ -7,7 +7,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import dagster as dg
-import pytest
 from dagster._core.events import (
     AssetMaterializationPlannedData,
     DagsterEvent,
@@ -117,7 +116,9 @@ def test_the_instance_batches_and_a_batch_is_written_whole(tmp_path, monkeypatch
         batches = []
         storage = instance.event_log_storage
         monkeypatch.setattr(
-            storage, "store_event_batch", lambda events, write=storage.store_event_batch: [batches.append(len(events)), write(events)]
+            storage,
+            "store_event_batch",
+            lambda events, write=storage.store_event_batch: [batches.append(len(events)), write(events)],
         )
         _report_batch(instance, run.run_id, _planned_events(run.run_id, 30, ["2024-01-01", "2024-01-02"]))
         planned = instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED)

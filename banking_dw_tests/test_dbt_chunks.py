@@ -124,6 +124,24 @@ def test_a_failed_chunk_is_resumed_from_failure_without_building_the_finished_on
         pdt.assert_frame_equal(_gold(data_dir, table), _gold(built[0], table))
 
 
+@pytest.mark.slow
+def test_a_chunk_at_volume_is_built_one_model_at_a_time_into_the_same_gold(built, window, tmp_path, monkeypatch):
+    """DuckDB builds a chunk of many landed rows one model at a time (banking_dw.dbt.args): the
+    threshold lowered to the test's days, the window built again gives the gold built with the
+    profile's threads."""
+    data_dir = copy_data_dir(built[0], tmp_path / "data")
+    monkeypatch.setattr("banking_dw.dbt.args.ONE_MODEL_AT_A_TIME_ROWS", 1)
+    with warehouse_environment(data_dir), dg.instance_for_test() as instance:
+        result = materialize("kind:dbt", *window, instance=instance)
+        messages = [r.user_message for r in instance.all_logs(result.run_id)]
+    assert any(
+        m.startswith(f"dbt chunk {window[0]}...{window[1]}: ") and m.endswith(" 1 model(s) at a time") for m in messages
+    )
+    assert any(m.startswith("Running dbt command:") and "--threads 1" in m for m in messages)
+    for table in ("fact_transaction", "fact_daily_balances", "dim_account", "dim_customer"):
+        pdt.assert_frame_equal(_gold(data_dir, table), _gold(built[0], table))
+
+
 def _range(first: str, last: str) -> dict[str, str]:
     return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
 

@@ -3,7 +3,13 @@ from datetime import date
 import dagster as dg
 import pytest
 
-from banking_dw.dbt.args import build_args, target_environment, window_environment
+from banking_dw.dbt.args import (
+    ONE_MODEL_AT_A_TIME_ROWS,
+    build_args,
+    build_threads,
+    target_environment,
+    window_environment,
+)
 from banking_dw.partitions import DayWindow, daily_partitions, parse_partition_key
 
 
@@ -64,12 +70,23 @@ def test_partitions_begin_with_the_bank_and_end_with_the_generator_calendar(monk
 
 def test_dbt_builds_one_target_and_gets_the_half_open_window_from_the_environment():
     assert build_args() == ["build", "--exclude-resource-type", "unit_test", "--log-level-file", "none"]
+    assert build_args(1)[-2:] == ["--threads", "1"]
     # profiles.yml names its outputs after the targets, so dbt is told the target itself.
     assert target_environment("aws") == {"BANKING_DW_TARGET": "aws"}
     assert window_environment(DayWindow(date(2024, 1, 1), date(2024, 1, 3))) == {
         "BANKING_DW_MIN_DATE": "2024-01-01",
         "BANKING_DW_MAX_DATE": "2024-01-03",
     }
+
+
+def test_duckdb_builds_a_chunk_at_volume_one_model_at_a_time():
+    # a 10M-transaction day lands about 20M rows, a 1M day about 2M, a default week about 100k
+    assert build_threads("local", 20_000_000) == 1
+    assert build_threads("local", ONE_MODEL_AT_A_TIME_ROWS) == 1
+    assert build_threads("local", ONE_MODEL_AT_A_TIME_ROWS - 1) is None
+    assert build_threads("local", 2_000_000) is None
+    # Redshift's concurrency is its own: the profile's threads whatever the volume.
+    assert build_threads("aws", 20_000_000) is None
 
 
 @pytest.mark.parametrize("days_per_chunk", [1, 2, 3, 31, 40])

@@ -9,13 +9,23 @@ from __future__ import annotations
 
 from banking_dw.partitions import DayWindow
 
+# DuckDB (the local target) builds a chunk of at least this many landed rows one model at a time.
+# Models built at once share the warehouse's one memory limit, so at this volume each spills more
+# to disk than it would alone: a 10M-transaction day (about 20M landed rows) took 104-105 s by hand
+# with one thread against 106-127 s with the profile's four, and 180 s of CPU against 190-227 s
+# (docs/benchmarks.md). Below it, dbt's own Python per model is most of a build, which four threads
+# overlap.
+ONE_MODEL_AT_A_TIME_ROWS = 10_000_000
+LOCAL_TARGET = "local"
+
 WINDOW_START_ENV = "BANKING_DW_MIN_DATE"
 WINDOW_END_ENV = "BANKING_DW_MAX_DATE"
 TARGET_ENV = "BANKING_DW_TARGET"
 
 
-def build_args() -> list[str]:
-    """`dbt build`: models, then their data tests, in dependency order.
+def build_args(threads: int | None = None) -> list[str]:
+    """`dbt build`: models, then their data tests, in dependency order; `threads` models at once
+    (`build_threads`), or as many as the profile says.
 
     - dbt's unit tests check the models' logic on fixed inputs, not the day's data: they run in
       `make test` (tests/test_dbt_project.py), not in every production build.
@@ -26,7 +36,16 @@ def build_args() -> list[str]:
       before the file's level drops them, which costs seconds a build (docs/benchmarks.md). Each
       node's result, warnings and errors reach Dagster's run log through dbt's JSON output anyway.
     """
-    return ["build", "--exclude-resource-type", "unit_test", "--log-level-file", "none"]
+    return ["build", "--exclude-resource-type", "unit_test", "--log-level-file", "none"] + (
+        [] if threads is None else ["--threads", str(threads)]
+    )
+
+
+def build_threads(target: str, landed_rows: int) -> int | None:
+    """How many models a chunk of `landed_rows` builds at once: one on DuckDB at volume
+    (ONE_MODEL_AT_A_TIME_ROWS), otherwise the profile's number (None). dbt's parse state does not
+    include it, so either reuses `make install`'s parse."""
+    return 1 if target == LOCAL_TARGET and landed_rows >= ONE_MODEL_AT_A_TIME_ROWS else None
 
 
 def target_environment(target: str) -> dict[str, str]:

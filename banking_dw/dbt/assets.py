@@ -11,7 +11,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from banking_dw import settings
 from banking_dw.alerts.evidence import failed_row_count, failing_rows_evidence
 from banking_dw.check_days import evaluations
-from banking_dw.dbt.args import build_args, target_environment, window_environment
+from banking_dw.dbt.args import build_args, build_threads, target_environment, window_environment
 from banking_dw.dbt.chunks import ChunkEvents, chunk_finished_message, finished_in_parent_runs
 from banking_dw.dbt.completeness import describe, lake_gaps, silver_gaps, unjudged, upstream_of
 from banking_dw.dbt.invocation import (
@@ -85,8 +85,12 @@ def build_window(
                     continue
                 if len(chunks) > 1:
                     context.log.info(f"dbt chunk {number} of {len(chunks)}: {chunk}")
+                rows = sum(landed_rows[day] for day in chunk.days())
+                threads = build_threads(warehouse.dbt_target(), rows)
+                if threads is not None:
+                    context.log.info(f"dbt chunk {chunk}: {rows:,} landed rows, {threads} model(s) at a time")
                 with subprocess_environment(window_environment(chunk)):
-                    invocation = dbt.cli(build_args(), context=context, target_path=invocation_target)
+                    invocation = dbt.cli(build_args(threads), context=context, target_path=invocation_target)
                     lock.adopt(invocation.process.pid)
                     yield from events.keep(asset_events(invocation), chunk, last=number == len(chunks))
                 context.log.info(chunk_finished_message(chunk))

@@ -86,7 +86,7 @@ def test_threads_writing_at_once_lose_no_event(tmp_path):
         assert _materialised_partitions(instance, "fact_transaction") == set(days)
 
 
-def _planned_events(run_id: str, assets: int, days: list[str]) -> list[DagsterEvent]:
+def _planned_events(assets: int, days: list[str]) -> list[DagsterEvent]:
     return [
         DagsterEvent.build_asset_materialization_planned_event(
             "job", "step", AssetMaterializationPlannedData(dg.AssetKey(f"asset_{n}"), partition=day)
@@ -120,7 +120,7 @@ def test_the_instance_batches_and_a_batch_is_written_whole(tmp_path, monkeypatch
             "store_event_batch",
             lambda events, write=storage.store_event_batch: [batches.append(len(events)), write(events)],
         )
-        _report_batch(instance, run.run_id, _planned_events(run.run_id, 30, ["2024-01-01", "2024-01-02"]))
+        _report_batch(instance, run.run_id, _planned_events(30, ["2024-01-01", "2024-01-02"]))
         planned = instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED)
         assert batches == [60]
         assert len(planned.records) == 60
@@ -146,6 +146,6 @@ def test_a_batch_that_fails_half_way_leaves_nothing_and_dagster_writes_it_event_
             store_event(event)
 
         monkeypatch.setattr(storage, "store_event", failing_on_the_third_of_a_batch)
-        _report_batch(instance, run.run_id, _planned_events(run.run_id, 5, ["2024-01-01"]))
+        _report_batch(instance, run.run_id, _planned_events(5, ["2024-01-01"]))
         assert len(written_in_batch) == 3
         assert len(instance.get_records_for_run(run.run_id).records) == 5

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import yaml
 
+from banking_dw.event_log import EVENT_BATCH_SIZE_VARIABLE
+
 STORAGES = {
     "Dagster's default (a database per run, plus an index)": None,
     "Dagster's consolidated SQLite": ("dagster.core.storage.event_log", "ConsolidatedSqliteEventLogStorage"),
@@ -83,7 +85,7 @@ def measure(storage: tuple[str, str] | None, events: int, kind: str) -> float:
         Path(home, "dagster.yaml").write_text(yaml.safe_dump(config))
         completed = subprocess.run(
             [sys.executable, __file__, "--child", str(events), "--kind", kind],
-            env={**{k: v for k, v in os.environ.items() if k != "DAGSTER_EVENT_BATCH_SIZE"}, "DAGSTER_HOME": home},
+            env={**{k: v for k, v in os.environ.items() if k != EVENT_BATCH_SIZE_VARIABLE}, "DAGSTER_HOME": home},
             capture_output=True,
             text=True,
             check=True,

@@ -7,6 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import dagster as dg
+import sqlalchemy
+from dagster import DagsterEventType, EventLogEntry
+from dagster._core.definitions.asset_checks.asset_check_evaluation import AssetCheckEvaluationPlanned
 from dagster._core.events import (
     AssetMaterializationPlannedData,
     DagsterEvent,
@@ -14,6 +17,7 @@ from dagster._core.events import (
     generate_event_batch_id,
 )
 
+from banking_dw.check_days import TargetMaterialization
 from banking_dw.event_log import (
     EVENT_BATCH_SIZE_VARIABLE,
     ConsolidatedSqliteEventLogStorage,
@@ -51,16 +55,19 @@ def test_the_private_storage_it_extends_is_still_what_it_overrides():
         "base_dir",
         "inst_data",
     ]
-    overridden_methods = (
+    # What it overrides, and the row builder its check evaluations share with Dagster's store_event.
+    overridden_or_called = (
         "run_connection",
         "index_connection",
         "has_table",
         "_has_asset_key_col_on_connection",
+        "store_event",
         "store_event_batch",
+        "_event_to_row",
         "dispose",
     )
-    for overridden in overridden_methods:
-        assert callable(getattr(ConsolidatedSqliteEventLogStorage, overridden, None)), overridden
+    for method in overridden_or_called:
+        assert callable(getattr(ConsolidatedSqliteEventLogStorage, method, None)), method
 
 
 def test_events_written_by_one_instance_are_read_by_another(tmp_path):
@@ -149,3 +156,101 @@ def test_a_batch_that_fails_half_way_leaves_nothing_and_dagster_writes_it_event_
         _report_batch(instance, run.run_id, _planned_events(5, ["2024-01-01"]))
         assert len(written_in_batch) == 3
         assert len(instance.get_records_for_run(run.run_id).records) == 5
+
+
+DAYS = dg.DailyPartitionsDefinition(start_date="2024-01-01")
+
+
+def _check_evaluations(run_id: str) -> list[EventLogEntry]:
+    """A run's planned checks and their evaluations: by day and not, passed and failed, with and
+    without the materialisation they judged, and one that was never planned."""
+    planned = []
+    evaluations = []
+    for check, partition, passed, storage_id in [
+        ("rows_match", "2024-01-01", True, 11),
+        ("rows_match", "2024-01-02", False, None),
+        ("keys_unique", None, True, 12),
+        ("never_planned", "2024-01-01", False, 13),
+    ]:
+        key = dg.AssetCheckKey(dg.AssetKey(["silver", "stg_dim_customer"]), check)
+        if check != "never_planned":
+            planned.append(
+                DagsterEvent(
+                    DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED.value,
+                    "job",
+                    event_specific_data=AssetCheckEvaluationPlanned(
+                        asset_key=key.asset_key,
+                        check_name=check,
+                        partitions_subset=DAYS.subset_with_partition_keys([partition]).to_serializable_subset()
+                        if partition
+                        else None,
+                    ),
+                    step_key="step",
+                )
+            )
+        target = TargetMaterialization(run_id=run_id, storage_id=storage_id, timestamp=1.0) if storage_id else None
+        evaluations.append(
+            DagsterEvent(
+                DagsterEventType.ASSET_CHECK_EVALUATION.value,
+                "job",
+                event_specific_data=dg.AssetCheckEvaluation(
+                    asset_key=key.asset_key,
+                    check_name=check,
+                    passed=passed,
+                    metadata={"failing_rows": 0 if passed else 3},
+                    target_materialization_data=target,
+                    partition=partition,
+                ),
+                step_key="step",
+            )
+        )
+    return [
+        EventLogEntry(
+            error_info=None,
+            level="debug",
+            user_message="",
+            run_id=run_id,
+            timestamp=1_700_000_000.0 + number,
+            step_key="step",
+            job_name="job",
+            dagster_event=event,
+        )
+        for number, event in enumerate(planned + evaluations)
+    ]
+
+
+def _written_rows(storage) -> tuple[list, list]:
+    with storage.index_connection() as conn:
+        events = conn.execute(
+            sqlalchemy.text(
+                "select run_id, event, dagster_event_type, timestamp, step_key, asset_key, partition"
+                " from event_logs order by id"
+            )
+        ).fetchall()
+        executions = conn.execute(
+            sqlalchemy.text(
+                "select asset_key, check_name, partition, run_id, execution_status, evaluation_event,"
+                " evaluation_event_timestamp, evaluation_event_storage_id, materialization_event_storage_id"
+                " from asset_check_executions order by id"
+            )
+        ).fetchall()
+    return events, executions
+
+
+def test_a_check_evaluation_is_written_as_dagsters_own_storage_writes_it(tmp_path):
+    """The storage writes a run's check evaluations through its own statements: the rows are the
+    ones Dagster's storage writes for the same events, to the byte."""
+    written = {}
+    for name, storage_class in [
+        ("dagster", ConsolidatedSqliteEventLogStorage),
+        ("pooled", PooledSqliteEventLogStorage),
+    ]:
+        storage = storage_class(str(tmp_path / name))
+        for entry in _check_evaluations("a-run"):
+            storage.store_event(entry)
+        written[name] = _written_rows(storage)
+        storage.dispose()
+    events, executions = written["pooled"]
+    assert len(events) == 7
+    assert [row.execution_status for row in executions] == ["SUCCEEDED", "FAILED", "SUCCEEDED", "FAILED"]
+    assert written["pooled"] == written["dagster"]

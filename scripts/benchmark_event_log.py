@@ -6,7 +6,8 @@ Each repeat writes `--events` events into a fresh DAGSTER_HOME, in a fresh subpr
 partitioned asset materialisations one by one (`report_runless_asset_event`, the same storage path
 a run's events take), then a run's planned materialisations as Dagster reports them before the run
 starts, one batch (DAGSTER_EVENT_BATCH_SIZE as the storage leaves it: unset for Dagster's, so
-event by event). Prints the median milliseconds per event as Markdown rows for docs/benchmarks.md.
+event by event), then a run's check evaluations, each of a check and a day that the run planned,
+one by one. Prints the median milliseconds per event as Markdown rows for docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ STORAGES = {
 WARM_UP_EVENTS = 5
 MATERIALISED = "partitioned materialisations, one by one"
 PLANNED = "a run's planned materialisations, one batch"
+CHECKED = "a run's planned check evaluations, one by one"
+CHECKS = 60
 
 
 def write_events(events: int, kind: str) -> float:
@@ -44,6 +47,8 @@ def write_events(events: int, kind: str) -> float:
         instance.report_runless_asset_event(dg.AssetMaterialization("warm_up", partition=str(partition)))
     if kind == PLANNED:
         return write_planned_batch(instance, events)
+    if kind == CHECKED:
+        return write_check_evaluations(instance, events)
     started = time.perf_counter()
     for partition in range(events):
         asset = f"asset_{partition % 20}"
@@ -76,6 +81,44 @@ def write_planned_batch(instance, events: int) -> float:
     return (time.perf_counter() - started) / events * 1000
 
 
+def write_check_evaluations(instance, events: int) -> float:
+    """`events` evaluations of CHECKS checks, each of a day, as a step reports them; the run's
+    planned checks (one row per check and day) are written first, untimed."""
+    import dagster as dg
+    from dagster._core.definitions.asset_checks.asset_check_evaluation import AssetCheckEvaluationPlanned
+    from dagster._core.events import DagsterEvent
+
+    run = instance.add_run(dg.DagsterRun(job_name="benchmark", run_id="checked"))
+    days = dg.DailyPartitionsDefinition(start_date="2024-01-01")
+    keys = days.get_partition_keys()[: -(-events // CHECKS)]
+    asset = dg.AssetKey(["silver", "stg_dim_customer"])
+
+    def event(event_type: dg.DagsterEventType, data) -> DagsterEvent:
+        return DagsterEvent(event_type.value, run.job_name, event_specific_data=data, step_key="step")
+
+    for check in range(CHECKS):
+        subset = days.subset_with_partition_keys(keys).to_serializable_subset()
+        planned = AssetCheckEvaluationPlanned(asset_key=asset, check_name=f"check_{check}", partitions_subset=subset)
+        instance.report_dagster_event(event(dg.DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED, planned), run.run_id)
+    evaluations = [
+        event(
+            dg.DagsterEventType.ASSET_CHECK_EVALUATION,
+            dg.AssetCheckEvaluation(
+                asset_key=asset,
+                check_name=f"check_{n % CHECKS}",
+                passed=True,
+                metadata={"failing_rows": 0, "judged_days": keys[n // CHECKS]},
+                partition=keys[n // CHECKS],
+            ),
+        )
+        for n in range(events)
+    ]
+    started = time.perf_counter()
+    for evaluation in evaluations:
+        instance.report_dagster_event(evaluation, run.run_id)
+    return (time.perf_counter() - started) / events * 1000
+
+
 def measure(storage: tuple[str, str] | None, events: int, kind: str) -> float:
     with tempfile.TemporaryDirectory(prefix="banking_dw_events_") as home:
         config: dict = {"telemetry": {"enabled": False}}
@@ -105,7 +148,7 @@ def main() -> None:
         return
     print(f"machine: {os.cpu_count()} cores; {args.events} events; repeats: {args.repeats}\n")
     print("| event log storage | events | median ms per event | runs |\n|---|---|---|---|")
-    for kind in (MATERIALISED, PLANNED):
+    for kind in (MATERIALISED, PLANNED, CHECKED):
         for label, storage in STORAGES.items():
             runs = [measure(storage, args.events, kind) for _ in range(args.repeats)]
             shown = ", ".join(f"{run:.2f}" for run in runs)

@@ -5,9 +5,10 @@ connection for every write, and a run writes one event per asset, partition and 
 for a week. This storage keeps one engine with a connection pool per process instead, remembers
 the tables and columns it has seen instead of asking SQLite for each event, writes a batch of
 events (a run's planned events, an output's materialisations of several days) in one transaction,
-writes a run's check evaluation (a week writes about 2,000: each check, each day) through
-statements built once, and lets WAL mode sync at its checkpoints instead of at every commit (the
-cost per event: docs/benchmarks.md). Everything else, the schema, WAL mode and the UI's file
+writes the events a run writes most (its check evaluations, about 2,000 a week: each check, each
+day; its materialisations and planned ones) through statements built once, each event in one
+transaction, and lets WAL mode sync at its checkpoints instead of at every commit (the cost per
+event: docs/benchmarks.md). Everything else, the schema, WAL mode and the UI's file
 watcher, is Dagster's own.
 
 One of the two modules that import Dagster's private API (with banking_dw/check_days.py): Dagster exposes no public base class for
@@ -16,6 +17,7 @@ so this module subclasses it from where it lives. banking_dw_tests/test_event_lo
 an upgrade moves or changes what it overrides.
 """
 
+import functools
 import os
 import threading
 from collections.abc import Iterator, Sequence
@@ -24,7 +26,11 @@ from contextlib import contextmanager
 import sqlalchemy
 from dagster import DagsterEventType, DagsterInvariantViolationError, EventLogEntry
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
-from dagster._core.storage.event_log.schema import AssetCheckExecutionsTable, SqlEventLogStorageTable
+from dagster._core.storage.event_log.schema import (
+    AssetCheckExecutionsTable,
+    AssetKeyTable,
+    SqlEventLogStorageTable,
+)
 from dagster._core.storage.event_log.sqlite.consolidated_sqlite_event_log import (
     ConsolidatedSqliteEventLogStorage,
 )
@@ -37,6 +43,8 @@ BUSY_TIMEOUT_SECONDS = 30
 # about 1,200 for a week, written in under a second before the run's first step.
 EVENT_BATCH_SIZE_VARIABLE = "DAGSTER_EVENT_BATCH_SIZE"
 EVENT_BATCH_SIZE = "1000"
+# The asset events whose every write is restated here (the others are Dagster's own).
+INDEXED_ASSET_EVENTS = (DagsterEventType.ASSET_MATERIALIZATION, DagsterEventType.ASSET_MATERIALIZATION_PLANNED)
 
 
 class PooledSqliteEventLogStorage(ConsolidatedSqliteEventLogStorage):
@@ -87,10 +95,31 @@ class PooledSqliteEventLogStorage(ConsolidatedSqliteEventLogStorage):
                 self._batch.connection = None
 
     def store_event(self, event: EventLogEntry) -> None:
-        if event.dagster_event_type == DagsterEventType.ASSET_CHECK_EVALUATION and event.run_id:
+        event_type = event.dagster_event_type
+        if event_type == DagsterEventType.ASSET_CHECK_EVALUATION and event.run_id:
             self._store_check_evaluation(event)
+        elif event_type in INDEXED_ASSET_EVENTS and event.get_dagster_event().asset_key:
+            self._store_asset_event_and_index(event)
         else:
             super().store_event(event)
+
+    def _store_asset_event_and_index(self, event: EventLogEntry) -> None:
+        """What Dagster's `store_event` writes for a materialisation or a planned one: the event's
+        row, its tags, and the asset's row in the index (its last run, and last materialisation),
+        in one transaction. Dagster tries to insert the asset's row, which exists for every event
+        but an asset's first, and updates it when the insert fails; here the update comes first,
+        through a statement built once, and the insert only where it updated nothing."""
+        row = self._event_to_row(event)
+        asset_key = event.get_dagster_event().asset_key.to_string()
+        with self._pooled_connection() as conn:
+            event_id = conn.execute(SqlEventLogStorageTable.insert(), row).inserted_primary_key[0]
+            self._store_asset_event_tags(conn, [event], [event_id])
+            values = self._get_asset_entry_values(event, event_id, self._has_asset_key_index_cols_on_connection(conn))
+            if not values:
+                return
+            update = _asset_index_update(tuple(sorted(values)))
+            if conn.execute(update, {"indexed_asset_key": asset_key, **values}).rowcount == 0:
+                conn.execute(AssetKeyTable.insert(), {"asset_key": asset_key, **values})
 
     def _store_check_evaluation(self, event: EventLogEntry) -> None:
         """What Dagster's `store_event` writes for a run's check evaluation: the event's row, then
@@ -199,6 +228,16 @@ def _planned_execution_update(partitioned: bool) -> sqlalchemy.Update:
                 )
             }
         )
+    )
+
+
+@functools.cache
+def _asset_index_update(columns: tuple[str, ...]) -> sqlalchemy.Update:
+    """The asset's row in the index, its `columns` set; values bound at execution."""
+    return (
+        AssetKeyTable.update()
+        .where(AssetKeyTable.c.asset_key == sqlalchemy.bindparam("indexed_asset_key"))
+        .values({column: sqlalchemy.bindparam(column) for column in columns})
     )
 
 

@@ -14,6 +14,7 @@ from dagster._core.events import (
     AssetMaterializationPlannedData,
     DagsterEvent,
     DagsterEventBatchMetadata,
+    StepMaterializationData,
     generate_event_batch_id,
 )
 
@@ -55,7 +56,7 @@ def test_the_private_storage_it_extends_is_still_what_it_overrides():
         "base_dir",
         "inst_data",
     ]
-    # What it overrides, and the row builder its check evaluations share with Dagster's store_event.
+    # What it overrides, and the row builders its own writes share with Dagster's store_event.
     overridden_or_called = (
         "run_connection",
         "index_connection",
@@ -64,6 +65,9 @@ def test_the_private_storage_it_extends_is_still_what_it_overrides():
         "store_event",
         "store_event_batch",
         "_event_to_row",
+        "_store_asset_event_tags",
+        "_get_asset_entry_values",
+        "_has_asset_key_index_cols_on_connection",
         "dispose",
     )
     for method in overridden_or_called:
@@ -204,6 +208,11 @@ def _check_evaluations(run_id: str) -> list[EventLogEntry]:
                 step_key="step",
             )
         )
+    return _entries(run_id, planned + evaluations)
+
+
+def _entries(run_id: str, events: list[DagsterEvent]) -> list[EventLogEntry]:
+    """The events as a run's step logs them, a second apart."""
     return [
         EventLogEntry(
             error_info=None,
@@ -215,26 +224,25 @@ def _check_evaluations(run_id: str) -> list[EventLogEntry]:
             job_name="job",
             dagster_event=event,
         )
-        for number, event in enumerate(planned + evaluations)
+        for number, event in enumerate(events)
     ]
 
 
-def _written_rows(storage) -> tuple[list, list]:
+EVENT_ROWS = (
+    "select run_id, event, dagster_event_type, timestamp, step_key, asset_key, partition from event_logs order by id"
+)
+
+
+def _rows(storage, query: str) -> list:
     with storage.index_connection() as conn:
-        events = conn.execute(
-            sqlalchemy.text(
-                "select run_id, event, dagster_event_type, timestamp, step_key, asset_key, partition"
-                " from event_logs order by id"
-            )
-        ).fetchall()
-        executions = conn.execute(
-            sqlalchemy.text(
-                "select asset_key, check_name, partition, run_id, execution_status, evaluation_event,"
-                " evaluation_event_timestamp, evaluation_event_storage_id, materialization_event_storage_id"
-                " from asset_check_executions order by id"
-            )
-        ).fetchall()
-    return events, executions
+        return conn.execute(sqlalchemy.text(query)).fetchall()
+
+
+EXECUTION_ROWS = (
+    "select asset_key, check_name, partition, run_id, execution_status, evaluation_event,"
+    " evaluation_event_timestamp, evaluation_event_storage_id, materialization_event_storage_id"
+    " from asset_check_executions order by id"
+)
 
 
 def test_a_check_evaluation_is_written_as_dagsters_own_storage_writes_it(tmp_path):
@@ -248,9 +256,65 @@ def test_a_check_evaluation_is_written_as_dagsters_own_storage_writes_it(tmp_pat
         storage = storage_class(str(tmp_path / name))
         for entry in _check_evaluations("a-run"):
             storage.store_event(entry)
-        written[name] = _written_rows(storage)
+        written[name] = [_rows(storage, EVENT_ROWS), _rows(storage, EXECUTION_ROWS)]
         storage.dispose()
     events, executions = written["pooled"]
     assert len(events) == 7
     assert [row.execution_status for row in executions] == ["SUCCEEDED", "FAILED", "SUCCEEDED", "FAILED"]
+    assert written["pooled"] == written["dagster"]
+
+
+def _asset_events(run_id: str) -> list[EventLogEntry]:
+    """A run's planned and done materialisations: of a new asset and of one already indexed, by day
+    and not, with tags the index keeps and tags it does not."""
+    customer, fact = dg.AssetKey(["silver", "stg_dim_customer"]), dg.AssetKey(["gold", "fact_transaction"])
+    events = [
+        DagsterEvent.build_asset_materialization_planned_event(
+            "job", "step", AssetMaterializationPlannedData(key, partition=partition)
+        )
+        for key, partition in [(customer, "2024-01-01"), (customer, "2024-01-02"), (fact, None)]
+    ]
+    for key, partition, tags in [
+        (customer, "2024-01-01", {"dagster/data_version": "v1", "team": "data"}),
+        (customer, "2024-01-02", None),
+        (fact, None, {"dagster/code_version": "1"}),
+        (fact, None, None),
+    ]:
+        materialization = dg.AssetMaterialization(
+            key, partition=partition, metadata={"dagster/row_count": 3}, tags=tags
+        )
+        events.append(
+            DagsterEvent(
+                DagsterEventType.ASSET_MATERIALIZATION.value,
+                "job",
+                event_specific_data=StepMaterializationData(materialization),
+                step_key="step",
+            )
+        )
+    return _entries(run_id, events)
+
+
+def test_a_materialisation_and_a_planned_one_are_indexed_as_dagsters_own_storage_indexes_them(tmp_path):
+    """The storage writes materialisations and planned ones through its own statements: the event
+    rows, their tags and the asset index (an asset's last run and materialisation, which the UI's
+    asset list reads) are the ones Dagster's storage writes, to the byte."""
+    index = (
+        "select asset_key, last_materialization, last_run_id, asset_details, wipe_timestamp,"
+        " last_materialization_timestamp, tags, cached_status_data from asset_keys order by asset_key"
+    )
+    tags = "select event_id, asset_key, key, value, event_timestamp from asset_event_tags order by id"
+    written = {}
+    for name, storage_class in [
+        ("dagster", ConsolidatedSqliteEventLogStorage),
+        ("pooled", PooledSqliteEventLogStorage),
+    ]:
+        storage = storage_class(str(tmp_path / name))
+        for entry in _asset_events("a-run"):
+            storage.store_event(entry)
+        written[name] = [_rows(storage, EVENT_ROWS), _rows(storage, index), _rows(storage, tags)]
+        storage.dispose()
+    events, indexed, tagged = written["pooled"]
+    assert len(events) == 7
+    assert len(indexed) == 2
+    assert tagged
     assert written["pooled"] == written["dagster"]

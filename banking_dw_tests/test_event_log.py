@@ -238,6 +238,21 @@ def _rows(storage, query: str) -> list:
         return conn.execute(sqlalchemy.text(query)).fetchall()
 
 
+def _written_by_dagster_and_pooled(tmp_path: Path, entries: list[EventLogEntry], queries: list[str]) -> dict:
+    """Each query's rows after Dagster's consolidated storage, and the pooled one, stored `entries`."""
+    written = {}
+    for name, storage_class in [
+        ("dagster", ConsolidatedSqliteEventLogStorage),
+        ("pooled", PooledSqliteEventLogStorage),
+    ]:
+        storage = storage_class(str(tmp_path / name))
+        for entry in entries:
+            storage.store_event(entry)
+        written[name] = [_rows(storage, query) for query in queries]
+        storage.dispose()
+    return written
+
+
 EXECUTION_ROWS = (
     "select asset_key, check_name, partition, run_id, execution_status, evaluation_event,"
     " evaluation_event_timestamp, evaluation_event_storage_id, materialization_event_storage_id"
@@ -248,16 +263,7 @@ EXECUTION_ROWS = (
 def test_a_check_evaluation_is_written_as_dagsters_own_storage_writes_it(tmp_path):
     """The storage writes a run's check evaluations through its own statements: the rows are the
     ones Dagster's storage writes for the same events, to the byte."""
-    written = {}
-    for name, storage_class in [
-        ("dagster", ConsolidatedSqliteEventLogStorage),
-        ("pooled", PooledSqliteEventLogStorage),
-    ]:
-        storage = storage_class(str(tmp_path / name))
-        for entry in _check_evaluations("a-run"):
-            storage.store_event(entry)
-        written[name] = [_rows(storage, EVENT_ROWS), _rows(storage, EXECUTION_ROWS)]
-        storage.dispose()
+    written = _written_by_dagster_and_pooled(tmp_path, _check_evaluations("a-run"), [EVENT_ROWS, EXECUTION_ROWS])
     events, executions = written["pooled"]
     assert len(events) == 7
     assert [row.execution_status for row in executions] == ["SUCCEEDED", "FAILED", "SUCCEEDED", "FAILED"]
@@ -303,16 +309,7 @@ def test_a_materialisation_and_a_planned_one_are_indexed_as_dagsters_own_storage
         " last_materialization_timestamp, tags, cached_status_data from asset_keys order by asset_key"
     )
     tags = "select event_id, asset_key, key, value, event_timestamp from asset_event_tags order by id"
-    written = {}
-    for name, storage_class in [
-        ("dagster", ConsolidatedSqliteEventLogStorage),
-        ("pooled", PooledSqliteEventLogStorage),
-    ]:
-        storage = storage_class(str(tmp_path / name))
-        for entry in _asset_events("a-run"):
-            storage.store_event(entry)
-        written[name] = [_rows(storage, EVENT_ROWS), _rows(storage, index), _rows(storage, tags)]
-        storage.dispose()
+    written = _written_by_dagster_and_pooled(tmp_path, _asset_events("a-run"), [EVENT_ROWS, index, tags])
     events, indexed, tagged = written["pooled"]
     assert len(events) == 7
     assert len(indexed) == 2

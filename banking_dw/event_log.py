@@ -149,7 +149,7 @@ class PooledSqliteEventLogStorage(ConsolidatedSqliteEventLogStorage):
         with self._pooled_connection() as conn:
             event_id = conn.execute(SqlEventLogStorageTable.insert(), row).inserted_primary_key[0]
             execution["evaluation_event_storage_id"] = event_id
-            update = _UPDATE_PLANNED_EXECUTION[evaluation.partition is not None]
+            update = _planned_execution_update(evaluation.partition is not None)
             updated = conn.execute(update, {**planned, **execution}).rowcount
             if updated == 0:
                 # No planned event to update (Dagster's own case: a step launched outside the run).
@@ -200,6 +200,7 @@ class PooledSqliteEventLogStorage(ConsolidatedSqliteEventLogStorage):
             self._engine = None
 
 
+@functools.cache
 def _planned_execution_update(partitioned: bool) -> sqlalchemy.Update:
     """The check execution its planned event made (asset, check, run and day name one), given its
     evaluation; values are bound at execution, so SQLAlchemy compiles it once."""
@@ -239,9 +240,6 @@ def _asset_index_update(columns: tuple[str, ...]) -> sqlalchemy.Update:
         .where(AssetKeyTable.c.asset_key == sqlalchemy.bindparam("indexed_asset_key"))
         .values({column: sqlalchemy.bindparam(column) for column in columns})
     )
-
-
-_UPDATE_PLANNED_EXECUTION = {partitioned: _planned_execution_update(partitioned) for partitioned in (True, False)}
 
 
 def _sync_at_checkpoints(dbapi_connection, _connection_record) -> None:

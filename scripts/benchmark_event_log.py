@@ -96,8 +96,8 @@ def write_check_evaluations(instance, events: int) -> float:
     def event(event_type: dg.DagsterEventType, data) -> DagsterEvent:
         return DagsterEvent(event_type.value, run.job_name, event_specific_data=data, step_key="step")
 
+    subset = days.subset_with_partition_keys(keys).to_serializable_subset()
     for check in range(CHECKS):
-        subset = days.subset_with_partition_keys(keys).to_serializable_subset()
         planned = AssetCheckEvaluationPlanned(asset_key=asset, check_name=f"check_{check}", partitions_subset=subset)
         instance.report_dagster_event(event(dg.DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED, planned), run.run_id)
     evaluations = [

@@ -22,6 +22,7 @@ from banking_dw.erasure.job import erase_customer_job
 from banking_dw.governance import owners_of, with_code_references
 from banking_dw.landing.assets import landed_objects
 from banking_dw.partitions import daily_partitions
+from banking_dw.process_exit import skip_the_last_collection
 from banking_dw.raw.assets import raw_csv_files
 from banking_dw.schedules import daily_warehouse_job, daily_warehouse_schedule
 
@@ -47,6 +48,7 @@ def _policy(warehouse_kind: str) -> Callable[[dg.AssetSpec], dg.AssetSpec]:
 
 @dg.definitions
 def defs() -> dg.Definitions:
+    skip_the_last_collection()
     target = targets.resources_for(settings.target())
     partitions = daily_partitions()
     steps = [

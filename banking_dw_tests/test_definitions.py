@@ -274,6 +274,25 @@ def test_loading_the_local_target_loads_no_aws_library():
     assert loaded.stdout.strip() == "[]"
 
 
+def test_a_process_that_loads_the_definitions_freezes_its_objects_at_exit_not_before():
+    """So the interpreter's last collection walks nothing (banking_dw/process_exit.py). A handler
+    registered before the definitions load runs after theirs (atexit runs last in, first out)."""
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import atexit, gc; atexit.register(lambda: print('at exit', gc.get_freeze_count() > 10_000));"
+            " from banking_dw.definitions import defs; defs(); defs();"
+            " print('loaded', gc.get_freeze_count())",
+        ],
+        env={k: v for k, v in os.environ.items() if k != "BANKING_DW_TARGET"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.split("\n")[:2] == ["loaded 0", "at exit True"]
+
+
 def test_every_dbt_data_test_is_an_asset_check_so_its_failure_alerts(graph):
     """A singular test over several models needs `meta.dagster.ref`, or dagster-dbt only logs it."""
     import json

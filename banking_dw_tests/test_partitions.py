@@ -69,7 +69,14 @@ def test_partitions_begin_with_the_bank_and_end_with_the_generator_calendar(monk
 
 
 def test_dbt_builds_one_target_and_gets_the_half_open_window_from_the_environment():
-    assert build_args() == ["build", "--exclude-resource-type", "unit_test", "--log-level-file", "none"]
+    assert build_args() == [
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        "--log-level-file",
+        "none",
+        "--no-write-json",
+    ]
     assert build_args(1)[-2:] == ["--threads", "1"]
     # profiles.yml names its outputs after the targets, so dbt is told the target itself.
     assert target_environment("aws") == {"BANKING_DW_TARGET": "aws"}

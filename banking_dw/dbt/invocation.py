@@ -19,10 +19,9 @@ PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 
 @contextmanager
 def build_folder(project_target: Path, run_id: str) -> Iterator[Path]:
-    """A folder of its own for one dbt build's files (manifest, compiled SQL, results), removed when
-    the build succeeds: every build writes a manifest and the compiled SQL of every node, so a daily
-    schedule would fill the disk. A failed or killed build's folder stays, for reading what dbt
-    compiled and ran."""
+    """A folder of its own for one dbt invocation's files (the SQL of every node it ran), removed
+    when the invocation succeeds, so a daily schedule does not fill the disk. A failed or killed
+    build's folder stays, for reading what dbt compiled and ran."""
     folder = project_target / f"dbt_models-{run_id[:7]}-{uuid.uuid4().hex[:7]}"
     yield folder
     shutil.rmtree(folder, ignore_errors=True)

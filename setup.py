@@ -5,6 +5,8 @@ setup(
     version="0.1.0",
     description="A simulated retail bank's medallion warehouse as Dagster assets and dbt models.",
     packages=find_packages(exclude=["banking_dw_tests"]),
+    # dbt's command line as the dbt step starts it (banking_dw/dbt/entry.py).
+    entry_points={"console_scripts": ["banking-dw-dbt = banking_dw.dbt.entry:main"]},
     python_requires=">=3.11,<3.14",
     install_requires=[
         # dagster-* libraries are released in lockstep: 1.13.N pairs with 0.29.N, exactly.

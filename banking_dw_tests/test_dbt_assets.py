@@ -3,6 +3,8 @@ the pins on the dagster-dbt and dbt internals it relies on."""
 
 import importlib.metadata
 import inspect
+import subprocess
+import sys
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -149,6 +151,23 @@ def test_dagster_dbt_still_has_the_startup_steps_the_dbt_resource_skips():
     # Still the steps `cli()` runs before dbt: otherwise the overrides no longer skip anything.
     cli = inspect.getsource(DbtCliResource.cli)
     assert "self._cli_version" in cli and "self._initialize_dbt_core_adapter(args)" in cli
+
+
+def test_the_dbt_step_runs_dbts_own_command_line_and_it_ends_with_everything_frozen():
+    """banking_dw/dbt/entry.py: the same command as `dbt`, so the same answer; at exit every object
+    is frozen, so the last collection has (almost) nothing to walk (an atexit handler registered first
+    runs last)."""
+    executable = Path(dbt_resource().dbt_executable)
+    assert executable.name == "banking-dw-dbt" and executable.is_file()
+    probe = (
+        "import atexit, gc, sys; atexit.register(lambda: print('left to collect', len(gc.get_objects()) < 100));"
+        " sys.argv = ['dbt', 'parse', '--help']; from banking_dw.dbt.entry import main; main()"
+    )
+    ours = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    dbts = subprocess.run([executable.parent / "dbt", "parse", "--help"], capture_output=True, text=True, check=True)
+    assert ours.returncode == 0, ours.stderr
+    assert ours.stdout == dbts.stdout + "left to collect True\n"
+    assert "Usage: dbt parse" in dbts.stdout
 
 
 # --------------------------------------------------------------------------- check descriptions

@@ -17,7 +17,6 @@ import json
 import re
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -25,8 +24,10 @@ from pathlib import Path
 
 from banking_dw.dbt.args import build_args
 from banking_dw.dbt.project import dbt_project
+from banking_dw.dbt.resources import dbt_resource
 
-DBT = Path(sys.executable).parent / "dbt"
+# The dbt command line the dbt asset starts (banking_dw/dbt/entry.py).
+DBT = Path(dbt_resource().dbt_executable)
 FINISHED = re.compile(r"in (?:\d+ hours )?(?:\d+ minutes and )?([\d.]+) seconds")
 # Test kinds cycled over the models' columns, each a plain generic test of dbt's.
 TESTS = ["unique", "not_null", "not_null_v", "accepted_values_v"]

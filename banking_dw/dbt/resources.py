@@ -37,8 +37,9 @@ class InstalledDbtCliResource(DbtCliResource):
 
 
 def dbt_resource() -> InstalledDbtCliResource:
-    # The dbt installed beside this interpreter, so an unactivated virtualenv still finds it.
-    executable = Path(sys.executable).parent / "dbt"
+    # dbt's command line installed beside this interpreter (banking_dw/dbt/entry.py), so an
+    # unactivated virtualenv still finds it.
+    executable = Path(sys.executable).parent / "banking-dw-dbt"
     return InstalledDbtCliResource(
         project_dir=dbt_project(),
         profiles_dir=str(settings.dbt_project_dir()),

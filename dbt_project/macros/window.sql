@@ -6,6 +6,15 @@
 {%- endmacro %}
 
 
+{#- The window moved `days` earlier, HALF-OPEN like it: the days before the window's days (the
+    previous day of each, with 1), for a test that compares a day with the one before. -#}
+{% macro window_filter_days_before(column, days) -%}
+    {%- set bounds = window_bounds() -%}
+    {{ column }} >= cast({{ dbt.dateadd('day', -days, "cast('" ~ bounds[0] ~ "' as date)") }} as date)
+    and {{ column }} < cast({{ dbt.dateadd('day', -days, "cast('" ~ bounds[1] ~ "' as date)") }} as date)
+{%- endmacro %}
+
+
 {#- Rows whose [first_column, last_column] (inclusive days, as a run of extract days) meets the
     window. -#}
 {% macro overlaps_window(first_column, last_column) -%}

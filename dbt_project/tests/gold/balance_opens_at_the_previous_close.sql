@@ -15,6 +15,12 @@ today as (
     where {{ window_filter('partition_date') }}
 ),
 
+-- The previous day of each of the window's days, not all history: the test costs its window.
+yesterday as (
+    select * from balances
+    where {{ window_filter_days_before('partition_date', 1) }}
+),
+
 explained as (
     {{ quarantined_account_days() }}
 )
@@ -25,7 +31,7 @@ select
     today.opening_balance,
     yesterday.closing_balance as previous_closing_balance
 from today
-inner join balances as yesterday
+inner join yesterday
     on
         today.account_id = yesterday.account_id
         and yesterday.partition_date = cast({{ dbt.dateadd('day', -1, 'today.partition_date') }} as date)

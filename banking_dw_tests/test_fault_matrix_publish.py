@@ -3,8 +3,8 @@ readers see changes. dbt builds candidates, its tests judge them, and only a bui
 pass publishes them (dbt_project/macros/publish/candidates.sql).
 
 Each case starts from a copy of the clean two-day warehouse (conftest's `built`), re-delivers the
-second day's transactions wrong and runs the user's path for that day, then restores the good
-file and runs again: the second run heals with no manual step.
+second day's transactions or balances wrong and runs the user's path for that day, then restores
+the good file and runs again: the second run heals with no manual step.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import re
 import signal
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import dagster as dg
@@ -65,6 +66,11 @@ def transactions_file(data_dir: Path, day: str) -> Path:
     return path
 
 
+def balances_file(data_dir: Path, day: str) -> Path:
+    [path] = (data_dir / "raw" / "fact_daily_balances" / f"dt={day}").glob("*.csv")
+    return path
+
+
 def keep_half(path: Path) -> None:
     header, *rows = read_lines(path)
     write_lines(path, [header, *rows[: len(rows) // 2]])
@@ -80,6 +86,18 @@ def double_a_completed_amount(path: Path) -> None:
     write_lines(path, [header, *rows])
 
 
+def open_and_close_an_account_one_higher(path: Path) -> None:
+    """An account's day opened and closed one unit higher: the day still adds up, and its
+    transactions still match, but it no longer opens at the previous day's close (a day outside
+    the run's window)."""
+    header, *rows = read_lines(path)
+    names = [unquoted(field) for field in header]
+    for column in ("opening_balance", "closing_balance"):
+        index = names.index(column)
+        rows[0][index] = str(Decimal(unquoted(rows[0][index])) + 1).encode()
+    write_lines(path, [header, *rows])
+
+
 def run_day(data_dir: Path, day: str) -> dg.ExecuteInProcessResult:
     with warehouse_environment(data_dir):
         return materialize(USER_PATH, day, raise_on_error=False)
@@ -91,21 +109,27 @@ def dbt_failure(result: dg.ExecuteInProcessResult) -> str:
 
 
 @pytest.mark.parametrize(
-    ("fault", "failing_test"),
+    ("delivered", "fault", "failing_test"),
     [
-        (keep_half, "balance_credits_and_debits_match_transactions"),
-        (double_a_completed_amount, "balance_credits_and_debits_match_transactions"),
+        (transactions_file, keep_half, "balance_credits_and_debits_match_transactions"),
+        (transactions_file, double_a_completed_amount, "balance_credits_and_debits_match_transactions"),
+        (balances_file, open_and_close_an_account_one_higher, "balance_opens_at_the_previous_close"),
     ],
-    ids=["truncated", "unbalanced"],
+    ids=["truncated", "unbalanced", "discontinued"],
 )
 def test_a_wrong_redelivery_fails_the_run_and_changes_nothing_published(
-    built, window, tmp_path, fault: Callable[[Path], None], failing_test: str
+    built,
+    window,
+    tmp_path,
+    delivered: Callable[[Path, str], Path],
+    fault: Callable[[Path], None],
+    failing_test: str,
 ):
     _, second = window
     data_dir = copy_data_dir(built[0], tmp_path / "data")
     before = published_digest(data_dir)
     assert before["dev_gold.fact_transaction"][0] > 0 and before["dev_reports.balance_trend"][0] > 0
-    path = transactions_file(data_dir, second)
+    path = delivered(data_dir, second)
     good = path.read_bytes()
     fault(path)
 

@@ -257,40 +257,35 @@ def test_a_missing_aws_setting_or_an_unknown_target_fails_in_one_line(monkeypatc
         defs()
 
 
-def test_loading_the_local_target_loads_no_aws_library():
-    """boto3, botocore and dagster-aws cost seconds to import; a local code location never needs them."""
-    loaded = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from banking_dw.definitions import defs; defs();"
-            " print(sorted(m for m in ('boto3', 'botocore', 'dagster_aws') if m in sys.modules))",
-        ],
+def _printed_by_a_local_process(code: str) -> str:
+    """What a new Python process on the local target prints when it runs `code`."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
         env={k: v for k, v in os.environ.items() if k != "BANKING_DW_TARGET"},
         capture_output=True,
         text=True,
         check=True,
+    ).stdout
+
+
+def test_loading_the_local_target_loads_no_aws_library():
+    """boto3, botocore and dagster-aws cost seconds to import; a local code location never needs them."""
+    printed = _printed_by_a_local_process(
+        "import sys; from banking_dw.definitions import defs; defs();"
+        " print(sorted(m for m in ('boto3', 'botocore', 'dagster_aws') if m in sys.modules))"
     )
-    assert loaded.stdout.strip() == "[]"
+    assert printed.strip() == "[]"
 
 
 def test_a_process_that_loads_the_definitions_freezes_its_objects_at_exit_not_before():
     """So the interpreter's last collection walks nothing (banking_dw/process_exit.py). A handler
     registered before the definitions load runs after theirs (atexit runs last in, first out)."""
-    loaded = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import atexit, gc; atexit.register(lambda: print('at exit', gc.get_freeze_count() > 10_000));"
-            " from banking_dw.definitions import defs; defs(); defs();"
-            " print('loaded', gc.get_freeze_count())",
-        ],
-        env={k: v for k, v in os.environ.items() if k != "BANKING_DW_TARGET"},
-        capture_output=True,
-        text=True,
-        check=True,
+    printed = _printed_by_a_local_process(
+        "import atexit, gc; atexit.register(lambda: print('at exit', gc.get_freeze_count() > 10_000));"
+        " from banking_dw.definitions import defs; defs(); defs();"
+        " print('loaded', gc.get_freeze_count())"
     )
-    assert loaded.stdout.split("\n")[:2] == ["loaded 0", "at exit True"]
+    assert printed.split("\n")[:2] == ["loaded 0", "at exit True"]
 
 
 def test_every_dbt_data_test_is_an_asset_check_so_its_failure_alerts(graph):

@@ -419,6 +419,27 @@ def test_safe_cast_accepts_only_the_contract_formats_for_dates_and_timestamps(sc
     }
 
 
+def test_the_publish_commits_every_statement_or_none(scratch):
+    """The publish's statements (macros/publish/candidates.sql) as the on-run-end hook runs them on
+    DuckDB: a statement that fails leaves nothing of the ones before it; all that succeed commit."""
+    warehouse = scratch / "publish.duckdb"
+    env = {**_no_credentials_env(), "BANKING_DW_WAREHOUSE_PATH": str(warehouse)}
+    target = scratch / f"target-{warehouse.stem}"
+    published = ["create table main.published as select 1 as version", "insert into main.published values (2)"]
+
+    def publish(statements: list[str]) -> subprocess.CompletedProcess:
+        arguments = json.dumps({"statements": statements})
+        return _dbt(scratch, "run-operation", "run_publish_statements", "--args", arguments, env=env, target_path=target)
+
+    failed = publish([*published, "insert into main.published values ('not a version')"])
+    assert failed.returncode != 0 and "not a version" in failed.stdout, failed.stdout[-3000:]
+    assert _fetch(warehouse, "select count(*) from information_schema.tables where table_name = 'published'") == [(0,)]
+
+    passed = publish(published)
+    assert passed.returncode == 0, passed.stdout[-3000:]
+    assert _fetch(warehouse, "select version from main.published order by version") == [(1,), (2,)]
+
+
 def test_generic_tests_on_a_daily_model_see_only_the_runs_window(scratch):
     """dbt compiles every generic test with the project's get_where_subquery (macros/tests/), not its
     own: a test on a daily model reads the window's days, a `whole_table` one the whole table."""

@@ -291,13 +291,21 @@
         {%- do statements.extend(_publish_statements(node, columns, beyond)) -%}
     {%- endfor -%}
     {%- do statements.extend(digest_statements(built, columns)) -%}
-    {#- dbt opens the transaction with the first statement; the commit ends it -#}
-    {%- do adapter.dispatch('run_publish_statements', 'banking_dw')(statements) -%}
+    {%- do run_publish_statements(statements) -%}
     {%- do adapter.commit() -%}
     {{ log('banking_dw publish: ' ~ built | length ~ ' relation(s) published', info=true) }}
 {%- endmacro %}
 
 
+{#- The publish's statements, committed together or not at all (a statement that fails, or a kill,
+    leaves every published relation as it was). -#}
+{% macro run_publish_statements(statements) -%}
+    {{ return(adapter.dispatch('run_publish_statements', 'banking_dw')(statements)) }}
+{%- endmacro %}
+
+
+{#- PostgreSQL's and Redshift's connections open a transaction at the first statement, which
+    publish_candidates' commit ends. -#}
 {% macro default__run_publish_statements(statements) -%}
     {%- for statement in statements -%}
         {%- do run_query(statement) -%}
@@ -305,10 +313,12 @@
 {%- endmacro %}
 
 
-{#- DuckDB runs the publish's statements as one script: one round trip through dbt instead of a few
-    milliseconds of dbt's own per statement, four statements per model. -#}
+{#- DuckDB runs the publish's statements as one script (one round trip through dbt instead of a few
+    milliseconds of dbt's own per statement, four statements per model), in a transaction of its
+    own: dbt's connection to DuckDB autocommits, so each statement of a bare script would commit
+    alone. On a failure DuckDB aborts the transaction and dbt rolls it back. -#}
 {% macro duckdb__run_publish_statements(statements) -%}
-    {%- do run_query(statements | join(';\n')) -%}
+    {%- do run_query('begin transaction;\n' ~ statements | join(';\n') ~ ';\ncommit') -%}
 {%- endmacro %}
 
 

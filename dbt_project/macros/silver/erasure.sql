@@ -51,7 +51,10 @@
             {{ exceptions.raise_compiler_error("erase_customers: " ~ customer ~ " is not a customer id") }}
         {%- endif -%}
     {%- endfor -%}
-    {#- One transaction: every relation is erased, or none (dbt-duckdb's connection is in one already). -#}
+    {#- One transaction: every relation is erased, or none. dbt's connection to DuckDB autocommits
+        until dbt opens a transaction itself, which it does at the first relation looked up
+        (load_relation, before any row changes); the list's rows before it commit alone, and a second
+        run of the same erasure, which changes nothing twice, finds them there. -#}
     {%- if adapter.type() != 'duckdb' -%}{%- do run_query('begin') -%}{%- endif -%}
     {%- do run_query(create_erasure_list_schema()) -%}
     {%- do run_query(create_erasure_list()) -%}

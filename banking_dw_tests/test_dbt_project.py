@@ -429,7 +429,9 @@ def test_the_publish_commits_every_statement_or_none(scratch):
 
     def publish(statements: list[str]) -> subprocess.CompletedProcess:
         arguments = json.dumps({"statements": statements})
-        return _dbt(scratch, "run-operation", "run_publish_statements", "--args", arguments, env=env, target_path=target)
+        return _dbt(
+            scratch, "run-operation", "run_publish_statements", "--args", arguments, env=env, target_path=target
+        )
 
     failed = publish([*published, "insert into main.published values ('not a version')"])
     assert failed.returncode != 0 and "not a version" in failed.stdout, failed.stdout[-3000:]

@@ -159,11 +159,20 @@ def wait_until_gone(pids: list[int], seconds: float = 30.0) -> None:
 
 
 def alive(pid: int) -> bool:
-    """Running, not a zombie (whose locks are released)."""
+    """A thread of it still running, not only zombies. A killed process's main thread turns zombie
+    first, while its other threads (DuckDB's) still exit and hold the process's files, its lock on
+    the warehouse too; once they are all zombies, nothing of it holds anything."""
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
+        threads = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
         return False
+    for thread in threads:
+        try:
+            if (thread / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                return True
+        except (OSError, IndexError):
+            continue
+    return False
 
 
 def building_gold(project_target: Path, run_id: str) -> bool:
